@@ -1,0 +1,11 @@
+/* Board options for a development host (x86_64 Linux). Generous pools so that
+ * benchmarks are never limited by the tables. See ilp/include/ilp/ilp_opts.h. */
+#ifndef ILPD_CONFIG_H
+#define ILPD_CONFIG_H
+#define ILPD_BOARD_NAME "host"
+#define ILPD_MAX_PEERS 64
+#define ILPD_MAX_ROUTES 128
+#define ILPD_ROUTE_PREFIX_MAX 128
+#define ILPD_MAX_PENDING 4096
+#define ILPD_ADDRESS_MAX 255
+#endif

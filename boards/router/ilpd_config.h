@@ -1,0 +1,12 @@
+/* Board options for an appliance-style home router (MIPS or ARM, 64-128 MiB
+ * RAM, shared with the router's own work). Small tables. See
+ * ilp/include/ilp/ilp_opts.h. */
+#ifndef ILPD_CONFIG_H
+#define ILPD_CONFIG_H
+#define ILPD_BOARD_NAME "router"
+#define ILPD_MAX_PEERS 8
+#define ILPD_MAX_ROUTES 16
+#define ILPD_ROUTE_PREFIX_MAX 64
+#define ILPD_MAX_PENDING 128
+#define ILPD_ADDRESS_MAX 127
+#endif

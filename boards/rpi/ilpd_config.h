@@ -1,0 +1,12 @@
+/* Board options for Raspberry Pi 2/3/4/5 and Zero 2 W (512 MiB .. 8 GiB RAM,
+ * Linux). Sized for a home connector with a few dozen peers and a few thousand
+ * packets in flight. See ilp/include/ilp/ilp_opts.h. */
+#ifndef ILPD_CONFIG_H
+#define ILPD_CONFIG_H
+#define ILPD_BOARD_NAME "rpi"
+#define ILPD_MAX_PEERS 32
+#define ILPD_MAX_ROUTES 64
+#define ILPD_ROUTE_PREFIX_MAX 96
+#define ILPD_MAX_PENDING 2048
+#define ILPD_ADDRESS_MAX 255
+#endif

@@ -1,0 +1,227 @@
+/*
+ * ilp_switch.h - the packet switch: the forwarding state machine of one
+ * connector, fed with ILP packets and the current time, giving back the
+ * packets to send. It never reads a clock, touches a socket or allocates.
+ *
+ * Memory: struct ilp_switch holds the routing table, the ledger, the peers
+ * and the fixed pending-packet table with its expiry heap:
+ *   sizeof = ILPD_MAX_PEERS * (sizeof(struct ilp_peer) + 64)
+ *          + sizeof(struct ilp_routes)
+ *          + ILPD_MAX_PENDING * (sizeof(struct ilp_pending) + 2)
+ *          + ILPD_ADDRESS_MAX + ~200 bytes
+ * (exact figures: the build's memory map). Thread/ISR: not reentrant per
+ * switch; one switch is driven by one event loop.
+ *
+ * Flow. The transport receives an ILP Prepare from peer P as BTP request R
+ * and calls ilp_switch_prepare(P, tag = R). The action is either
+ *   ILP_SW_REPLY   send act.pkt back to P as the response to request R, or
+ *   ILP_SW_FORWARD send act.pkt (the caller's buffer, rewritten in place) to
+ *                  act.peer and remember act.tag, the pending handle.
+ * When the next hop answers, the transport calls ilp_switch_response() with
+ * that handle, and the action is a REPLY to P with R. The transport calls
+ * ilp_switch_expire() when ilp_switch_next_expiry() has passed, and
+ * ilp_switch_abort() when a forwarded packet cannot be delivered.
+ *
+ * Rules, in order, for a Prepare from peer P (reject codes in brackets):
+ *   malformed [F01]; already expired: expiresAt <= now [R00];
+ *   peer.config: IL-DCP answer to a child [F00 for others];
+ *   peer.route.*: zero-data Fulfill for parents and peers (CCP messages are
+ *   accepted and ignored) [F00 for children]; other peer.* or a wrong peer
+ *   condition [F01]; addressed to the connector itself [F01];
+ *   amount > P's max packet amount [F08 with received/maximum data];
+ *   no route, or the route leads nowhere [F02]; next hop down [T01];
+ *   converted amount does not fit in 64 bits [F03];
+ *   outgoing expiry = min(expiresAt - min_message_window, now +
+ *   max_hold_time); if that leaves less than min_message_window [R02];
+ *   pending table full [T03]; P's ledger or the next hop's refuses [T04].
+ * A Fulfill from the next hop is checked: SHA-256(fulfillment) must equal the
+ * condition, else P gets F05 and nothing is committed; a valid one commits
+ * both ledger reservations and is relayed unchanged. A Reject is relayed
+ * unchanged and releases both reservations. A malformed answer gives P a
+ * T00. At the outgoing expiry P gets R00. Rejects the switch makes carry the
+ * connector's address as triggeredBy.
+ */
+#ifndef ILP_SWITCH_H
+#define ILP_SWITCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ilp/amount.h"
+#include "ilp/ilp_err.h"
+#include "ilp/ilp_opts.h"
+#include "ilp/ilp_packet.h"
+#include "ilp/ledger.h"
+#include "ilp/routing.h"
+
+enum ilp_relation {
+	ILP_REL_PARENT = 0,
+	ILP_REL_PEER = 1,
+	ILP_REL_CHILD = 2
+};
+
+/* Largest packet the switch itself writes into a reply buffer (Rejects it
+ * creates, IL-DCP answers). Caller reply buffers must have this capacity. */
+#define ILP_SWITCH_REPLY_MAX (128 + 2 * ILPD_ADDRESS_MAX + ILPD_PEER_NAME_MAX + ILPD_ASSET_CODE_MAX + 128)
+
+/* Defaults from ilp-connector's configuration schema. */
+#define ILP_SWITCH_DEFAULT_MIN_MESSAGE_WINDOW_MS 1000
+#define ILP_SWITCH_DEFAULT_MAX_HOLD_TIME_MS 30000
+
+/* SHA-256 as supplied by the board (BearSSL or mbedTLS). */
+typedef void (*ilp_sha256_fn)(const uint8_t *data, size_t len, uint8_t out[32]);
+
+struct ilp_switch_cfg {
+	const uint8_t *address;          /* the connector's ILP address */
+	size_t address_len;
+	int64_t min_message_window_ms;   /* > 0 */
+	int64_t max_hold_time_ms;        /* >= min_message_window_ms */
+	ilp_sha256_fn sha256;
+};
+
+struct ilp_peer_cfg {
+	char name[ILPD_PEER_NAME_MAX + 1];     /* NUL-terminated, a valid segment */
+	uint8_t relation;                      /* enum ilp_relation */
+	char asset_code[ILPD_ASSET_CODE_MAX + 1];
+	struct ilp_rate rate;                  /* includes the asset scale */
+	uint64_t max_packet_amount;            /* UINT64_MAX: no limit */
+	int64_t min_balance;                   /* see ledger.h */
+	int64_t max_balance;
+	int64_t settle_threshold;
+};
+
+struct ilp_peer {
+	struct ilp_peer_cfg cfg;
+	bool used;
+	bool up;                               /* link ready for packets */
+	uint16_t name_len;
+	uint32_t pending;                      /* packets in flight to this peer */
+};
+
+/* One forwarded Prepare awaiting its answer. 72 bytes. */
+struct ilp_pending {
+	uint8_t condition[ILP_CONDITION_LEN];
+	int64_t expires_at;                    /* outgoing expiry */
+	uint64_t amount_in;
+	uint64_t amount_out;
+	uint32_t in_tag;
+	uint16_t in_peer;
+	uint16_t out_peer;
+	uint16_t gen;                          /* bumped on every reuse */
+	uint16_t heap_pos;                     /* position in the expiry heap */
+	uint16_t next_free;
+	uint8_t used;
+	uint8_t reserved;
+};
+
+/* Counters for observability; all monotonic except pending_now. */
+struct ilp_switch_stats {
+	uint64_t prepares;        /* Prepares received from peers */
+	uint64_t forwarded;       /* Prepares sent on */
+	uint64_t fulfilled;       /* Fulfills relayed */
+	uint64_t rejected_local;  /* Rejects created by the switch */
+	uint64_t rejected_relay;  /* Rejects relayed from a next hop */
+	uint64_t expired;         /* R00 after a silent next hop */
+	uint64_t bad_fulfill;     /* F05 created for a wrong fulfillment */
+	uint64_t late_responses;  /* answers for handles no longer pending */
+	uint64_t local_by_code[32]; /* created rejects per code, see ilp_switch_code_index() */
+	uint32_t pending_now;
+	uint32_t pending_hwm;     /* high-water mark of the pending table */
+	uint64_t pending_full;    /* T03 because the pending table was full */
+};
+
+struct ilp_switch {
+	struct ilp_switch_cfg cfg;
+	uint8_t address[ILPD_ADDRESS_MAX];
+	struct ilp_peer peers[ILPD_MAX_PEERS];
+	struct ledger ledger;
+	struct ilp_routes routes;
+	struct ilp_pending pending[ILPD_MAX_PENDING];
+	uint16_t heap[ILPD_MAX_PENDING];       /* min-heap of pending indexes by expiry */
+	uint16_t heap_len;
+	uint16_t free_head;
+	struct ilp_switch_stats stats;
+};
+
+enum ilp_sw_kind {
+	ILP_SW_NONE = 0,
+	ILP_SW_FORWARD = 1,
+	ILP_SW_REPLY = 2
+};
+
+struct ilp_sw_action {
+	enum ilp_sw_kind kind;
+	uint16_t peer;          /* peer to send to */
+	uint32_t tag;           /* FORWARD: pending handle; REPLY: upstream tag */
+	const uint8_t *pkt;     /* bytes to send: caller's buffer or reply buffer */
+	size_t len;
+	char code[4];           /* REPLY: "" for a Fulfill, else the reject code */
+};
+
+/* Initialises the switch. ILP_ERR_ARG if the address is invalid or longer
+ * than ILPD_ADDRESS_MAX, windows are not positive, or sha256 is NULL. */
+int ilp_switch_init(struct ilp_switch *sw, const struct ilp_switch_cfg *cfg) ILP_CHECK_RESULT;
+
+/* Adds peer `index` (< ILPD_MAX_PEERS). A child also gets the route
+ * <address>.<name>. The peer starts down. ILP_ERR_ARG on a bad name, rate,
+ * relation or limits, or an index in use; ILP_ERR_FULL if the child route
+ * does not fit. */
+int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
+			const struct ilp_peer_cfg *cfg) ILP_CHECK_RESULT;
+
+/* Marks a peer's link up or down. Going down does not touch pending packets:
+ * call ilp_switch_abort_peer() to reject them. */
+void ilp_switch_set_peer_up(struct ilp_switch *sw, uint16_t peer, bool up);
+
+/* Static and default routes (see routing.h). */
+int ilp_switch_add_route(struct ilp_switch *sw, const uint8_t *prefix,
+			 size_t len, uint16_t peer) ILP_CHECK_RESULT;
+int ilp_switch_set_default_route(struct ilp_switch *sw, uint16_t peer) ILP_CHECK_RESULT;
+
+/* Handles a Prepare (pkt, len) from peer `from`, received with upstream
+ * `tag`. pkt is rewritten in place when forwarded. rbuf (rcap >=
+ * ILP_SWITCH_REPLY_MAX) receives any reply the switch writes. Always yields
+ * an action (REPLY or FORWARD) and ILP_OK, unless the arguments are misused
+ * (ILP_ERR_ARG: unknown peer, small rbuf). */
+int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
+		       uint32_t tag, uint8_t *pkt, size_t len, uint8_t *rbuf,
+		       size_t rcap, struct ilp_sw_action *act) ILP_CHECK_RESULT;
+
+/* Handles the next hop's answer (a Fulfill or Reject) to pending `handle`.
+ * ILP_ERR_NOT_FOUND (act->kind NONE) if the handle is no longer pending, e.g.
+ * it expired first; the late answer is then dropped. */
+int ilp_switch_response(struct ilp_switch *sw, int64_t now, uint32_t handle,
+			const uint8_t *pkt, size_t len, uint8_t *rbuf,
+			size_t rcap, struct ilp_sw_action *act) ILP_CHECK_RESULT;
+
+/* Rejects pending `handle` upstream with `code` ("T01", "F02", ...) and a
+ * message, releasing its reservations; for a next hop that could not be
+ * reached or answered with a transport error. */
+int ilp_switch_abort(struct ilp_switch *sw, uint32_t handle, const char code[3],
+		     const char *message, uint8_t *rbuf, size_t rcap,
+		     struct ilp_sw_action *act) ILP_CHECK_RESULT;
+
+/* Rejects with T01 one pending packet whose next hop is `peer`. Returns 1
+ * with an action, or 0 when none is left. Call until 0 after a peer drops. */
+int ilp_switch_abort_peer(struct ilp_switch *sw, uint16_t peer, uint8_t *rbuf,
+			  size_t rcap, struct ilp_sw_action *act);
+
+/* Rejects with R00 one pending packet whose outgoing expiry is <= now.
+ * Returns 1 with an action, or 0 when none is due. O(log n) per call. */
+int ilp_switch_expire(struct ilp_switch *sw, int64_t now, uint8_t *rbuf,
+		      size_t rcap, struct ilp_sw_action *act);
+
+/* Earliest outgoing expiry of any pending packet, or INT64_MAX. O(1). */
+int64_t ilp_switch_next_expiry(const struct ilp_switch *sw);
+
+/* Index into stats.local_by_code for a code like "F02" (0..31), or 31. */
+unsigned ilp_switch_code_index(const char code[3]);
+
+/* Checks internal consistency: the ledger invariants, that every pending
+ * entry's reservations are reflected in the ledger (sum of amount_in per
+ * in_peer == pending_in, sum of amount_out per out_peer == pending_out), the
+ * heap order and the free list. ILP_OK or ILP_ERR_INVALID with *why. */
+int ilp_switch_check(const struct ilp_switch *sw, const char **why) ILP_CHECK_RESULT;
+
+#endif /* ILP_SWITCH_H */

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Install every Debian package that building and testing ilpd needs, on a fresh
+# Debian bookworm machine. Idempotent: a second run installs nothing new.
+#
+# Usage: toolchain/install-deps.sh            (needs root, or sudo)
+# Env:   ILPD_DEPS_QUICK=1  skip when a stamp says this package set is installed
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+FOREIGN_ARCHES="arm64 armhf s390x"
+# Libraries the targets link against: BearSSL (SHA-256 for tests and the
+# daemon), inih (config), mbedTLS (TLS backend).  Installed for the host and
+# for every cross target through Debian multiarch.
+TARGET_LIBS="libbearssl-dev libinih-dev libmbedtls-dev"
+HOST_PKGS="build-essential cmake ninja-build pkgconf clang llvm libclang-rt-14-dev
+  gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu
+  libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
+  binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-s390x-linux-gnu
+  qemu-user ca-certificates"
+# node/npm drive the differential and interop tests. Some images ship node
+# from another source with npm bundled; Debian's npm package would conflict
+# with that, so each is installed only when its command is missing.
+command -v node >/dev/null 2>&1 || HOST_PKGS="$HOST_PKGS nodejs"
+command -v npm >/dev/null 2>&1 || HOST_PKGS="$HOST_PKGS npm"
+
+pkgs="$HOST_PKGS $TARGET_LIBS"
+for a in $FOREIGN_ARCHES; do
+  for l in $TARGET_LIBS; do pkgs="$pkgs $l:$a"; done
+done
+
+stamp_dir="${XDG_CACHE_HOME:-$HOME/.cache}/ilpd"
+stamp="$stamp_dir/deps-$(echo "$pkgs" | sha256sum | cut -c1-16)"
+if [ "${ILPD_DEPS_QUICK:-0}" = 1 ] && [ -f "$stamp" ]; then
+  echo "install-deps: package set already installed ($stamp)"
+  exit 0
+fi
+
+missing=""
+have_arch() { dpkg --print-foreign-architectures | grep -qx "$1"; }
+for a in $FOREIGN_ARCHES; do
+  if ! have_arch "$a"; then $SUDO dpkg --add-architecture "$a"; missing=1; fi
+done
+for p in $pkgs; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -n "$missing" ]; then
+  echo "install-deps: installing:$missing"
+  # apt-get update exits 100 on this mirror because of one foreign-arch security
+  # index (see shared/reference/cross-and-qemu.md); the lists it needs still land.
+  $SUDO apt-get update || echo "install-deps: apt-get update exited $? (tolerated)"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
+else
+  echo "install-deps: everything already installed"
+fi
+mkdir -p "$stamp_dir" && touch "$stamp"
