@@ -41,6 +41,11 @@
 
 /* Flags in ledger_slot.flags. */
 #define LEDGER_SLOT_USED 0x1u
+/* Set while the balance lies outside a limit because the limit was lowered
+ * or a settlement moved it (not because of a hold): ledger_check then
+ * accepts the slot, and new reservations are still refused by the numbers.
+ * Cleared as soon as the balance is back inside. Stored in snapshots. */
+#define LEDGER_SLOT_EXEMPT 0x2u
 
 struct ledger_slot {
 	int64_t balance;

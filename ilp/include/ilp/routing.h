@@ -3,7 +3,7 @@
  * match on ILP address segment boundaries, plus a default route.
  *
  * Memory: struct ilp_routes = ILPD_MAX_ROUTES * (ILPD_ROUTE_PREFIX_MAX + 4)
- * + 8 bytes (host board: 128 * 132 + 8 = 16904). No heap.
+ * + 4 bytes (host board: 128 * 132 + 4 = 16900). No heap.
  * Lookup cost: one pass over the table, comparing at most the prefix length
  * of each entry: O(ILPD_MAX_ROUTES * ILPD_ROUTE_PREFIX_MAX) byte compares.
  * A prefix matches when the address equals it or continues with '.', so
