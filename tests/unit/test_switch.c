@@ -1,0 +1,749 @@
+/*
+ * test_switch.c - every forwarding rule of the packet switch, with a fake
+ * clock, and the switch's consistency check (ledger invariants, holds vs
+ * pending packets, heap, free list) after every step.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "hal/hal_crypto.h"
+#include "ilp/ildcp.h"
+#include "ilp/ilp_packet.h"
+#include "ilp/ilp_switch.h"
+#include "th.h"
+
+#define T0 1700000000000LL   /* fake "now": 2023-11-14T22:13:20Z */
+#define ADDR "test.conn"
+
+enum { ALICE = 0, BOB = 1, UP = 2, CAROL = 3, BIG = 4 };
+
+static struct ilp_switch sw;
+static uint8_t rbuf[ILP_SWITCH_REPLY_MAX];
+static struct ilp_sw_action act;
+
+#define CHECK_SW()                                                           \
+	do {                                                                 \
+		const char *why_ = NULL;                                     \
+		if (ilp_switch_check(&sw, &why_) != ILP_OK)                  \
+			th_fail(__FILE__, __LINE__, "switch check: %s", why_); \
+	} while (0)
+
+static void add_peer(uint16_t i, const char *name, uint8_t rel, uint8_t scale,
+		     const char *code, uint64_t max_packet, int64_t min_bal,
+		     int64_t max_bal)
+{
+	struct ilp_peer_cfg c;
+
+	memset(&c, 0, sizeof(c));
+	strcpy(c.name, name);
+	strcpy(c.asset_code, code);
+	c.relation = rel;
+	c.rate.num = 1;
+	c.rate.den = 1;
+	c.rate.scale = scale;
+	c.max_packet_amount = max_packet;
+	c.min_balance = min_bal;
+	c.max_balance = max_bal;
+	c.settle_threshold = INT64_MAX;
+	CHECK_EQ(ilp_switch_add_peer(&sw, i, &c), ILP_OK);
+	ilp_switch_set_peer_up(&sw, i, true);
+}
+
+/* alice: child, scale 9, max packet 1e6, may owe us 1e9
+ * bob:   peer, scale 9, route test.bob, we may owe him 1e6
+ * up:    parent, scale 9, default route
+ * carol: child, scale 6 (USD)
+ * big:   peer, scale 18, route test.big */
+static void setup(bool with_default)
+{
+	struct ilp_switch_cfg cfg = {
+		(const uint8_t *)ADDR, strlen(ADDR), 1000, 30000, hal_sha256
+	};
+
+	CHECK_EQ(ilp_switch_init(&sw, &cfg), ILP_OK);
+	add_peer(ALICE, "alice", ILP_REL_CHILD, 9, "XRP", 1000000, INT64_MIN, 1000000000);
+	add_peer(BOB, "bob", ILP_REL_PEER, 9, "XRP", UINT64_MAX, -1000000, INT64_MAX);
+	add_peer(UP, "up", ILP_REL_PARENT, 9, "XRP", UINT64_MAX, INT64_MIN, INT64_MAX);
+	add_peer(CAROL, "carol", ILP_REL_CHILD, 6, "USD", UINT64_MAX, INT64_MIN, INT64_MAX);
+	add_peer(BIG, "big", ILP_REL_PEER, 18, "XRP", UINT64_MAX, INT64_MIN, INT64_MAX);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.bob", 8, BOB), ILP_OK);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.big", 8, BIG), ILP_OK);
+	if (with_default)
+		CHECK_EQ(ilp_switch_set_default_route(&sw, UP), ILP_OK);
+	CHECK_SW();
+}
+
+static void fulfillment_for(uint32_t n, uint8_t f[32])
+{
+	memset(f, 0, 32);
+	f[0] = (uint8_t)(n >> 24);
+	f[1] = (uint8_t)(n >> 16);
+	f[2] = (uint8_t)(n >> 8);
+	f[3] = (uint8_t)n;
+	f[31] = 0xA5;
+}
+
+/* Encodes a Prepare whose condition is SHA-256 of fulfillment_for(n). */
+static size_t prepare(uint8_t *buf, size_t cap, uint64_t amount, int64_t expires,
+		      const char *dest, uint32_t n)
+{
+	uint8_t f[32], cond[32];
+	struct ilp_prepare p;
+	size_t len = 0;
+
+	fulfillment_for(n, f);
+	hal_sha256(f, 32, cond);
+	memset(&p, 0, sizeof(p));
+	p.amount = amount;
+	p.expires_at = expires;
+	p.condition = cond;
+	p.destination = (const uint8_t *)dest;
+	p.destination_len = strlen(dest);
+	p.data = (const uint8_t *)"hello";
+	p.data_len = 5;
+	CHECK_EQ(ilp_prepare_encode(&p, buf, cap, &len), ILP_OK);
+	return len;
+}
+
+static size_t fulfill(uint8_t *buf, size_t cap, uint32_t n)
+{
+	uint8_t f[32];
+	struct ilp_fulfill ff = { f, (const uint8_t *)"ok", 2 };
+	size_t len = 0;
+
+	fulfillment_for(n, f);
+	CHECK_EQ(ilp_fulfill_encode(&ff, buf, cap, &len), ILP_OK);
+	return len;
+}
+
+static size_t reject(uint8_t *buf, size_t cap, const char *code)
+{
+	struct ilp_reject rj = { (const uint8_t *)code, (const uint8_t *)"test.bob", 8,
+				 (const uint8_t *)"nope", 4, (const uint8_t *)"\x01\x02", 2 };
+	size_t len = 0;
+
+	CHECK_EQ(ilp_reject_encode(&rj, buf, cap, &len), ILP_OK);
+	return len;
+}
+
+/* Sends a Prepare from `from`; returns the action kind. */
+static enum ilp_sw_kind send_prepare(uint16_t from, uint32_t tag, uint8_t *pkt,
+				     size_t len, int64_t now)
+{
+	CHECK_EQ(ilp_switch_prepare(&sw, now, from, tag, pkt, len, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+	return act.kind;
+}
+
+/* Checks that the last action is a Reject of ours with `code` to `peer`. */
+static void expect_reject(uint16_t peer, uint32_t tag, const char *code)
+{
+	struct ilp_reject rj;
+
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, peer);
+	CHECK_EQ(act.tag, tag);
+	CHECK(strcmp(act.code, code) == 0);
+	if (act.kind != ILP_SW_REPLY || act.pkt == NULL)
+		return;
+	CHECK_EQ(ilp_reject_decode(act.pkt, act.len, &rj, NULL), ILP_OK);
+	CHECK_MEM(rj.code, code, 3);
+	CHECK_EQ(rj.triggered_by_len, strlen(ADDR));
+	CHECK_MEM(rj.triggered_by, ADDR, strlen(ADDR));
+}
+
+static void test_forward_and_fulfill(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+	struct ilp_prepare out;
+	uint32_t handle;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob.x", 1);
+	CHECK_EQ(send_prepare(ALICE, 77, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, BOB);
+	CHECK(act.pkt == pkt);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ_U64(out.amount, 100);
+	CHECK_EQ(out.expires_at, T0 + 9000);   /* source expiry - min message window */
+	CHECK_EQ(out.destination_len, 10);
+	CHECK_EQ(out.data_len, 5);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 100);
+	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 100);
+	CHECK_EQ(ilp_switch_next_expiry(&sw), T0 + 9000);
+	handle = act.tag;
+
+	rlen = fulfill(resp, sizeof(resp), 1);
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 5, handle, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, ALICE);
+	CHECK_EQ(act.tag, 77);
+	CHECK(act.pkt == resp && act.len == rlen);   /* relayed unchanged */
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 0);
+	CHECK_EQ(sw.stats.fulfilled, 1);
+	CHECK_EQ(ilp_switch_next_expiry(&sw), INT64_MAX);
+
+	/* The same handle again is late: no effect. */
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 6, handle, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_ERR_NOT_FOUND);
+	CHECK_EQ(act.kind, ILP_SW_NONE);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_SW();
+}
+
+static void test_reject_relayed_unchanged(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 500, T0 + 10000, "test.bob", 2);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = reject(resp, sizeof(resp), "F99");
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 1, act.tag, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, ALICE);
+	CHECK(act.pkt == resp && act.len == rlen);
+	CHECK(strcmp(act.code, "F99") == 0);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, 0);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 0);
+	CHECK_EQ(sw.stats.rejected_relay, 1);
+}
+
+static void test_wrong_fulfillment_f05(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 500, T0 + 10000, "test.bob", 3);
+	CHECK_EQ(send_prepare(ALICE, 9, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = fulfill(resp, sizeof(resp), 4);   /* preimage of another packet */
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 1, act.tag, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+	expect_reject(ALICE, 9, "F05");
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, 0);
+	CHECK_EQ(sw.stats.bad_fulfill, 1);
+}
+
+static void test_malformed_answer_t00(void)
+{
+	uint8_t pkt[512], junk[4] = { 0x0d, 0x02, 0x00, 0x00 };
+	size_t len;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 5);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 1, act.tag, junk, sizeof(junk), rbuf,
+				     sizeof(rbuf), &act), ILP_OK);
+	CHECK_SW();
+	expect_reject(ALICE, 1, "T00");
+}
+
+static void test_malformed_prepare_f01(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 6);
+	pkt[len - 8] = 0x80;   /* a destination byte >= 0x80 */
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 3, "F01");
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, 3, T0), ILP_SW_REPLY);   /* truncated */
+	expect_reject(ALICE, 4, "F01");
+	CHECK_EQ(sw.stats.local_by_code[ilp_switch_code_index("F01")], 2);
+}
+
+static void test_no_route_f02(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	setup(false);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.nobody", 7);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 1, "F02");
+	/* segment boundary: test.bobby is not under test.bob */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bobby", 7);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "F02");
+	/* with a default route it goes to the parent */
+	CHECK_EQ(ilp_switch_set_default_route(&sw, UP), ILP_OK);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, UP);
+}
+
+static void test_child_route_and_ildcp(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ildcp_response res;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.conn.carol.x", 8);
+	CHECK_EQ(send_prepare(BOB, 1, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, CAROL);
+
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(ALICE, 11, pkt, len, T0), ILP_SW_REPLY);
+	CHECK_EQ(act.tag, 11);
+	CHECK_EQ(act.peer, ALICE);
+	CHECK(act.code[0] == '\0');
+	CHECK_EQ(ildcp_response_decode(act.pkt, act.len, &res, NULL), ILP_OK);
+	CHECK_EQ(res.client_address_len, strlen("test.conn.alice"));
+	CHECK_MEM(res.client_address, "test.conn.alice", res.client_address_len);
+	CHECK_EQ(res.asset_scale, 9);
+	CHECK_EQ(res.asset_code_len, 3);
+	CHECK_MEM(res.asset_code, "XRP", 3);
+
+	CHECK_EQ(send_prepare(CAROL, 12, pkt, len, T0), ILP_SW_REPLY);
+	CHECK_EQ(ildcp_response_decode(act.pkt, act.len, &res, NULL), ILP_OK);
+	CHECK_EQ(res.asset_scale, 6);
+	CHECK_MEM(res.client_address, "test.conn.carol", res.client_address_len);
+
+	CHECK_EQ(send_prepare(BOB, 13, pkt, len, T0), ILP_SW_REPLY);   /* not a child */
+	expect_reject(BOB, 13, "F00");
+}
+
+static void test_peer_protocols(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_prepare p;
+	struct ilp_fulfill f;
+
+	setup(true);
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(ilp_prepare_decode(pkt, len, &p, NULL), ILP_OK);
+	p.destination = (const uint8_t *)"peer.route.control";
+	p.destination_len = 18;
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(BOB, 1, pkt, len, T0), ILP_SW_REPLY);
+	CHECK_EQ(ilp_fulfill_decode(act.pkt, act.len, &f, NULL), ILP_OK);
+	CHECK_MEM(f.fulfillment, ilp_peer_fulfillment, 32);
+	CHECK_EQ(f.data_len, 0);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);   /* child */
+	expect_reject(ALICE, 2, "F00");
+
+	/* wrong condition on a peer.* destination, and an unknown protocol */
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 60000, "peer.config", 9);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 3, "F01");
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(ilp_prepare_decode(pkt, len, &p, NULL), ILP_OK);
+	p.destination = (const uint8_t *)"peer.echo";
+	p.destination_len = 9;
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 4, "F01");
+
+	/* addressed to the connector itself */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 60000, ADDR, 9);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 5, "F01");
+}
+
+static void test_amount_too_large_f08(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_reject rj;
+	uint64_t got = 0, max = 0;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 1000000, T0 + 10000, "test.bob", 10);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);   /* == max: ok */
+	len = prepare(pkt, sizeof(pkt), 1000001, T0 + 10000, "test.bob", 10);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "F08");
+	CHECK_EQ(ilp_reject_decode(act.pkt, act.len, &rj, NULL), ILP_OK);
+	CHECK_EQ(ilp_f08_data_decode(rj.data, rj.data_len, &got, &max), ILP_OK);
+	CHECK_EQ_U64(got, 1000001);
+	CHECK_EQ_U64(max, 1000000);
+	CHECK(rj.message_len == strlen("packet size too large. maxAmount=1000000 actualAmount=1000001"));
+	CHECK_MEM(rj.message, "packet size too large. maxAmount=1000000 actualAmount=1000001",
+		  rj.message_len);
+}
+
+static void test_expiry_rules(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_prepare out;
+
+	setup(true);
+	/* already expired (expiresAt == now) */
+	len = prepare(pkt, sizeof(pkt), 1, T0, "test.bob", 11);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 1, "R00");
+	/* 1.5 s left: forwarding would leave 0.5 s < min message window */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 1500, "test.bob", 11);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "R02");
+	/* exactly 2 s left: 1 s remains, allowed */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 2000, "test.bob", 11);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ(out.expires_at, T0 + 1000);
+	/* 60 s left: capped at now + max hold time */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 60000, "test.bob", 11);
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ(out.expires_at, T0 + 30000);
+}
+
+static void test_next_hop_down_t01_and_abort_peer(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	int i, n = 0;
+
+	setup(true);
+	for (i = 0; i < 3; i++) {
+		len = prepare(pkt, sizeof(pkt), 10, T0 + 10000, "test.bob", 12);
+		CHECK_EQ(send_prepare(ALICE, (uint32_t)(100 + i), pkt, len, T0), ILP_SW_FORWARD);
+	}
+	len = prepare(pkt, sizeof(pkt), 10, T0 + 10000, "test.conn.carol", 12);
+	CHECK_EQ(send_prepare(ALICE, 200, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 40);
+
+	ilp_switch_set_peer_up(&sw, BOB, false);
+	len = prepare(pkt, sizeof(pkt), 10, T0 + 10000, "test.bob", 12);
+	CHECK_EQ(send_prepare(ALICE, 300, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 300, "T01");
+
+	while (ilp_switch_abort_peer(&sw, BOB, rbuf, sizeof(rbuf), &act) == 1) {
+		CHECK_SW();
+		CHECK_EQ(act.peer, ALICE);
+		CHECK(act.tag >= 100 && act.tag < 103);
+		CHECK(strcmp(act.code, "T01") == 0);
+		n++;
+	}
+	CHECK_EQ(n, 3);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 10);   /* carol's packet stays */
+	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 0);
+	CHECK_EQ(sw.stats.pending_now, 1);
+}
+
+static void test_timeout_r00_and_late_fulfill(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+	uint32_t h;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 50, T0 + 3000, "test.bob", 13);
+	CHECK_EQ(send_prepare(ALICE, 42, pkt, len, T0), ILP_SW_FORWARD);
+	h = act.tag;
+	CHECK_EQ(ilp_switch_next_expiry(&sw), T0 + 2000);
+	CHECK_EQ(ilp_switch_expire(&sw, T0 + 1999, rbuf, sizeof(rbuf), &act), 0);
+	CHECK_EQ(ilp_switch_expire(&sw, T0 + 2000, rbuf, sizeof(rbuf), &act), 1);
+	CHECK_SW();
+	expect_reject(ALICE, 42, "R00");
+	CHECK_EQ(ilp_switch_expire(&sw, T0 + 2000, rbuf, sizeof(rbuf), &act), 0);
+	rlen = fulfill(resp, sizeof(resp), 13);
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 2001, h, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_ERR_NOT_FOUND);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, 0);
+	CHECK_EQ(sw.stats.late_responses, 1);
+
+	/* A Fulfill that arrives after the expiry but before expire() ran is
+	 * not honoured either: R00, nothing committed. */
+	len = prepare(pkt, sizeof(pkt), 50, T0 + 3000, "test.bob", 14);
+	CHECK_EQ(send_prepare(ALICE, 43, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = fulfill(resp, sizeof(resp), 14);
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 2000, act.tag, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+	expect_reject(ALICE, 43, "R00");
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
+}
+
+static void test_stale_handle_after_reuse(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+	uint32_t h1, h2;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 15);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	h1 = act.tag;
+	rlen = reject(resp, sizeof(resp), "T02");
+	CHECK_EQ(ilp_switch_response(&sw, T0, h1, resp, rlen, rbuf, sizeof(rbuf), &act), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 16);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_FORWARD);
+	h2 = act.tag;
+	CHECK_EQ(h1 & 0xFFFF, h2 & 0xFFFF);   /* same slot reused ... */
+	CHECK(h1 != h2);                      /* ... under a new generation */
+	rlen = fulfill(resp, sizeof(resp), 16);
+	CHECK_EQ(ilp_switch_response(&sw, T0, h1, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_ERR_NOT_FOUND);
+	CHECK_EQ(ilp_switch_response(&sw, T0, h2, resp, rlen, rbuf, sizeof(rbuf), &act), ILP_OK);
+	CHECK_EQ(act.tag, 2);
+	CHECK_SW();
+}
+
+static void test_pending_full_t03(void)
+{
+	static uint8_t pkt[512];
+	size_t len;
+	uint32_t i;
+
+	setup(true);
+	for (i = 0; i < ILPD_MAX_PENDING; i++) {
+		len = prepare(pkt, sizeof(pkt), 1, T0 + 10000 + i, "test.bob", i);
+		if (send_prepare(UP, i, pkt, len, T0) != ILP_SW_FORWARD)
+			break;
+	}
+	CHECK_EQ(i, ILPD_MAX_PENDING);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 99999);
+	CHECK_EQ(send_prepare(UP, 99999, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 99999, "T03");
+	CHECK_EQ(sw.stats.pending_full, 1);
+	CHECK_EQ(sw.stats.pending_hwm, ILPD_MAX_PENDING);
+	/* Expiry drains them in expiry order. */
+	for (i = 0; i < ILPD_MAX_PENDING; i++) {
+		int64_t due = ilp_switch_next_expiry(&sw);
+
+		CHECK_EQ(due, T0 + 9000 + (int64_t)i);
+		CHECK_EQ(ilp_switch_expire(&sw, due, rbuf, sizeof(rbuf), &act), 1);
+		CHECK_EQ(act.tag, i);
+	}
+	CHECK_SW();
+	CHECK_EQ(sw.stats.pending_now, 0);
+	CHECK_EQ(sw.ledger.slot[UP].pending_in, 0);
+}
+
+static void test_ledger_limits_t04(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+
+	setup(true);
+	/* Bob's credit: we may owe him at most 1e6. */
+	len = prepare(pkt, sizeof(pkt), 600000, T0 + 10000, "test.bob", 20);
+	CHECK_EQ(send_prepare(UP, 1, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 400001, T0 + 10000, "test.bob", 21);
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 2, "T04");
+	CHECK_EQ(sw.ledger.slot[UP].pending_in, 600000);   /* refused hold released */
+	len = prepare(pkt, sizeof(pkt), 400000, T0 + 10000, "test.bob", 22);
+	CHECK_EQ(send_prepare(UP, 3, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = fulfill(resp, sizeof(resp), 22);
+	CHECK_EQ(ilp_switch_response(&sw, T0, act.tag, resp, rlen, rbuf, sizeof(rbuf), &act), ILP_OK);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -400000);
+	CHECK_SW();
+
+	/* Alice's credit with us: lowered to 2.5e6, so the third 1e6 packet
+	 * in flight does not fit. */
+	setup(true);
+	CHECK_EQ(ledger_set_limits(&sw.ledger, ALICE, INT64_MIN, 2500000, INT64_MAX), ILP_OK);
+	/* (a forwarded packet is rewritten in place: encode each one anew) */
+	len = prepare(pkt, sizeof(pkt), 1000000, T0 + 10000, "test.conn.carol", 40);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 1000000, T0 + 10000, "test.conn.carol", 41);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 1000000, T0 + 10000, "test.conn.carol", 42);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 3, "T04");
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 2000000);
+	CHECK_EQ(sw.ledger.slot[CAROL].pending_out, 2000);
+}
+
+static void test_amount_conversion(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_prepare out;
+
+	setup(true);
+	/* scale 9 -> scale 6 rounds down */
+	len = prepare(pkt, sizeof(pkt), 1999999, T0 + 10000, "test.conn.carol", 30);
+	CHECK_EQ(send_prepare(UP, 1, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ_U64(out.amount, 1999);
+	CHECK_EQ_U64(sw.pending[act.tag & 0xFFFF].amount_in, 1999999);
+	CHECK_EQ_U64(sw.ledger.slot[CAROL].pending_out, 1999);
+	/* 999 units of scale 9 are 0 units of scale 6: forwarded as 0 */
+	len = prepare(pkt, sizeof(pkt), 999, T0 + 10000, "test.conn.carol", 31);
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ_U64(out.amount, 0);
+	/* scale 6 -> scale 9 multiplies */
+	len = prepare(pkt, sizeof(pkt), 500, T0 + 10000, "test.bob", 32);
+	CHECK_EQ(send_prepare(CAROL, 3, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ_U64(out.amount, 500000);
+	/* scale 9 -> 18 overflows 64 bits: F03, never wrapped */
+	len = prepare(pkt, sizeof(pkt), 100000000000ULL, T0 + 10000, "test.big", 33);
+	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 4, "F03");
+	len = prepare(pkt, sizeof(pkt), 9223372036ULL, T0 + 10000, "test.big", 34);
+	CHECK_EQ(send_prepare(UP, 5, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ_U64(out.amount, 9223372036000000000ULL);
+	/* fits 64 bits but not the ledger's signed holds: T04, not wrapped */
+	len = prepare(pkt, sizeof(pkt), 18446744073ULL, T0 + 10000, "test.big", 35);
+	CHECK_EQ(send_prepare(UP, 6, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 6, "T04");
+}
+
+static void test_config_refusals(void)
+{
+	struct ilp_switch_cfg bad = { (const uint8_t *)"nope", 4, 1000, 30000, hal_sha256 };
+	struct ilp_peer_cfg c;
+
+	CHECK_EQ(ilp_switch_init(&sw, &bad), ILP_ERR_ARG);
+	bad.address = (const uint8_t *)ADDR;
+	bad.address_len = strlen(ADDR);
+	bad.sha256 = NULL;
+	CHECK_EQ(ilp_switch_init(&sw, &bad), ILP_ERR_ARG);
+	bad.sha256 = hal_sha256;
+	bad.max_hold_time_ms = 999;
+	CHECK_EQ(ilp_switch_init(&sw, &bad), ILP_ERR_ARG);
+
+	setup(true);
+	memset(&c, 0, sizeof(c));
+	strcpy(c.name, "bad name");
+	c.rate.num = c.rate.den = 1;
+	CHECK_EQ(ilp_switch_add_peer(&sw, 7 % ILPD_MAX_PEERS, &c), ILP_ERR_ARG);
+	strcpy(c.name, "ok");
+	CHECK_EQ(ilp_switch_add_peer(&sw, ALICE, &c), ILP_ERR_ARG);   /* in use */
+	c.rate.den = 0;
+	CHECK_EQ(ilp_switch_add_peer(&sw, 5, &c), ILP_ERR_ARG);
+	c.rate.den = 1;
+	c.min_balance = 1;   /* must be <= 0 */
+	CHECK_EQ(ilp_switch_add_peer(&sw, 5, &c), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_prepare(&sw, T0, 6, 0, rbuf, 1, rbuf, sizeof(rbuf), &act), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_prepare(&sw, T0, ALICE, 0, rbuf, 1, rbuf, 10, &act), ILP_ERR_ARG);
+	CHECK_SW();
+}
+
+/* xorshift64*: deterministic pseudo-random steps. */
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* Random traffic: prepares to random destinations, random answers
+ * (right/wrong fulfillments, rejects, junk), peers going down, the clock
+ * moving; the consistency check after every step, and at the end the
+ * ledger balances equal the sums of what was fulfilled. */
+static void test_random_soak(void)
+{
+	static const char *dests[] = { "test.bob.a", "test.conn.alice.z", "test.conn.carol",
+				       "test.other", "peer.config", "test.big.q", ADDR };
+	static uint32_t handles[64];
+	static uint32_t nums[64];
+	static uint8_t pkt[512], resp[128];
+	int64_t now = T0, expect_bal[5] = { 0 };
+	uint32_t live = 0, step, n = 0;
+
+	setup(true);
+	for (step = 0; step < 20000; step++) {
+		uint64_t r = rnd();
+		size_t len;
+
+		switch (r % 6) {
+		case 0: case 1: case 2: {
+			uint16_t from = (uint16_t)((r >> 8) % 5);
+			const char *d = dests[(r >> 16) % 7];
+
+			len = prepare(pkt, sizeof(pkt), (r >> 24) % 3000000,
+				      now + 500 + (int64_t)((r >> 40) % 40000), d, ++n);
+			if (send_prepare(from, n, pkt, len, now) == ILP_SW_FORWARD && live < 64) {
+				handles[live] = act.tag;
+				nums[live++] = n;
+			}
+			break;
+		}
+		case 3:
+			if (live > 0) {
+				uint32_t k = (uint32_t)((r >> 8) % live);
+				unsigned how = (unsigned)((r >> 20) % 4);
+				uint16_t idx = (uint16_t)(handles[k] & 0xFFFF);
+				struct ilp_pending pe = sw.pending[idx];
+
+				if (how == 0)
+					len = fulfill(resp, sizeof(resp), nums[k]);
+				else if (how == 1)
+					len = fulfill(resp, sizeof(resp), nums[k] + 1);
+				else if (how == 2)
+					len = reject(resp, sizeof(resp), "F99");
+				else
+					len = 2, resp[0] = 0x0e, resp[1] = 0x7f;
+				if (ilp_switch_response(&sw, now, handles[k], resp, len, rbuf,
+							sizeof(rbuf), &act) == ILP_OK &&
+				    act.kind == ILP_SW_REPLY && act.code[0] == '\0') {
+					expect_bal[pe.in_peer] += (int64_t)pe.amount_in;
+					expect_bal[pe.out_peer] -= (int64_t)pe.amount_out;
+				}
+				CHECK_SW();
+				handles[k] = handles[--live];
+				nums[k] = nums[live];
+			}
+			break;
+		case 4:
+			now += (int64_t)((r >> 8) % 3000);
+			while (ilp_switch_expire(&sw, now, rbuf, sizeof(rbuf), &act) == 1)
+				CHECK_SW();
+			break;
+		default: {
+			uint16_t p = (uint16_t)((r >> 8) % 5);
+
+			ilp_switch_set_peer_up(&sw, p, (r >> 16) % 4 != 0);
+			if (!sw.peers[p].up)
+				while (ilp_switch_abort_peer(&sw, p, rbuf, sizeof(rbuf), &act) == 1)
+					CHECK_SW();
+			break;
+		}
+		}
+	}
+	CHECK_SW();
+	for (step = 0; step < 5; step++)
+		CHECK_EQ(sw.ledger.slot[step].balance, expect_bal[step]);
+	CHECK(sw.stats.fulfilled > 100);
+	CHECK(sw.stats.forwarded > 1000);
+}
+
+int main(void)
+{
+	TH_RUN(test_forward_and_fulfill);
+	TH_RUN(test_reject_relayed_unchanged);
+	TH_RUN(test_wrong_fulfillment_f05);
+	TH_RUN(test_malformed_answer_t00);
+	TH_RUN(test_malformed_prepare_f01);
+	TH_RUN(test_no_route_f02);
+	TH_RUN(test_child_route_and_ildcp);
+	TH_RUN(test_peer_protocols);
+	TH_RUN(test_amount_too_large_f08);
+	TH_RUN(test_expiry_rules);
+	TH_RUN(test_next_hop_down_t01_and_abort_peer);
+	TH_RUN(test_timeout_r00_and_late_fulfill);
+	TH_RUN(test_stale_handle_after_reuse);
+	TH_RUN(test_pending_full_t03);
+	TH_RUN(test_ledger_limits_t04);
+	TH_RUN(test_amount_conversion);
+	TH_RUN(test_config_refusals);
+	TH_RUN(test_random_soak);
+	return th_finish();
+}
