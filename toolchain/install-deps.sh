@@ -25,8 +25,11 @@ HOST_PKGS="build-essential cmake ninja-build pkgconf clang llvm libclang-rt-14-d
 command -v node >/dev/null 2>&1 || HOST_PKGS="$HOST_PKGS nodejs"
 command -v npm >/dev/null 2>&1 || HOST_PKGS="$HOST_PKGS npm"
 
-pkgs="$HOST_PKGS $TARGET_LIBS"
-for a in $FOREIGN_ARCHES; do
+# Every library is named with its architecture (libbearssl-dev:amd64): once
+# several arches are installed, a bare name is ambiguous to dpkg-query.
+NATIVE_ARCH="$(dpkg --print-architecture)"
+pkgs="$HOST_PKGS"
+for a in $NATIVE_ARCH $FOREIGN_ARCHES; do
   for l in $TARGET_LIBS; do pkgs="$pkgs $l:$a"; done
 done
 
@@ -37,13 +40,19 @@ if [ "${ILPD_DEPS_QUICK:-0}" = 1 ] && [ -f "$stamp" ]; then
   exit 0
 fi
 
+# Outputs are captured before matching: with pipefail, `cmd | grep -q` can
+# fail when grep exits first and cmd gets SIGPIPE.
 missing=""
-have_arch() { dpkg --print-foreign-architectures | grep -qx "$1"; }
+foreign=" $(dpkg --print-foreign-architectures | tr '\n' ' ') "
 for a in $FOREIGN_ARCHES; do
-  if ! have_arch "$a"; then $SUDO dpkg --add-architecture "$a"; missing=1; fi
+  case "$foreign" in
+  *" $a "*) ;;
+  *) $SUDO dpkg --add-architecture "$a"; missing="$missing (arch $a)" ;;
+  esac
 done
 for p in $pkgs; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+  status="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
+  if [ "$status" != "install ok installed" ]; then
     missing="$missing $p"
   fi
 done

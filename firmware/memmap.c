@@ -1,0 +1,150 @@
+/*
+ * memmap.c - prints the static RAM the daemon needs on one board: every pool
+ * in pools.def with count, bytes each and bytes total, the tables inside each
+ * pool, and the total. Built once per board (memmap_host, memmap_rpi,
+ * memmap_router) for the target architecture, so the sizes are those of the
+ * target's ABI; cross builds run it under qemu-user. Memory: stack only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ilp/ilp_opts.h"
+#include "pools.h"
+
+/* One typedef per pool, so POOL_PART can name the pool's members. */
+#define POOL(name, count, type) typedef type memmap_##name##_t;
+#include "pools.def"
+
+/* Running state of the table: the pool whose parts are being listed. */
+struct memmap {
+	const char *pool;
+	size_t pool_bytes;
+	size_t parts_bytes;
+	size_t total;
+	int bad;           /* parts larger than their pool: pools.def is wrong */
+};
+
+static const char *memmap_arch(void)
+{
+#if defined(__x86_64__)
+	return "x86_64";
+#elif defined(__aarch64__)
+	return "aarch64";
+#elif defined(__arm__) && defined(__ARM_PCS_VFP)
+	return "armhf";
+#elif defined(__arm__)
+	return "arm";
+#elif defined(__s390x__)
+	return "s390x";
+#elif defined(__i386__)
+	return "i386";
+#elif defined(__mips__)
+	return "mips";
+#elif defined(__riscv)
+	return "riscv";
+#else
+	return "unknown";
+#endif
+}
+
+/* Measured on the running target, so a qemu run reports the real order. */
+static const char *memmap_byte_order(void)
+{
+	const uint16_t one = 1;
+	uint8_t first;
+
+	memcpy(&first, &one, 1);
+	return first == 1 ? "little-endian" : "big-endian";
+}
+
+static void memmap_row(const char *name, const char *type, size_t count,
+		       size_t each, size_t total)
+{
+	printf("%-22s %-22s %8zu %10zu %10zu\n", name, type, count, each, total);
+}
+
+/* Closes the parts of the current pool with the bytes no part accounts for
+ * (configuration, counters, alignment padding). */
+static void memmap_end_pool(struct memmap *m)
+{
+	if (m->pool_bytes < m->parts_bytes) {
+		printf("error: the parts of %s add up to more than the pool\n",
+		       m->pool != NULL ? m->pool : "(no pool)");
+		m->bad = 1;
+	} else if (m->parts_bytes > 0) {
+		memmap_row("  (rest)", "cfg, stats, padding", 1,
+			   m->pool_bytes - m->parts_bytes,
+			   m->pool_bytes - m->parts_bytes);
+	}
+	m->pool = NULL;
+	m->pool_bytes = 0;
+	m->parts_bytes = 0;
+}
+
+static void memmap_pool(struct memmap *m, const char *name, const char *type,
+			size_t count, size_t each)
+{
+	memmap_end_pool(m);
+	memmap_row(name, type, count, each, count * each);
+	m->pool = name;
+	m->pool_bytes = count * each;
+	m->total += count * each;
+}
+
+/* A table inside the current pool; `bytes` is the member's size, which may
+ * exceed count * each by a small header (the routing table's count). */
+static void memmap_part(struct memmap *m, const char *member, const char *type,
+			size_t count, size_t each, size_t bytes)
+{
+	char label[64];
+
+	snprintf(label, sizeof label, "  .%s", member);
+	memmap_row(label, type, count, each, bytes);
+	m->parts_bytes += bytes;
+}
+
+static void memmap_header(void)
+{
+	printf("ilpd memory map: board %s, target %s (%zu-bit pointers, %s)\n",
+	       ILPD_BOARD_NAME, memmap_arch(), sizeof(void *) * 8,
+	       memmap_byte_order());
+	printf("options: ILPD_MAX_PEERS %d, ILPD_MAX_ROUTES %d, "
+	       "ILPD_ROUTE_PREFIX_MAX %d, ILPD_MAX_PENDING %d, "
+	       "ILPD_ADDRESS_MAX %d\n\n",
+	       ILPD_MAX_PEERS, ILPD_MAX_ROUTES, ILPD_ROUTE_PREFIX_MAX,
+	       ILPD_MAX_PENDING, ILPD_ADDRESS_MAX);
+	printf("%-22s %-22s %8s %10s %10s\n", "pool / object", "type", "count",
+	       "bytes each", "bytes total");
+}
+
+static void memmap_footer(const struct memmap *m)
+{
+	size_t tenths = (m->total * 10 + 512) / 1024;
+
+	printf("%-22s %-22s %8s %10s %10zu\n", "TOTAL static RAM", "", "", "",
+	       m->total);
+	printf("\n= %zu.%zu KiB on board %s (%s). Lines starting with '.' are "
+	       "inside the pool above them.\n",
+	       tenths / 10, tenths % 10, ILPD_BOARD_NAME, memmap_arch());
+	printf("ilpd_packet_buf = ILP_PACKET_MAX_SIZE = %zu bytes; "
+	       "ilpd_reply_buf = ILP_SWITCH_REPLY_MAX = %zu bytes\n",
+	       (size_t)ILP_PACKET_MAX_SIZE, (size_t)ILP_SWITCH_REPLY_MAX);
+}
+
+int main(void)
+{
+	struct memmap m = { NULL, 0, 0, 0, 0 };
+
+	memmap_header();
+#define POOL(name, count, type) \
+	memmap_pool(&m, #name, #type, (size_t)(count), sizeof(type));
+#define POOL_PART(pool, member, count, type)                              \
+	memmap_part(&m, #member, #type, (size_t)(count), sizeof(type),    \
+		    sizeof(((memmap_##pool##_t *)0)->member));
+#include "pools.def"
+	memmap_end_pool(&m);
+	memmap_footer(&m);
+	return m.bad ? 1 : 0;
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# THE test command of ilpd (README and .ci/run call it). On a fresh Debian
+# bookworm machine it first installs what is missing (needs root or sudo).
+#
+# Steps, in order:
+#   deps         toolchain/install-deps.sh
+#   host         cmake --preset host; build; ctest         (gcc, native)
+#   host-asan    ... host-asan                              (clang, ASan+UBSan)
+#   rpi-aarch64  ... rpi-aarch64                            (tests under qemu-aarch64)
+#   rpi-armhf    ... rpi-armhf                              (tests under qemu-arm)
+#   be-s390x     ... be-s390x                               (tests under qemu-s390x, big-endian)
+#   layering     toolchain/check-layering.sh
+#   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
+#   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
+# Every build also prints the memory map and runs the no-heap check.
+# A failed step does not stop the run; the summary lists every step and the
+# last line is "N passed, N failed". Exit status is non-zero if any failed.
+#
+# Options:
+#   --quick           deps, host, layering, diff (no cross, no sanitizers, no fuzz)
+#   --fuzz-seconds N  seconds per fuzz target for tests/fuzz/run-fuzz.sh
+#                     (default: $ILPD_FUZZ_SECONDS, else 60)
+#   --only STEP       run one step (names above)
+# Builds reuse build/<preset>, so a second run is incremental.
+set -uo pipefail
+export LC_NUMERIC=C   # EPOCHREALTIME and awk agree on the decimal point
+
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+JOBS=2
+FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x layering diff fuzz"
+QUICK_STEPS="deps host layering diff"
+steps="$ALL_STEPS"
+
+usage() {
+	sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--quick) steps="$QUICK_STEPS" ;;
+	--fuzz-seconds)
+		[ $# -ge 2 ] || { echo "run-all: --fuzz-seconds needs a number" >&2; exit 2; }
+		FUZZ_SECONDS="$2"
+		shift ;;
+	--only)
+		[ $# -ge 2 ] || { echo "run-all: --only needs a step name" >&2; exit 2; }
+		case " $ALL_STEPS " in
+		*" $2 "*) steps="$2" ;;
+		*) echo "run-all: unknown step '$2' (steps: $ALL_STEPS)" >&2; exit 2 ;;
+		esac
+		shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "run-all: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$FUZZ_SECONDS" in
+'' | *[!0-9]*) echo "run-all: --fuzz-seconds must be a whole number" >&2; exit 2 ;;
+esac
+
+# configure + build + ctest one preset, in build/<preset>. The build keeps
+# going past a failed target (ninja -k 0) and ctest runs even after a failed
+# build, so one run shows every broken file and every failing test; the step
+# fails if either did.
+run_preset() {
+	local build_rc=0 test_rc=0
+	cmake --preset "$1" || return
+	cmake --build --preset "$1" -j "$JOBS" -- -k 0 || build_rc=$?
+	ctest --preset "$1" -j "$JOBS" || test_rc=$?
+	if [ "$build_rc" -ne 0 ]; then
+		echo "run-all: $1: build FAILED (rc $build_rc); see the errors above"
+		return "$build_rc"
+	fi
+	return "$test_rc"
+}
+
+# A script another part of the project provides: missing means FAIL.
+run_script() {
+	local script="$1"
+	shift
+	if [ ! -f "$script" ]; then
+		echo "run-all: $script is missing: this step cannot pass without it"
+		return 1
+	fi
+	if [ -x "$script" ]; then "$script" "$@"; else bash "$script" "$@"; fi
+}
+
+run_step() {
+	case "$1" in
+	deps) toolchain/install-deps.sh ;;
+	host | host-asan | rpi-aarch64 | rpi-armhf | be-s390x) run_preset "$1" ;;
+	layering) toolchain/check-layering.sh "$ROOT" ;;
+	diff)
+		if [ ! -x build/host/tools/ilpctl/ilpctl ]; then
+			echo "run-all: build/host/tools/ilpctl/ilpctl not built (run the host step)"
+		fi
+		run_script tests/diff/run.sh build/host/tools/ilpctl/ilpctl ;;
+	fuzz)
+		cmake --preset fuzz &&
+			cmake --build --preset fuzz -j "$JOBS" &&
+			run_script tests/fuzz/run-fuzz.sh build/fuzz "$FUZZ_SECONDS" ;;
+	esac
+}
+
+names=()
+results=()
+times=()
+passed=0
+failed=0
+total=$(echo $steps | wc -w)
+i=0
+run_start=$EPOCHREALTIME
+for s in $steps; do
+	i=$((i + 1))
+	echo
+	echo "================================================================"
+	echo "== [$i/$total] $s"
+	echo "================================================================"
+	t0=$EPOCHREALTIME
+	(set -e; run_step "$s")
+	rc=$?
+	dt=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	if [ $rc -eq 0 ]; then
+		res=PASS
+		passed=$((passed + 1))
+	else
+		res="FAIL (rc $rc)"
+		failed=$((failed + 1))
+	fi
+	echo "== $s: $res in ${dt}s"
+	names+=("$s")
+	results+=("$res")
+	times+=("$dt")
+done
+wall=$(awk -v a="$run_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+
+echo
+echo "================================================================"
+echo "== Summary (wall ${wall}s)"
+echo "================================================================"
+printf '%-14s %-14s %10s\n' step result seconds
+for k in "${!names[@]}"; do
+	printf '%-14s %-14s %10s\n' "${names[$k]}" "${results[$k]}" "${times[$k]}"
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
