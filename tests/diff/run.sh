@@ -1,0 +1,47 @@
+#!/bin/sh
+# Differential test of ilpd's codecs against the pinned reference JavaScript
+# codecs (see docs/deliberate-differences.md).
+#
+#   tests/diff/run.sh ILPCTL_PATH
+#
+# Installs tests/diff/node_modules with `npm ci` when it is missing or older
+# than package-lock.json, then runs diff.js. DIFF_SEED, DIFF_VALID,
+# DIFF_MUTATED, DIFF_JOBS and DIFF_SHOW are passed through. Prints
+# "N passed, N failed" last and exits non-zero on any failure.
+set -eu
+
+case $0 in
+*/*) here=${0%/*} ;;
+*) here=. ;;
+esac
+here=$(cd "$here" && pwd)
+
+die() {
+	echo "tests/diff/run.sh: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+}
+
+ilpctl=${1:-${ILPCTL:-}}
+[ -n "$ilpctl" ] || die "usage: $0 ILPCTL_PATH (or set ILPCTL)"
+case $ilpctl in
+/*) ;;
+*) ilpctl=$(pwd)/$ilpctl ;;
+esac
+[ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
+
+command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20 (the reference codecs run on it)"
+command -v npm >/dev/null 2>&1 || die "npm not found: install npm (it comes with Node.js)"
+node -e 'process.exit(typeof require("buffer").isUtf8 === "function" ? 0 : 1)' ||
+	die "node $(node --version) is too old: need Node.js >= 18.14 (buffer.isUtf8)"
+
+stamp=$here/node_modules/.ilpd-lock-stamp
+want=$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
+	.update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$here/package-lock.json")
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+	echo "tests/diff/run.sh: installing the reference codecs (npm ci)"
+	(cd "$here" && npm ci --no-audit --no-fund) || die "npm ci failed"
+	printf '%s\n' "$want" >"$stamp"
+fi
+
+exec node "$here/diff.js" "$ilpctl"
