@@ -606,6 +606,13 @@ int ilp_switch_response(struct ilp_switch *sw, int64_t now, uint32_t handle,
 	return sw_fail_slot(sw, idx, "T00", "invalid response from next hop.", rbuf, rcap, act);
 }
 
+uint16_t ilp_switch_handle_peer(const struct ilp_switch *sw, uint32_t handle)
+{
+	uint16_t idx = sw_slot_of(sw, handle);
+
+	return idx == SW_NIL ? ILP_ROUTE_NONE : sw->pending[idx].out_peer;
+}
+
 int ilp_switch_abort(struct ilp_switch *sw, uint32_t handle, const char code[3],
 		     const char *message, uint8_t *rbuf, size_t rcap,
 		     struct ilp_sw_action *act)

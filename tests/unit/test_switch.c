@@ -174,6 +174,8 @@ static void test_forward_and_fulfill(void)
 	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 100);
 	CHECK_EQ(ilp_switch_next_expiry(&sw), T0 + 9000);
 	handle = act.tag;
+	CHECK_EQ(ilp_switch_handle_peer(&sw, handle), BOB);
+	CHECK_EQ(ilp_switch_handle_peer(&sw, handle ^ 0x10000u), ILP_ROUTE_NONE);
 
 	rlen = fulfill(resp, sizeof(resp), 1);
 	CHECK_EQ(ilp_switch_response(&sw, T0 + 5, handle, resp, rlen, rbuf, sizeof(rbuf), &act),
@@ -190,6 +192,7 @@ static void test_forward_and_fulfill(void)
 	CHECK_EQ(sw.stats.fulfilled, 1);
 	CHECK_EQ(ilp_switch_next_expiry(&sw), INT64_MAX);
 
+	CHECK_EQ(ilp_switch_handle_peer(&sw, handle), ILP_ROUTE_NONE);
 	/* The same handle again is late: no effect. */
 	CHECK_EQ(ilp_switch_response(&sw, T0 + 6, handle, resp, rlen, rbuf, sizeof(rbuf), &act),
 		 ILP_ERR_NOT_FOUND);

@@ -195,6 +195,11 @@ int ilp_switch_response(struct ilp_switch *sw, int64_t now, uint32_t handle,
 			const uint8_t *pkt, size_t len, uint8_t *rbuf,
 			size_t rcap, struct ilp_sw_action *act) ILP_CHECK_RESULT;
 
+/* The next hop a live pending handle was forwarded to, or ILP_ROUTE_NONE.
+ * The transport checks it before ilp_switch_response(), so a peer cannot
+ * answer for a packet that was sent to another peer. */
+uint16_t ilp_switch_handle_peer(const struct ilp_switch *sw, uint32_t handle);
+
 /* Rejects pending `handle` upstream with `code` ("T01", "F02", ...) and a
  * message, releasing its reservations; for a next hop that could not be
  * reached or answered with a transport error. */

@@ -1,0 +1,91 @@
+/*
+ * hal_net.h - non-blocking TCP sockets and readiness polling.
+ *
+ * The POSIX backend (hal/posix/net_posix.c) maps these onto BSD sockets and
+ * poll(2); the lwIP backend maps them onto lwip_socket/lwip_poll. A hal_fd
+ * is that backend's socket number and is only ever passed back to hal_*
+ * functions (lwIP numbers overlap OS descriptors). Every socket returned is
+ * non-blocking with TCP_NODELAY set. Memory: no objects; no heap.
+ * Thread/ISR: call from the event loop's thread only.
+ */
+#ifndef HAL_NET_H
+#define HAL_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef int hal_fd;
+#define HAL_FD_NONE (-1)
+
+/* Results (negative) of the calls below; >= 0 is success or a byte count. */
+enum hal_net_result {
+	HAL_NET_OK = 0,
+	HAL_NET_AGAIN = -1,     /* would block: wait for readiness */
+	HAL_NET_ERROR = -2,     /* connection failed or broke; close it */
+	HAL_NET_ADDR = -3,      /* address not usable (parse, resolve, bind) */
+	HAL_NET_REFUSED = -4,   /* connection refused */
+	HAL_NET_TIMEOUT = -5
+};
+
+/* Longest textual IP address (IPv6 with brackets) plus NUL. */
+#define HAL_IP_STR_MAX 48
+
+/* Opens a listening socket on a numeric IPv4/IPv6 address ("127.0.0.1",
+ * "::1", "0.0.0.0"). */
+int hal_tcp_listen(const char *ip, uint16_t port, int backlog, hal_fd *out);
+
+/* Accepts one pending connection: HAL_NET_OK and *out, or HAL_NET_AGAIN.
+ * peer_ip (HAL_IP_STR_MAX bytes, may be NULL) receives the peer's address
+ * (IPv6 without brackets; IPv4-mapped IPv6 as dotted IPv4).
+ * HAL_NET_ERROR when the process or system is out of descriptors: the
+ * pending connection stays queued, so the caller should stop watching the
+ * listener for a while instead of polling it again at once. */
+int hal_tcp_accept(hal_fd listener, hal_fd *out, char *peer_ip);
+
+/* The local port a socket is bound to (a listener opened on port 0). */
+int hal_tcp_local_port(hal_fd fd, uint16_t *port);
+
+/* Starts connecting to a numeric address. HAL_NET_OK with *out means the
+ * connect is under way (or done): wait for HAL_POLL_OUT, then call
+ * hal_tcp_connect_result(). */
+int hal_tcp_connect(const char *ip, uint16_t port, hal_fd *out);
+
+/* After HAL_POLL_OUT on a connecting socket: HAL_NET_OK when connected,
+ * HAL_NET_REFUSED / HAL_NET_ERROR / HAL_NET_TIMEOUT otherwise. */
+int hal_tcp_connect_result(hal_fd fd);
+
+/* Sends up to n bytes: the count sent (> 0), HAL_NET_AGAIN or HAL_NET_ERROR. */
+long hal_tcp_send(hal_fd fd, const void *buf, size_t n);
+
+/* Receives up to n bytes: the count (> 0), 0 at end of stream,
+ * HAL_NET_AGAIN or HAL_NET_ERROR. */
+long hal_tcp_recv(hal_fd fd, void *buf, size_t n);
+
+void hal_close(hal_fd fd);
+
+/* Resolves a host name to a numeric address for a direct connection
+ * (blocking: the POSIX backend calls getaddrinfo). Numeric input is copied
+ * through without any lookup. Never called when a proxy is configured. */
+int hal_resolve(const char *host, char ip[HAL_IP_STR_MAX]);
+
+/* Readiness polling over hal_fds, with poll(2)'s shape. */
+#define HAL_POLL_IN 0x1u
+#define HAL_POLL_OUT 0x2u
+#define HAL_POLL_ERR 0x4u   /* error or hang-up: read to learn which */
+
+struct hal_pollfd {
+	hal_fd fd;
+	uint16_t events;    /* HAL_POLL_IN | HAL_POLL_OUT */
+	uint16_t revents;   /* set by hal_poll */
+};
+
+/* Most entries one hal_poll() call accepts (more: HAL_NET_ERROR). */
+#define HAL_POLL_MAX 512
+
+/* Waits up to timeout_ms (-1: forever, 0: no wait). Returns the number of
+ * entries with revents != 0, 0 on timeout, HAL_NET_ERROR on failure;
+ * an interrupted wait (signal) returns 0. revents may hold HAL_POLL_ERR
+ * even where events did not ask for it. */
+int hal_poll(struct hal_pollfd *fds, size_t n, int timeout_ms);
+
+#endif /* HAL_NET_H */
