@@ -1,0 +1,1250 @@
+/*
+ * config.c - the INI configuration loader (see config.h).
+ *
+ * IMPLEMENTATION NOTES
+ * Parsing is Debian's inih (ini_parse_stream) fed by our own line reader.
+ * The reader is the part that knows where we are:
+ *  - it counts lines (Debian builds inih with INI_HANDLER_LINENO 0), and
+ *    hands inih exactly one whole line per call, so the handler's line is
+ *    the reader's line;
+ *  - it refuses a line longer than CONF_LINE_MAX as "line too long" instead
+ *    of letting inih split it and parse the tail as a new line. Debian's
+ *    inih sizes its stack line buffer from the run-time variable
+ *    ini_max_line (a VLA, INI_USE_STACK); we set it to CONF_LINE_MAX + 3
+ *    (for '\r', '\n' and '\0') before each parse;
+ *  - it strips leading blanks, so an indented line is never taken as a
+ *    multi-line continuation of the previous value;
+ *  - it sees "[section]" lines itself, so empty sections and unknown
+ *    sections are reported at their own line (inih only calls the handler
+ *    for key = value lines);
+ *  - after the first error it returns NULL (end of input): parsing stops.
+ * inih's own syntax errors (a line that is neither a section nor key =
+ * value) come back as its return value; whichever error is on the earlier
+ * line is the one reported.
+ *
+ * The file is read with open/read through a 512-byte stack buffer: no stdio
+ * FILE, so a reload after start-up does not allocate either. All state is
+ * in struct conf_parse on the caller's stack (about 1.5 KiB) plus inih's
+ * line buffer; the result goes straight into the caller's struct ilpd_conf.
+ *
+ * Messages never quote values (a token could be anywhere); they quote keys,
+ * section and peer names, with non-printable bytes replaced by '?'.
+ * Cross-key rules (required keys, unique inbound tokens, routes to known
+ * peers, limits) are checked once the whole file is read, in file order of
+ * the thing they are about; a missing [node] address is line 0.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hal/hal_log.h"
+#include "ilp/ilp_packet.h"
+#include "ilp/ilp_switch.h"
+
+/* Longest line accepted, without its line ending. */
+#define CONF_LINE_MAX 1024
+/* Longest time value in milliseconds: one day. */
+#define CONF_MS_MAX 86400000
+/* Longest ILP address (RFC 15). */
+#define CONF_ILP_ADDRESS_MAX 1023
+#define CONF_KEYS_MAX 12
+#define CONF_NAME_SHOW 48   /* bytes of a key/section name quoted in messages */
+
+enum conf_sec {
+	SEC_NONE = 0,
+	SEC_NODE,
+	SEC_BTP,
+	SEC_ADMIN,
+	SEC_LIMITS,
+	SEC_LOG,
+	SEC_PEER,
+	SEC_ROUTES,
+	SEC_TRANSPORT,
+	SEC_COUNT
+};
+
+enum { K_NODE_ADDRESS, K_NODE_ASSET_CODE, K_NODE_ASSET_SCALE };
+static const char *const node_keys[] = {
+	"address", "asset_code", "asset_scale", NULL
+};
+
+enum { K_BTP_LISTEN, K_BTP_AUTH, K_BTP_PING, K_BTP_RMIN, K_BTP_RMAX };
+static const char *const btp_keys[] = {
+	"listen", "auth_timeout_ms", "ping_interval_ms", "reconnect_min_ms",
+	"reconnect_max_ms", NULL
+};
+
+enum { K_ADMIN_LISTEN };
+static const char *const admin_keys[] = { "listen", NULL };
+
+enum { K_LIM_WINDOW, K_LIM_HOLD };
+static const char *const limits_keys[] = {
+	"min_message_window_ms", "max_hold_time_ms", NULL
+};
+
+enum { K_LOG_LEVEL, K_LOG_STDERR, K_LOG_SYSLOG };
+static const char *const log_keys[] = { "level", "stderr", "syslog", NULL };
+
+enum {
+	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
+	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
+	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE
+};
+static const char *const peer_keys[] = {
+	"relation", "url", "token", "username", "asset_code", "asset_scale",
+	"rate", "max_packet_amount", "min_balance", "max_balance",
+	"settle_threshold", NULL
+};
+
+enum { K_TRANSPORT_TYPE };
+static const char *const transport_keys[] = { "type", NULL };
+
+static const char *const sec_names[SEC_COUNT] = {
+	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport"
+};
+
+static const char *const *const sec_keys[SEC_COUNT] = {
+	NULL, node_keys, btp_keys, admin_keys, limits_keys, log_keys,
+	peer_keys, NULL, transport_keys
+};
+
+/* Everything the parse needs besides the result; on the caller's stack. */
+struct conf_parse {
+	struct ilpd_conf *c;
+	struct ilpd_conf_err *err;
+	const char *name;              /* file name for messages */
+	/* input: a file descriptor or a NUL-terminated string */
+	int fd;
+	int read_errno;
+	const char *text;
+	size_t pos;
+	size_t blen, bpos;
+	unsigned char buf[512];
+	/* position */
+	int line;
+	bool failed;
+	int err_line;
+	/* current section */
+	enum conf_sec sec;
+	size_t peer;                   /* SEC_PEER: index in c->peer */
+	int sec_line[SEC_COUNT];       /* first line of each section, 0: absent */
+	int key_line[SEC_COUNT][CONF_KEYS_MAX];  /* SEC_PEER: current peer only */
+	uint32_t peer_keys[ILPD_MAX_PEERS];      /* bit per peer key given */
+	int default_route_line;
+};
+
+/* ---- messages ------------------------------------------------------------ */
+
+static void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records the first error as "NAME:LINE: message"; later ones are dropped. */
+static void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (st->failed)
+		return;
+	st->failed = true;
+	st->err_line = line;
+	n = snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: ", st->name,
+		     line);
+	if (n < 0 || (size_t)n >= sizeof(st->err->msg))
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(st->err->msg + n, sizeof(st->err->msg) - (size_t)n, fmt,
+			ap);
+	va_end(ap);
+}
+
+/* A printable copy of s[0..n) (at most CONF_NAME_SHOW bytes) for messages. */
+static const char *conf_show(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i, m = n < cap - 1 ? n : cap - 1;
+
+	for (i = 0; i < m; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		out[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	out[m] = '\0';
+	return out;
+}
+
+/* "[node]" or "[peer alice]" for the current section. */
+static const char *conf_sec_label(const struct conf_parse *st, char *out,
+				  size_t cap)
+{
+	if (st->sec == SEC_PEER)
+		(void)snprintf(out, cap, "[peer %s]", st->c->peer[st->peer].name);
+	else
+		(void)snprintf(out, cap, "[%s]", sec_names[st->sec]);
+	return out;
+}
+
+/* ---- value parsers ------------------------------------------------------- */
+
+enum conf_num_err { NUM_OK = 0, NUM_GARBAGE = -1, NUM_NEGATIVE = -2, NUM_RANGE = -3 };
+
+/* Unsigned decimal: digits only, no sign, no blanks. */
+static int conf_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '-' && s[1] >= '0' && s[1] <= '9')
+		return NUM_NEGATIVE;
+	if (*s == '\0')
+		return NUM_GARBAGE;
+	for (; *s != '\0'; s++) {
+		uint64_t d;
+
+		if (*s < '0' || *s > '9')
+			return NUM_GARBAGE;
+		d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return NUM_RANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return NUM_OK;
+}
+
+/* Signed decimal: an optional '-', then digits. */
+static int conf_parse_i64(const char *s, int64_t *out)
+{
+	bool neg = *s == '-';
+	uint64_t m;
+	int r = conf_parse_u64(neg ? s + 1 : s, &m);
+
+	if (r != NUM_OK)
+		return r == NUM_NEGATIVE ? NUM_GARBAGE : r;
+	if (neg) {
+		if (m > (uint64_t)INT64_MAX + 1)
+			return NUM_RANGE;
+		*out = m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m;
+	} else {
+		if (m > (uint64_t)INT64_MAX)
+			return NUM_RANGE;
+		*out = (int64_t)m;
+	}
+	return NUM_OK;
+}
+
+/* Reports a number error for `key` with the accepted range. */
+static void conf_num_fail(struct conf_parse *st, const char *key, int r,
+			  const char *range)
+{
+	if (r == NUM_NEGATIVE)
+		conf_fail(st, st->line, "'%s' must not be negative", key);
+	else if (r == NUM_RANGE)
+		conf_fail(st, st->line, "'%s' is out of range (%s)", key, range);
+	else
+		conf_fail(st, st->line, "'%s' must be a decimal integer (%s)",
+			  key, range);
+}
+
+/* An integer in [min, max]; 0 or -1 (reported). */
+static int conf_int(struct conf_parse *st, const char *key, const char *v,
+		    int64_t min, int64_t max, int64_t *out)
+{
+	char range[48];
+	int64_t x;
+	int r;
+
+	(void)snprintf(range, sizeof(range), "%lld..%lld", (long long)min,
+		       (long long)max);
+	r = conf_parse_i64(v, &x);
+	if (r == NUM_OK && min >= 0 && *v == '-')
+		r = NUM_NEGATIVE;
+	else if (r == NUM_OK && (x < min || x > max))
+		r = NUM_RANGE;
+	if (r != NUM_OK) {
+		conf_num_fail(st, key, r, range);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static int conf_ms(struct conf_parse *st, const char *key, const char *v,
+		   int64_t *out)
+{
+	return conf_int(st, key, v, 1, CONF_MS_MAX, out);
+}
+
+static bool conf_ieq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++) {
+		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+
+		if (x != *b)
+			return false;
+	}
+	return *a == *b;
+}
+
+static int conf_bool(struct conf_parse *st, const char *key, const char *v,
+		     bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		if (conf_ieq(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (conf_ieq(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	conf_fail(st, st->line,
+		  "'%s' must be true or false (or yes/no, on/off, 1/0)", key);
+	return -1;
+}
+
+/* Copies a non-empty value of printable, non-blank bytes (>= 0x21, UTF-8
+ * allowed) into out[cap]; blanks inside are allowed if `blanks`. */
+static int conf_text(struct conf_parse *st, const char *key, const char *v,
+		     char *out, size_t cap, bool blanks)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0) {
+		conf_fail(st, st->line, "'%s' must not be empty", key);
+		return -1;
+	}
+	if (n >= cap) {
+		conf_fail(st, st->line, "'%s' is longer than %zu bytes", key,
+			  cap - 1);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch < 0x20 || ch == 0x7f || (ch == ' ' && !blanks)) {
+			conf_fail(st, st->line, "'%s' contains a %s", key,
+				  ch == ' ' ? "blank" : "control character");
+			return -1;
+		}
+	}
+	memcpy(out, v, n + 1);
+	return 0;
+}
+
+/* ---- URLs and listen addresses ------------------------------------------- */
+
+static bool url_host_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+}
+
+static bool url_v6_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	       (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
+}
+
+/* Parses "HOST[:PORT]" or "[V6][:PORT]" in s[0..n) into host/port. A port
+ * is required unless def_port != 0. NULL on success, else a reason. */
+static const char *conf_hostport(const char *s, size_t n, char *host,
+				 uint16_t *port, uint16_t def_port)
+{
+	size_t hlen, i;
+	const char *h = s, *rest;
+	uint64_t p;
+
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL)
+			return "missing ']' after an IPv6 address";
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		rest = close + 1;
+		for (i = 0; i < hlen; i++)
+			if (!url_v6_char(h[i]))
+				return "bad IPv6 address";
+		if (hlen < 2 || memchr(h, ':', hlen) == NULL)
+			return "bad IPv6 address";
+	} else {
+		const char *colon = memchr(s, ':', n);
+
+		hlen = colon != NULL ? (size_t)(colon - s) : n;
+		rest = s + hlen;
+		for (i = 0; i < hlen; i++)
+			if (!url_host_char(h[i]))
+				return "bad host name";
+	}
+	if (hlen == 0)
+		return "missing host";
+	if (hlen > ILPD_CONF_HOST_MAX)
+		return "host name too long";
+	if (rest == s + n) {
+		if (def_port == 0)
+			return "missing :PORT";
+		p = def_port;
+	} else {
+		char digits[8];
+		size_t dl = (size_t)(s + n - rest) - 1;
+
+		if (*rest != ':' || dl == 0 || dl >= sizeof(digits))
+			return "bad port (1..65535)";
+		memcpy(digits, rest + 1, dl);
+		digits[dl] = '\0';
+		if (conf_parse_u64(digits, &p) != NUM_OK || p == 0 || p > 65535)
+			return "bad port (1..65535)";
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (uint16_t)p;
+	return NULL;
+}
+
+static size_t url_scheme(const char *s, bool *tls)
+{
+	static const char *const plain[] = { "ws://", "btp+ws://" };
+	static const char *const secure[] = { "wss://", "btp+wss://" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		size_t a = strlen(plain[i]), b = strlen(secure[i]);
+
+		if (strncmp(s, plain[i], a) == 0) {
+			*tls = false;
+			return a;
+		}
+		if (strncmp(s, secure[i], b) == 0) {
+			*tls = true;
+			return b;
+		}
+	}
+	return 0;
+}
+
+int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
+{
+	bool tls = false;
+	size_t skip, alen, plen, i;
+	const char *auth, *path;
+
+	*why = NULL;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
+			*why = "URL contains a blank, a control byte or '#'";
+			return -1;
+		}
+	}
+	skip = url_scheme(s, &tls);
+	if (skip == 0) {
+		*why = "expected ws://HOST[:PORT][/PATH]";
+		return -1;
+	}
+	if (tls) {
+		*why = "wss:// refused: TLS is not built in yet";
+		return -1;
+	}
+	auth = s + skip;
+	alen = strcspn(auth, "/?");
+	if (memchr(auth, '@', alen) != NULL) {
+		*why = "credentials in URLs are refused (put the secret in 'token')";
+		return -1;
+	}
+	*why = conf_hostport(auth, alen, u->host, &u->port, 80);
+	if (*why != NULL)
+		return -1;
+	path = auth + alen;
+	plen = strlen(path);
+	if (plen == 0) {
+		strcpy(u->path, "/");
+		return 0;
+	}
+	if (path[0] != '/') {
+		*why = "the path must start with '/'";
+		return -1;
+	}
+	if (plen > ILPD_CONF_PATH_MAX) {
+		*why = "path too long";
+		return -1;
+	}
+	memcpy(u->path, path, plen + 1);
+	return 0;
+}
+
+/* "HOST:PORT", "[V6]:PORT", or "off"/"" (disabled). */
+static int conf_listen(struct conf_parse *st, const char *v,
+		       struct ilpd_endpoint *e)
+{
+	const char *why;
+
+	if (*v == '\0' || strcmp(v, "off") == 0) {
+		e->enabled = false;
+		e->host[0] = '\0';
+		e->port = 0;
+		return 0;
+	}
+	why = conf_hostport(v, strlen(v), e->host, &e->port, 0);
+	if (why != NULL) {
+		conf_fail(st, st->line,
+			  "'listen' must be HOST:PORT, [IPv6]:PORT or off: %s", why);
+		return -1;
+	}
+	e->enabled = true;
+	return 0;
+}
+
+/* ---- sections -------------------------------------------------------------- */
+
+static void conf_defaults(struct ilpd_conf *c, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	(void)snprintf(c->source, sizeof(c->source), "%s", name);
+	strcpy(c->asset_code, "XRP");
+	c->asset_scale = 9;
+	c->btp_listen.enabled = true;
+	strcpy(c->btp_listen.host, "127.0.0.1");
+	c->btp_listen.port = 7768;
+	c->admin_listen.enabled = true;
+	strcpy(c->admin_listen.host, "127.0.0.1");
+	c->admin_listen.port = 7769;
+	c->auth_timeout_ms = 5000;
+	c->ping_interval_ms = 20000;
+	c->reconnect_min_ms = 100;
+	c->reconnect_max_ms = 30000;
+	c->min_message_window_ms = ILP_SWITCH_DEFAULT_MIN_MESSAGE_WINDOW_MS;
+	c->max_hold_time_ms = ILP_SWITCH_DEFAULT_MAX_HOLD_TIME_MS;
+	c->log_level = HAL_LOG_INFO;
+	c->log_stderr = true;
+	c->log_syslog = false;
+}
+
+static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
+			       size_t n, int line)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->name, name, n);
+	p->name[n] = '\0';
+	p->relation = ILP_REL_CHILD;
+	p->rate.num = 1;
+	p->rate.den = 1;
+	p->max_packet_amount = UINT64_MAX;
+	p->min_balance = INT64_MIN;
+	p->max_balance = INT64_MAX;
+	p->settle_threshold = INT64_MAX;
+	p->line = line;
+}
+
+/* Starts [peer NAME]: name checks, duplicates, board limit. */
+static int conf_begin_peer(struct conf_parse *st, const char *name, size_t n)
+{
+	struct ilpd_conf *c = st->c;
+	char show[CONF_NAME_SHOW + 1];
+	size_t i;
+
+	if (n == 0) {
+		conf_fail(st, st->line, "missing peer name: use [peer NAME]");
+		return -1;
+	}
+	conf_show(name, n, show, sizeof(show));
+	if (n > ILPD_PEER_NAME_MAX) {
+		conf_fail(st, st->line, "peer name '%s' is longer than %d bytes",
+			  show, ILPD_PEER_NAME_MAX);
+		return -1;
+	}
+	if (!ilp_address_segment_valid((const uint8_t *)name, n)) {
+		conf_fail(st, st->line, "peer name '%s' is not a valid address "
+			  "segment (letters, digits, '_', '~', '-')", show);
+		return -1;
+	}
+	for (i = 0; i < c->npeers; i++) {
+		if (strlen(c->peer[i].name) == n &&
+		    memcmp(c->peer[i].name, name, n) == 0) {
+			conf_fail(st, st->line, "duplicate peer '%s' (first at line %d)",
+				  show, c->peer[i].line);
+			return -1;
+		}
+	}
+	if (c->npeers >= ILPD_MAX_PEERS) {
+		conf_fail(st, st->line, "too many peers (board limit %d)",
+			  ILPD_MAX_PEERS);
+		return -1;
+	}
+	st->peer = c->npeers++;
+	conf_peer_defaults(&c->peer[st->peer], name, n, st->line);
+	st->peer_keys[st->peer] = 0;
+	memset(st->key_line[SEC_PEER], 0, sizeof(st->key_line[SEC_PEER]));
+	return 0;
+}
+
+/* Handles the text between '[' and ']'. */
+static int conf_begin_section(struct conf_parse *st, const char *s, size_t n)
+{
+	char show[CONF_NAME_SHOW + 1];
+	size_t i;
+
+	if (n > 4 && memcmp(s, "peer", 4) == 0 && (s[4] == ' ' || s[4] == '\t')) {
+		s += 5;
+		n -= 5;
+		while (n > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			n--;
+		}
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		st->sec = SEC_PEER;
+		return conf_begin_peer(st, s, n);
+	}
+	for (i = 1; i < SEC_COUNT; i++) {
+		if (strlen(sec_names[i]) == n && memcmp(sec_names[i], s, n) == 0)
+			break;
+	}
+	if (i == SEC_PEER) {
+		conf_fail(st, st->line, "missing peer name: use [peer NAME]");
+		return -1;
+	}
+	if (i == SEC_COUNT) {
+		conf_fail(st, st->line, "unknown section [%s]",
+			  conf_show(s, n, show, sizeof(show)));
+		return -1;
+	}
+	if (st->sec_line[i] != 0) {
+		conf_fail(st, st->line, "duplicate section [%s] (first at line %d)",
+			  sec_names[i], st->sec_line[i]);
+		return -1;
+	}
+	st->sec = (enum conf_sec)i;
+	st->sec_line[i] = st->line;
+	return 0;
+}
+
+/* A "[...]" line (leading blanks already gone, no line ending). */
+static int conf_section_line(struct conf_parse *st, const char *line, size_t n)
+{
+	const char *close = memchr(line, ']', n);
+	const char *p;
+
+	if (close == NULL) {
+		conf_fail(st, st->line, "missing ']' in section header");
+		return -1;
+	}
+	for (p = close + 1; p < line + n; p++) {
+		if (*p == ';' || *p == '#')
+			break;
+		if (*p != ' ' && *p != '\t' && *p != '\r') {
+			conf_fail(st, st->line, "text after ']' in section header");
+			return -1;
+		}
+	}
+	return conf_begin_section(st, line + 1, (size_t)(close - line - 1));
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static int conf_set_node(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_conf *c = st->c;
+	size_t n = strlen(v);
+	int64_t x;
+
+	switch (k) {
+	case K_NODE_ADDRESS:
+		if (n > ILPD_ADDRESS_MAX) {
+			conf_fail(st, st->line, "'address' is longer than %d bytes "
+				  "(board limit)", ILPD_ADDRESS_MAX);
+			return -1;
+		}
+		if (!ilp_address_valid((const uint8_t *)v, n)) {
+			conf_fail(st, st->line, "'address' is not a valid ILP address");
+			return -1;
+		}
+		memcpy(c->address, v, n + 1);
+		return 0;
+	case K_NODE_ASSET_CODE:
+		return conf_text(st, "asset_code", v, c->asset_code,
+				 sizeof(c->asset_code), false);
+	case K_NODE_ASSET_SCALE:
+		if (conf_int(st, "asset_scale", v, 0, 255, &x) != 0)
+			return -1;
+		c->asset_scale = (uint8_t)x;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int conf_set_btp(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_conf *c = st->c;
+
+	switch (k) {
+	case K_BTP_LISTEN:
+		return conf_listen(st, v, &c->btp_listen);
+	case K_BTP_AUTH:
+		return conf_ms(st, "auth_timeout_ms", v, &c->auth_timeout_ms);
+	case K_BTP_PING:
+		return conf_ms(st, "ping_interval_ms", v, &c->ping_interval_ms);
+	case K_BTP_RMIN:
+		return conf_ms(st, "reconnect_min_ms", v, &c->reconnect_min_ms);
+	case K_BTP_RMAX:
+		return conf_ms(st, "reconnect_max_ms", v, &c->reconnect_max_ms);
+	default:
+		return -1;
+	}
+}
+
+static int conf_set_log(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_conf *c = st->c;
+	int level;
+
+	switch (k) {
+	case K_LOG_LEVEL:
+		level = hal_log_level_parse(v);
+		if (level < 0) {
+			conf_fail(st, st->line,
+				  "'level' must be debug, info, warn or error");
+			return -1;
+		}
+		c->log_level = level;
+		return 0;
+	case K_LOG_STDERR:
+		return conf_bool(st, "stderr", v, &c->log_stderr);
+	case K_LOG_SYSLOG:
+		return conf_bool(st, "syslog", v, &c->log_syslog);
+	default:
+		return -1;
+	}
+}
+
+static int conf_peer_url(struct conf_parse *st, struct ilpd_peer_conf *p,
+			 const char *v)
+{
+	const char *why;
+
+	if (strcmp(v, "none") == 0) {
+		p->outbound = false;
+		return 0;
+	}
+	if (ilpd_url_parse(v, &p->url, &why) != 0) {
+		conf_fail(st, st->line, "bad 'url': %s", why);
+		return -1;
+	}
+	p->outbound = true;
+	return 0;
+}
+
+static int conf_peer_rate(struct conf_parse *st, struct ilpd_peer_conf *p,
+			  const char *v)
+{
+	uint32_t num, den;
+
+	if (ilp_rate_parse(v, &num, &den) != ILP_OK) {
+		conf_fail(st, st->line, "'rate' must be a positive decimal "
+			  "(e.g. 1 or 0.998) with at most 9 significant digits");
+		return -1;
+	}
+	p->rate.num = num;
+	p->rate.den = den;
+	return 0;
+}
+
+/* A balance limit: a signed integer or "unlimited"; sign rule by key. */
+static int conf_peer_balance(struct conf_parse *st, int k, const char *v,
+			     int64_t *out)
+{
+	const char *key = peer_keys[k];
+
+	if (strcmp(v, "unlimited") == 0 ||
+	    (k == K_PEER_SETTLE && strcmp(v, "none") == 0)) {
+		*out = k == K_PEER_MIN_BALANCE ? INT64_MIN : INT64_MAX;
+		return 0;
+	}
+	if (conf_int(st, key, v, INT64_MIN, INT64_MAX, out) != 0)
+		return -1;
+	if (k == K_PEER_MIN_BALANCE && *out > 0) {
+		conf_fail(st, st->line, "'min_balance' must be <= 0");
+		return -1;
+	}
+	if (k == K_PEER_MAX_BALANCE && *out < 0) {
+		conf_fail(st, st->line, "'max_balance' must be >= 0");
+		return -1;
+	}
+	return 0;
+}
+
+static int conf_set_peer(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_peer_conf *p = &st->c->peer[st->peer];
+	int64_t x;
+	int r;
+
+	switch (k) {
+	case K_PEER_RELATION:
+		if (strcmp(v, "parent") == 0)
+			p->relation = ILP_REL_PARENT;
+		else if (strcmp(v, "peer") == 0)
+			p->relation = ILP_REL_PEER;
+		else if (strcmp(v, "child") == 0)
+			p->relation = ILP_REL_CHILD;
+		else {
+			conf_fail(st, st->line,
+				  "'relation' must be parent, peer or child");
+			return -1;
+		}
+		return 0;
+	case K_PEER_URL:
+		return conf_peer_url(st, p, v);
+	case K_PEER_TOKEN:
+		return conf_text(st, "token", v, p->token, sizeof(p->token), true);
+	case K_PEER_USERNAME:
+		return conf_text(st, "username", v, p->username,
+				 sizeof(p->username), false);
+	case K_PEER_ASSET_CODE:
+		return conf_text(st, "asset_code", v, p->asset_code,
+				 sizeof(p->asset_code), false);
+	case K_PEER_ASSET_SCALE:
+		if (conf_int(st, "asset_scale", v, 0, 255, &x) != 0)
+			return -1;
+		p->rate.scale = (uint8_t)x;
+		return 0;
+	case K_PEER_RATE:
+		return conf_peer_rate(st, p, v);
+	case K_PEER_MAX_PACKET:
+		if (strcmp(v, "unlimited") == 0) {
+			p->max_packet_amount = UINT64_MAX;
+			return 0;
+		}
+		r = conf_parse_u64(v, &p->max_packet_amount);
+		if (r != NUM_OK)
+			conf_num_fail(st, "max_packet_amount", r,
+				      "0..18446744073709551615 or unlimited");
+		return r == NUM_OK ? 0 : -1;
+	case K_PEER_MIN_BALANCE:
+		return conf_peer_balance(st, k, v, &p->min_balance);
+	case K_PEER_MAX_BALANCE:
+		return conf_peer_balance(st, k, v, &p->max_balance);
+	case K_PEER_SETTLE:
+		return conf_peer_balance(st, k, v, &p->settle_threshold);
+	default:
+		return -1;
+	}
+}
+
+/* A route prefix: an ILP address, or a bare scheme ("g", "test"). */
+static bool conf_prefix_valid(const char *p, size_t n)
+{
+	char buf[16];
+
+	if (ilp_address_valid((const uint8_t *)p, n))
+		return true;
+	if (n == 0 || n + 2 > sizeof(buf) || memchr(p, '.', n) != NULL)
+		return false;
+	memcpy(buf, p, n);
+	buf[n] = '.';
+	buf[n + 1] = 'a';
+	return ilp_address_valid((const uint8_t *)buf, n + 2);
+}
+
+/* [routes]: PREFIX = PEER, default = PEER. Peers are resolved at the end. */
+static int conf_route(struct conf_parse *st, const char *key, const char *v)
+{
+	struct ilpd_conf *c = st->c;
+	struct ilpd_route_conf *r;
+	char show[CONF_NAME_SHOW + 1];
+	size_t n = strlen(key), vn = strlen(v), i;
+
+	if (vn == 0 || vn > ILPD_PEER_NAME_MAX) {
+		conf_fail(st, st->line, "a route needs a peer name (1..%d bytes)",
+			  ILPD_PEER_NAME_MAX);
+		return -1;
+	}
+	if (strcmp(key, "default") == 0) {
+		if (st->default_route_line != 0) {
+			conf_fail(st, st->line, "duplicate key 'default' in [routes] "
+				  "(first at line %d)", st->default_route_line);
+			return -1;
+		}
+		st->default_route_line = st->line;
+		memcpy(c->default_route, v, vn + 1);
+		return 0;
+	}
+	conf_show(key, n, show, sizeof(show));
+	if (n > ILPD_ROUTE_PREFIX_MAX) {
+		conf_fail(st, st->line, "route prefix is longer than %d bytes "
+			  "(board limit)", ILPD_ROUTE_PREFIX_MAX);
+		return -1;
+	}
+	if (!conf_prefix_valid(key, n)) {
+		conf_fail(st, st->line, "route prefix '%s' is not a valid ILP "
+			  "address or scheme", show);
+		return -1;
+	}
+	for (i = 0; i < c->nroutes; i++) {
+		if (strcmp(c->route[i].prefix, key) == 0) {
+			conf_fail(st, st->line, "duplicate route '%s' (first at line %d)",
+				  show, c->route[i].line);
+			return -1;
+		}
+	}
+	if (c->nroutes >= ILPD_MAX_ROUTES) {
+		conf_fail(st, st->line, "too many routes (board limit %d)",
+			  ILPD_MAX_ROUTES);
+		return -1;
+	}
+	r = &c->route[c->nroutes++];
+	memcpy(r->prefix, key, n + 1);
+	memcpy(r->peer, v, vn + 1);
+	r->line = st->line;
+	return 0;
+}
+
+static int conf_set_other(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_conf *c = st->c;
+
+	switch (st->sec) {
+	case SEC_ADMIN:
+		return conf_listen(st, v, &c->admin_listen);
+	case SEC_LIMITS:
+		return conf_ms(st, limits_keys[k], v, k == K_LIM_WINDOW ?
+			       &c->min_message_window_ms : &c->max_hold_time_ms);
+	case SEC_TRANSPORT:
+		if (strcmp(v, "direct") == 0)
+			return 0;
+		conf_fail(st, st->line, "transport type is not supported yet "
+			  "(only 'direct')");
+		return -1;
+	case SEC_NONE:
+	case SEC_NODE:
+	case SEC_BTP:
+	case SEC_LOG:
+	case SEC_PEER:
+	case SEC_ROUTES:
+	case SEC_COUNT:
+	default:
+		return -1;
+	}
+}
+
+static int conf_find_key(const char *const *keys, const char *name)
+{
+	int i;
+
+	for (i = 0; keys[i] != NULL; i++)
+		if (strcmp(keys[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* inih's callback for every key = value line. */
+static int conf_handler(void *user, const char *section, const char *name,
+			const char *value)
+{
+	struct conf_parse *st = user;
+	char show[CONF_NAME_SHOW + 1], label[CONF_NAME_SHOW + 16];
+	int k, r;
+
+	(void)section;   /* inih truncates it; the reader tracks sections */
+	if (st->failed)
+		return 0;
+	conf_show(name, strlen(name), show, sizeof(show));
+	if (st->sec == SEC_NONE) {
+		conf_fail(st, st->line, "key '%s' outside any section", show);
+		return 0;
+	}
+	if (st->sec == SEC_ROUTES)
+		return conf_route(st, name, value) == 0;
+	k = conf_find_key(sec_keys[st->sec], name);
+	conf_sec_label(st, label, sizeof(label));
+	if (k < 0) {
+		conf_fail(st, st->line, "unknown key '%s' in %s", show, label);
+		return 0;
+	}
+	if (st->key_line[st->sec][k] != 0) {
+		conf_fail(st, st->line, "duplicate key '%s' in %s (first at line %d)",
+			  show, label, st->key_line[st->sec][k]);
+		return 0;
+	}
+	st->key_line[st->sec][k] = st->line;
+	switch (st->sec) {
+	case SEC_NODE:
+		r = conf_set_node(st, k, value);
+		break;
+	case SEC_BTP:
+		r = conf_set_btp(st, k, value);
+		break;
+	case SEC_LOG:
+		r = conf_set_log(st, k, value);
+		break;
+	case SEC_PEER:
+		st->peer_keys[st->peer] |= 1u << k;
+		r = conf_set_peer(st, k, value);
+		break;
+	case SEC_NONE:
+	case SEC_ADMIN:
+	case SEC_LIMITS:
+	case SEC_ROUTES:
+	case SEC_TRANSPORT:
+	case SEC_COUNT:
+	default:
+		r = conf_set_other(st, k, value);
+		break;
+	}
+	return r == 0;
+}
+
+/* ---- input ----------------------------------------------------------------- */
+
+static int conf_getc(struct conf_parse *st)
+{
+	ssize_t n;
+
+	if (st->text != NULL)
+		return st->text[st->pos] == '\0' ? EOF :
+		       (unsigned char)st->text[st->pos++];
+	if (st->bpos == st->blen) {
+		do {
+			n = read(st->fd, st->buf, sizeof(st->buf));
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			if (n < 0)
+				st->read_errno = errno;
+			return EOF;
+		}
+		st->blen = (size_t)n;
+		st->bpos = 0;
+	}
+	return st->buf[st->bpos++];
+}
+
+/* Drops a UTF-8 byte order mark and leading blanks from str[0..*len). */
+static void conf_trim_start(struct conf_parse *st, char *str, size_t *len)
+{
+	size_t skip = 0;
+
+	if (st->line == 1 && *len >= 3 && memcmp(str, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	while (skip < *len && (str[skip] == ' ' || str[skip] == '\t'))
+		skip++;
+	memmove(str, str + skip, *len - skip);
+	*len -= skip;
+}
+
+/* inih's fgets-style reader: one whole line per call (see the notes). */
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_parse *st = stream;
+	size_t cap, len = 0;
+	int ch;
+
+	if (st->failed || st->read_errno != 0 || num < 4)
+		return NULL;
+	cap = (size_t)num - 3;
+	ch = conf_getc(st);
+	if (ch == EOF)
+		return NULL;
+	st->line++;
+	for (; ch != EOF && ch != '\n'; ch = conf_getc(st)) {
+		if (ch == 0) {
+			conf_fail(st, st->line, "NUL byte in line");
+			return NULL;
+		}
+		if (len == 0 && (ch == ' ' || ch == '\t'))
+			continue;
+		if (len == cap) {
+			conf_fail(st, st->line, "line too long (limit %zu bytes)", cap);
+			return NULL;
+		}
+		str[len++] = (char)ch;
+	}
+	conf_trim_start(st, str, &len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	if (len > 0 && str[0] == '[' && conf_section_line(st, str, len) != 0)
+		return NULL;
+	return str;
+}
+
+/* ---- whole-file rules ------------------------------------------------------ */
+
+/* The line of the first of two keys that is set, else the section's. */
+static int conf_key_line(const struct conf_parse *st, enum conf_sec s, int a,
+			 int b)
+{
+	if (st->key_line[s][a] != 0)
+		return st->key_line[s][a];
+	if (st->key_line[s][b] != 0)
+		return st->key_line[s][b];
+	return st->sec_line[s];
+}
+
+static void conf_finish_globals(struct conf_parse *st)
+{
+	const struct ilpd_conf *c = st->c;
+	const struct ilpd_endpoint *b = &c->btp_listen, *a = &c->admin_listen;
+
+	if (c->address[0] == '\0')
+		conf_fail(st, 0, "missing 'address' in [node]");
+	if (c->max_hold_time_ms < c->min_message_window_ms)
+		conf_fail(st, conf_key_line(st, SEC_LIMITS, K_LIM_HOLD, K_LIM_WINDOW),
+			  "'max_hold_time_ms' must be >= 'min_message_window_ms'");
+	if (c->reconnect_max_ms < c->reconnect_min_ms)
+		conf_fail(st, conf_key_line(st, SEC_BTP, K_BTP_RMAX, K_BTP_RMIN),
+			  "'reconnect_max_ms' must be >= 'reconnect_min_ms'");
+	if (a->enabled && b->enabled && a->port == b->port &&
+	    strcmp(a->host, b->host) == 0)
+		conf_fail(st, conf_key_line(st, SEC_ADMIN, K_ADMIN_LISTEN,
+					    K_ADMIN_LISTEN),
+			  "[admin] listen is the same address as [btp] listen");
+}
+
+static void conf_finish_peer(struct conf_parse *st, size_t i)
+{
+	struct ilpd_conf *c = st->c;
+	struct ilpd_peer_conf *p = &c->peer[i];
+	uint32_t keys = st->peer_keys[i];
+	size_t j, alen = strlen(c->address) + 1 + strlen(p->name);
+	size_t amax = ILPD_ROUTE_PREFIX_MAX < CONF_ILP_ADDRESS_MAX ?
+		      ILPD_ROUTE_PREFIX_MAX : CONF_ILP_ADDRESS_MAX;
+
+	if ((keys & (1u << K_PEER_RELATION)) == 0)
+		conf_fail(st, p->line, "missing 'relation' in [peer %s]", p->name);
+	if ((keys & (1u << K_PEER_TOKEN)) == 0)
+		conf_fail(st, p->line, "missing 'token' in [peer %s]", p->name);
+	if ((keys & (1u << K_PEER_ASSET_CODE)) == 0)
+		memcpy(p->asset_code, c->asset_code, sizeof(p->asset_code));
+	if ((keys & (1u << K_PEER_ASSET_SCALE)) == 0)
+		p->rate.scale = c->asset_scale;
+	if ((keys & (1u << K_PEER_USERNAME)) == 0)
+		memcpy(p->username, p->name, sizeof(p->username));
+	if (p->relation == ILP_REL_CHILD && alen > amax)
+		conf_fail(st, p->line, "child address of peer '%s' (%zu bytes) is "
+			  "longer than %zu bytes (board limit)", p->name, alen, amax);
+	if (p->outbound)
+		return;
+	if (!c->btp_listen.enabled)
+		conf_fail(st, p->line, "inbound peer '%s' (no url) needs [btp] "
+			  "listen, which is off", p->name);
+	for (j = 0; j < i; j++) {
+		if (!c->peer[j].outbound && strcmp(c->peer[j].token, p->token) == 0)
+			conf_fail(st, p->line, "peer '%s' has the same token as peer "
+				  "'%s' (inbound tokens must be unique)", p->name,
+				  c->peer[j].name);
+	}
+}
+
+static void conf_finish_routes(struct conf_parse *st)
+{
+	const struct ilpd_conf *c = st->c;
+	size_t i, nchild = 0;
+
+	for (i = 0; i < c->nroutes; i++) {
+		if (ilpd_conf_peer_index(c, c->route[i].peer) < 0)
+			conf_fail(st, c->route[i].line, "route to unknown peer '%s'",
+				  c->route[i].peer);
+	}
+	if (c->default_route[0] != '\0' &&
+	    ilpd_conf_peer_index(c, c->default_route) < 0)
+		conf_fail(st, st->default_route_line,
+			  "default route to unknown peer '%s'", c->default_route);
+	for (i = 0; i < c->npeers; i++)
+		if (c->peer[i].relation == ILP_REL_CHILD)
+			nchild++;
+	if (c->nroutes + nchild > ILPD_MAX_ROUTES) {
+		int line = nchild < ILPD_MAX_ROUTES ?
+			   c->route[ILPD_MAX_ROUTES - nchild].line : 0;
+
+		conf_fail(st, line, "too many routes: %zu static routes and %zu "
+			  "child peers exceed the board limit of %d", c->nroutes,
+			  nchild, ILPD_MAX_ROUTES);
+	}
+}
+
+static int conf_run(struct conf_parse *st)
+{
+	size_t i;
+	int r;
+
+	conf_defaults(st->c, st->name);
+	st->err->msg[0] = '\0';
+	ini_max_line = CONF_LINE_MAX + 3;
+	r = ini_parse_stream(conf_reader, st, conf_handler, st);
+	if (st->read_errno != 0)
+		conf_fail(st, st->line, "read error: %s", strerror(st->read_errno));
+	if (r > 0 && (!st->failed || r < st->err_line)) {
+		st->failed = false;
+		conf_fail(st, r, "syntax error: expected '[section]' or "
+			  "'key = value'");
+	} else if (r < 0) {
+		conf_fail(st, 0, "cannot parse (inih error %d)", r);
+	}
+	if (st->failed)
+		return -1;
+	conf_finish_globals(st);
+	for (i = 0; i < st->c->npeers && !st->failed; i++)
+		conf_finish_peer(st, i);
+	if (!st->failed)
+		conf_finish_routes(st);
+	return st->failed ? -1 : 0;
+}
+
+/* ---- public ---------------------------------------------------------------- */
+
+int ilpd_conf_load_string(struct ilpd_conf *c, const char *name,
+			  const char *text, struct ilpd_conf_err *err)
+{
+	struct conf_parse st;
+
+	memset(&st, 0, sizeof(st));
+	st.c = c;
+	st.err = err;
+	st.name = name;
+	st.fd = -1;
+	st.text = text;
+	return conf_run(&st);
+}
+
+int ilpd_conf_load_file(struct ilpd_conf *c, const char *path,
+			struct ilpd_conf_err *err)
+{
+	struct conf_parse st;
+	int r;
+
+	memset(&st, 0, sizeof(st));
+	st.c = c;
+	st.err = err;
+	st.name = path;
+	st.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (st.fd < 0) {
+		conf_defaults(c, path);
+		conf_fail(&st, 0, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	r = conf_run(&st);
+	(void)close(st.fd);
+	return r;
+}
+
+int ilpd_conf_peer_index(const struct ilpd_conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->npeers; i++)
+		if (strcmp(c->peer[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
