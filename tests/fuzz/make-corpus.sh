@@ -202,3 +202,52 @@ text json bad-utf8 "$(printf '{"a":"\377"}')"
 text json empty-object '{}'
 text json not-object '[1,2]'
 text json leading-zero '{"a":01}'
+
+# ---- ws: WebSocket frames (see fuzz_ws.c for the 2-byte prefix) --------
+# Byte 0: bit 0 server role, bits 1-3 max_message index (5 = 4096), bits
+# 4-5 fragment buffer index (3 = 4096), bits 6-7 mode (0 frames, 2 write
+# round trip, 3 server handshake); byte 1: chunk size of the second pass
+# (never 00 in a text seed: the shell drops NUL bytes).
+# Frames from RFC 6455 section 5.7; masked ones use its key 37fa213d or
+# the all-zero key (payload in clear).
+seed ws rfc-client-hello 3a05 810548656c6c6f
+seed ws rfc-server-hello 3b05 818537fa213d7f9f4d5158
+seed ws rfc-client-frag 3a02 010348656c 80026c6f
+seed ws rfc-client-ping 3a01 890548656c6c6f
+seed ws rfc-server-pong 3b07 8a8537fa213d7f9f4d5158
+seed ws client-256 3a10 827e0100 "$(printf 'ab%.0s' $(seq 256))"
+seed ws client-64bit-header 3a03 827f0000000000010000
+seed ws server-text-3 3b04 01830000000048656c 008b000000006c6f2c20776f726c6420e2 80820000000082ac
+seed ws server-bin-ping 3b01 0282000000006162 8981000000007a 0082000000006364 8a8000000000 8082000000006566 8284000000006e657874
+seed ws server-close 3b09 88850000000003e8627965
+seed ws server-close-empty 3b09 888000000000
+seed ws server-close-bad-code 3b09 88820000000003ed
+seed ws server-unmasked 3b02 820161
+seed ws server-rsv 3b02 c28000000000
+seed ws server-opcode-3 3b02 838000000000
+seed ws server-ping-126 3b02 89fe007e00000000
+seed ws server-nonminimal-16 3b02 82fe000400000000 61626364
+seed ws server-nonminimal-64 3b02 82ff000000000000000400000000 61626364
+seed ws server-top-bit 3b02 82ff8000000000000000
+seed ws server-too-big 0b02 82fe100100000000
+seed ws server-nofrag 0b02 028100000000 61
+seed ws server-bad-utf8 3b02 818200000000c328
+seed ws server-cont-first 3b02 808100000000 61
+seed ws client-masked 3a02 828137fa213d61
+seed ws roundtrip-small 8000 68656c6c6f
+seed ws roundtrip-200 8000 "$(printf 'c3a9%.0s' $(seq 100))"
+text ws handshake-node-ws "$(printf '\300\001GET /btp HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nHost: 127.0.0.1:7768\r\n\r\n')"
+text ws handshake-v8 "$(printf '\300\001GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n')"
+
+# ---- http: request and response heads ----------------------------------
+text http ws-request "$(printf 'GET /some/path?x=1 HTTP/1.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nHost: 127.0.0.1:7768\r\n\r\n')"
+text http ws-101 "$(printf 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n')"
+text http health "$(printf 'GET /health HTTP/1.1\r\nHost: 127.0.0.1:7769\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n')"
+text http metrics-1.0 "$(printf 'GET /metrics HTTP/1.0\r\n\r\n')"
+text http response-200 "$(printf 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}')"
+text http response-no-reason "$(printf 'HTTP/1.1 426\r\nSec-WebSocket-Version: 13\r\n\r\n')"
+text http blanks "$(printf 'GET / HTTP/1.1\r\nA: \t x y \t\r\nB:\r\nConnection: keep-alive, Upgrade\r\n\r\n')"
+text http obs-fold "$(printf 'GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n')"
+text http space-before-colon "$(printf 'GET / HTTP/1.1\r\nHost : x\r\n\r\n')"
+text http bare-lf "$(printf 'GET / HTTP/1.1\nHost: x\n\n')"
+text http partial "$(printf 'GET / HTTP/1.1\r\nHost: x\r\n')"

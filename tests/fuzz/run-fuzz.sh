@@ -28,6 +28,9 @@ targets="fuzz_oer fuzz_ilp_packet fuzz_btp fuzz_ildcp fuzz_switch fuzz_switch_sm
 if [ -f "$src/tools/ilpctl/json_in.h" ] && [ -f "$here/fuzz_json.c" ]; then
 	targets="$targets fuzz_json"
 fi
+if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then
+	targets="$targets fuzz_ws fuzz_http"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM

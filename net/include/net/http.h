@@ -9,6 +9,11 @@
  * ILPD_HTTP_MAX_HEAD bytes without an end is ILP_ERR_INVALID), and
  * ILP_ERR_INVALID for a malformed line, too many headers, or bytes outside
  * visible ASCII in names. Bodies are not parsed (ilpd's requests have none).
+ * The grammar is strict (RFC 9112): lines end in CRLF only, one SP between
+ * the parts of the start line, "HTTP/1.<digit>", names are tokens followed
+ * directly by ':', values hold no control bytes but HTAB, and obs-fold is
+ * refused. A response's reason phrase may be missing. *consumed is 0
+ * unless ILP_OK; every view points inside [p, p + *consumed).
  */
 #ifndef NET_HTTP_H
 #define NET_HTTP_H
