@@ -16,8 +16,13 @@
 
 #include <stdint.h>
 
+#include "config.h"
+#include "daemon.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
+
+/* The BTP frame being written (one WebSocket message). */
+typedef uint8_t ilpd_frame_buf[ILPD_WS_MAX_MESSAGE];
 
 /* One ILP packet of the largest kind (a Reject with every field at its RFC
  * limit): the daemon's receive buffer, rewritten in place when forwarded. */

@@ -9,4 +9,7 @@
 #define ILPD_ROUTE_PREFIX_MAX 64
 #define ILPD_MAX_PENDING 128
 #define ILPD_ADDRESS_MAX 127
+/* Per-connection send buffer: 32 KiB holds a few hundred packets in
+ * flight per peer; the default (128 KiB) is sized for benchmarks. */
+#define ILPD_CONN_TXBUF 32768
 #endif

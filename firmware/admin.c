@@ -1,0 +1,370 @@
+/*
+ * admin.c - the health/admin HTTP listener: GET /health (JSON) and
+ * GET /metrics (Prometheus text format 0.0.4). One request per connection,
+ * answered with "Connection: close"; fixed buffers, no heap.
+ *
+ * The JSON shape of /health is the one TOON connector operators monitor:
+ * {status, uptime, peersConnected, totalPeers, nodeId, version,
+ *  transport:{type, healthy}} plus per-peer state under "peers".
+ */
+#include "daemon.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hal/hal_log.h"
+#include "net/http.h"
+
+#ifndef ILPD_VERSION
+#define ILPD_VERSION "0.1.0"
+#endif
+
+/* ---- a bounded text builder -------------------------------------------- */
+
+struct adm_buf {
+	char *p;
+	size_t cap;
+	size_t len;
+	bool overflow;
+};
+
+static void adm_printf(struct adm_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void adm_printf(struct adm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= b->cap - b->len) {
+		b->overflow = true;
+		return;
+	}
+	b->len += (size_t)n;
+}
+
+static const char *const adm_rel[] = { "parent", "peer", "child" };
+
+static int adm_peers_up(const struct ilpd_daemon *d)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < d->conf->npeers; i++)
+		if (d->link[i].state == LINK_UP)
+			n++;
+	return n;
+}
+
+size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
+{
+	struct adm_buf b = { out, cap, 0, false };
+	int up = adm_peers_up(d);
+	size_t i;
+
+	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%d,"
+		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\","
+		   "\"transport\":{\"type\":\"direct\",\"healthy\":true},\"peers\":[",
+		   d->stopping ? "stopping" : (up == (int)d->conf->npeers ? "ok" : "degraded"),
+		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
+		   (unsigned)d->conf->npeers, d->conf->address, ILPD_VERSION);
+	for (i = 0; i < d->conf->npeers; i++) {
+		const struct ledger_slot *s = &d->sw.ledger.slot[i];
+
+		adm_printf(&b, "%s{\"name\":\"%s\",\"relation\":\"%s\",\"connected\":%s,"
+			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
+			   "\"inFlight\":%u}",
+			   i ? "," : "", d->conf->peer[i].name, adm_rel[d->conf->peer[i].relation],
+			   d->link[i].state == LINK_UP ? "true" : "false",
+			   (long long)s->balance, (unsigned long long)s->pending_in,
+			   (unsigned long long)s->pending_out, (unsigned)d->sw.peers[i].pending);
+	}
+	adm_printf(&b, "]}\n");
+	return b.overflow ? 0 : b.len;
+}
+
+static void adm_metric(struct adm_buf *b, const char *name, const char *type,
+		       const char *help)
+{
+	adm_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct ilp_switch_stats *st = &d->sw.stats;
+	size_t i;
+
+	adm_metric(b, "ilpd_packets_total", "counter", "Packets by result and reject code.");
+	adm_printf(b, "ilpd_packets_total{result=\"received\"} %llu\n",
+		   (unsigned long long)st->prepares);
+	adm_printf(b, "ilpd_packets_total{result=\"forwarded\"} %llu\n",
+		   (unsigned long long)st->forwarded);
+	adm_printf(b, "ilpd_packets_total{result=\"fulfilled\"} %llu\n",
+		   (unsigned long long)st->fulfilled);
+	adm_printf(b, "ilpd_packets_total{result=\"rejected\",origin=\"relayed\"} %llu\n",
+		   (unsigned long long)st->rejected_relay);
+	for (i = 0; ilp_error_table[i].name != NULL; i++) {
+		unsigned k = ilp_switch_code_index(ilp_error_table[i].code);
+
+		if (k < 31 && st->local_by_code[k] != 0)
+			adm_printf(b, "ilpd_packets_total{result=\"rejected\",origin=\"local\","
+				   "code=\"%s\"} %llu\n", ilp_error_table[i].code,
+				   (unsigned long long)st->local_by_code[k]);
+	}
+	adm_metric(b, "ilpd_expired_total", "counter", "Forwarded packets that timed out (R00).");
+	adm_printf(b, "ilpd_expired_total %llu\n", (unsigned long long)st->expired);
+	adm_metric(b, "ilpd_wrong_fulfillment_total", "counter", "Fulfills with a wrong preimage.");
+	adm_printf(b, "ilpd_wrong_fulfillment_total %llu\n", (unsigned long long)st->bad_fulfill);
+	adm_metric(b, "ilpd_late_responses_total", "counter", "Answers for packets no longer pending.");
+	adm_printf(b, "ilpd_late_responses_total %llu\n", (unsigned long long)st->late_responses);
+	adm_metric(b, "ilpd_pending_packets", "gauge", "Packets in flight.");
+	adm_printf(b, "ilpd_pending_packets %u\n", (unsigned)st->pending_now);
+}
+
+static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	adm_metric(b, "ilpd_pool_capacity", "gauge", "Size of each fixed pool.");
+	adm_printf(b, "ilpd_pool_capacity{pool=\"pending\"} %u\n", (unsigned)ILPD_MAX_PENDING);
+	adm_printf(b, "ilpd_pool_capacity{pool=\"conns\"} %u\n", (unsigned)ILPD_MAX_CONNS);
+	adm_metric(b, "ilpd_pool_high_water", "gauge", "Most entries ever in use.");
+	adm_printf(b, "ilpd_pool_high_water{pool=\"pending\"} %u\n",
+		   (unsigned)d->sw.stats.pending_hwm);
+	adm_printf(b, "ilpd_pool_high_water{pool=\"conns\"} %u\n", (unsigned)d->ctr.conns_hwm);
+	adm_metric(b, "ilpd_pool_failures_total", "counter", "Requests refused because a pool was full.");
+	adm_printf(b, "ilpd_pool_failures_total{pool=\"pending\"} %llu\n",
+		   (unsigned long long)d->sw.stats.pending_full);
+	adm_printf(b, "ilpd_pool_failures_total{pool=\"conns\"} %llu\n",
+		   (unsigned long long)d->ctr.conns_refused);
+	adm_printf(b, "ilpd_pool_failures_total{pool=\"send_buffer\"} %llu\n",
+		   (unsigned long long)d->ctr.tx_full);
+	adm_metric(b, "ilpd_btp_frames_total", "counter", "BTP frames received.");
+	adm_printf(b, "ilpd_btp_frames_total{result=\"ok\"} %llu\n",
+		   (unsigned long long)d->ctr.btp_frames_in);
+	adm_printf(b, "ilpd_btp_frames_total{result=\"malformed\"} %llu\n",
+		   (unsigned long long)d->ctr.btp_bad_frames);
+	adm_metric(b, "ilpd_auth_failures_total", "counter", "Refused BTP authentications.");
+	adm_printf(b, "ilpd_auth_failures_total %llu\n", (unsigned long long)d->ctr.auth_failures);
+}
+
+static void adm_peer_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	size_t i;
+
+	adm_metric(b, "ilpd_peer_up", "gauge", "1 if the peer's link is authenticated and up.");
+	for (i = 0; i < d->conf->npeers; i++)
+		adm_printf(b, "ilpd_peer_up{peer=\"%s\"} %d\n", d->conf->peer[i].name,
+			   d->link[i].state == LINK_UP);
+	adm_metric(b, "ilpd_peer_balance", "gauge", "What the peer owes us, in its asset units.");
+	for (i = 0; i < d->conf->npeers; i++)
+		adm_printf(b, "ilpd_peer_balance{peer=\"%s\"} %lld\n", d->conf->peer[i].name,
+			   (long long)d->sw.ledger.slot[i].balance);
+	adm_metric(b, "ilpd_peer_in_flight_amount", "gauge", "Amounts held for packets in flight.");
+	for (i = 0; i < d->conf->npeers; i++) {
+		adm_printf(b, "ilpd_peer_in_flight_amount{peer=\"%s\",direction=\"in\"} %llu\n",
+			   d->conf->peer[i].name,
+			   (unsigned long long)d->sw.ledger.slot[i].pending_in);
+		adm_printf(b, "ilpd_peer_in_flight_amount{peer=\"%s\",direction=\"out\"} %llu\n",
+			   d->conf->peer[i].name,
+			   (unsigned long long)d->sw.ledger.slot[i].pending_out);
+	}
+	adm_metric(b, "ilpd_peer_bytes_total", "counter", "WebSocket bytes on the peer's current link.");
+	for (i = 0; i < d->conf->npeers; i++) {
+		const struct ilpd_link *l = &d->link[i];
+		const struct wsconn *w = l->conn >= 0 ? &d->conn[l->conn].ws : NULL;
+
+		adm_printf(b, "ilpd_peer_bytes_total{peer=\"%s\",direction=\"in\"} %llu\n",
+			   d->conf->peer[i].name, w ? (unsigned long long)w->bytes_in : 0ULL);
+		adm_printf(b, "ilpd_peer_bytes_total{peer=\"%s\",direction=\"out\"} %llu\n",
+			   d->conf->peer[i].name, w ? (unsigned long long)w->bytes_out : 0ULL);
+	}
+	adm_metric(b, "ilpd_peer_connects_total", "counter", "Times the peer's link came up.");
+	for (i = 0; i < d->conf->npeers; i++)
+		adm_printf(b, "ilpd_peer_connects_total{peer=\"%s\"} %llu\n",
+			   d->conf->peer[i].name, (unsigned long long)d->link[i].connects);
+}
+
+size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
+{
+	struct adm_buf b = { out, cap, 0, false };
+
+	adm_metric(&b, "ilpd_uptime_seconds", "gauge", "Seconds since start.");
+	adm_printf(&b, "ilpd_uptime_seconds %lld\n",
+		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000));
+	adm_packet_metrics(d, &b);
+	adm_pool_metrics(d, &b);
+	adm_peer_metrics(d, &b);
+	return b.overflow ? 0 : b.len;
+}
+
+/* ---- HTTP --------------------------------------------------------------- */
+
+static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
+
+static void adm_finish(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+{
+	ev_io_del(&d->loop, a->io);
+	hal_close(a->fd);
+	a->used = false;
+}
+
+/* Builds the whole response (head + body) in a->out. */
+static void adm_respond(struct ilpd_daemon *d, struct ilpd_admin_conn *a,
+			const struct http_head *h)
+{
+	static char body[ILPD_ADMIN_OUT_MAX - 256];
+	const char *status = "200 OK", *type = "application/json";
+	size_t n = 0;
+	int hl;
+
+	if (!http_str_eq(&h->method, "GET")) {
+		status = "405 Method Not Allowed";
+		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"GET only\"}\n");
+	} else if (http_str_eq(&h->target, "/health")) {
+		n = ilpd_health_json(d, body, sizeof(body));
+	} else if (http_str_eq(&h->target, "/metrics")) {
+		type = "text/plain; version=0.0.4";
+		n = ilpd_metrics_text(d, body, sizeof(body));
+	} else {
+		status = "404 Not Found";
+		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"not found\"}\n");
+	}
+	if (n == 0) {
+		status = "500 Internal Server Error";
+		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"response too large\"}\n");
+	}
+	hl = snprintf(a->out, sizeof(a->out), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+		      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, type, n);
+	if (hl < 0 || (size_t)hl + n > sizeof(a->out)) {
+		adm_finish(d, a);
+		return;
+	}
+	memcpy(a->out + hl, body, n);
+	a->out_len = (size_t)hl + n;
+	a->out_off = 0;
+	ev_io_want(&d->loop, a->io, HAL_POLL_OUT);
+}
+
+static void adm_read(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+{
+	struct http_head h;
+	size_t used;
+	long n = hal_tcp_recv(a->fd, a->in + a->in_len, sizeof(a->in) - a->in_len);
+	int r;
+
+	if (n == HAL_NET_AGAIN)
+		return;
+	if (n <= 0) {
+		adm_finish(d, a);
+		return;
+	}
+	a->in_len += (size_t)n;
+	r = http_parse_request(a->in, a->in_len, &h, &used);
+	if (r == ILP_ERR_NEED_MORE && a->in_len < sizeof(a->in))
+		return;
+	if (r != ILP_OK) {
+		adm_finish(d, a);
+		return;
+	}
+	adm_respond(d, a, &h);
+}
+
+static void adm_write(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+{
+	while (a->out_off < a->out_len) {
+		long n = hal_tcp_send(a->fd, a->out + a->out_off, a->out_len - a->out_off);
+
+		if (n == HAL_NET_AGAIN)
+			return;
+		if (n < 0)
+			break;
+		a->out_off += (size_t)n;
+	}
+	adm_finish(d, a);
+}
+
+static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	struct ilpd_admin_conn *a = arg;
+
+	(void)loop;
+	(void)id;
+	(void)revents;
+	if (a->out_len > 0)
+		adm_write(a->d, a);
+	else
+		adm_read(a->d, a);
+}
+
+static void adm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	struct ilpd_daemon *d = arg;
+	hal_fd fd;
+
+	(void)id;
+	(void)revents;
+	while (hal_tcp_accept(d->admin_fd, &fd, NULL) == HAL_NET_OK) {
+		struct ilpd_admin_conn *a = NULL;
+		size_t i;
+
+		for (i = 0; i < ILPD_MAX_ADMIN_CONNS && a == NULL; i++)
+			if (!d->admin[i].used)
+				a = &d->admin[i];
+		if (a == NULL) {
+			hal_close(fd);
+			continue;
+		}
+		a->d = d;
+		a->fd = fd;
+		a->in_len = 0;
+		a->out_len = 0;
+		a->out_off = 0;
+		a->io = ev_io_add(loop, fd, HAL_POLL_IN, adm_io, a);
+		if (a->io < 0) {
+			hal_close(fd);
+			continue;
+		}
+		a->used = true;
+	}
+}
+
+int ilpd_admin_open(struct ilpd_daemon *d)
+{
+	const struct ilpd_endpoint *e = &d->conf->admin_listen;
+	char ip[HAL_IP_STR_MAX];
+	size_t i;
+
+	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++)
+		d->admin[i].used = false;
+	if (!e->enabled)
+		return 0;
+	if (hal_resolve(e->host, ip) != HAL_NET_OK ||
+	    hal_tcp_listen(ip, e->port, 16, &d->admin_fd) != HAL_NET_OK) {
+		hal_log(HAL_LOG_ERROR, "admin.listen_failed", "host=%s port=%u", e->host,
+			(unsigned)e->port);
+		return -1;
+	}
+	d->admin_io = ev_io_add(&d->loop, d->admin_fd, HAL_POLL_IN, adm_accept, d);
+	hal_log(HAL_LOG_INFO, "admin.listening", "host=%s port=%u", e->host, (unsigned)e->port);
+	return d->admin_io >= 0 ? 0 : -1;
+}
+
+void ilpd_admin_close(struct ilpd_daemon *d)
+{
+	size_t i;
+
+	if (d->admin_io >= 0)
+		ev_io_del(&d->loop, d->admin_io);
+	if (d->admin_fd != HAL_FD_NONE)
+		hal_close(d->admin_fd);
+	d->admin_io = -1;
+	d->admin_fd = HAL_FD_NONE;
+	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++)
+		if (d->admin[i].used)
+			adm_finish(d, &d->admin[i]);
+}

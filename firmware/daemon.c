@@ -1,0 +1,807 @@
+/*
+ * daemon.c - peer links, BTP sessions and the packet path (see daemon.h).
+ *
+ * IMPLEMENTATION NOTES
+ * - Packet path: a BTP Message from peer P arrives in P's receive buffer;
+ *   its `ilp` entry is handed to the switch in place (it is rewritten there
+ *   if forwarded), the switch's action is encoded as one BTP frame into
+ *   d->frame and queued on the target connection. Nothing is written to a
+ *   socket until wsconn_flush_all() at the end of the loop iteration.
+ * - The only tables are the configured links, the connection pool and the
+ *   switch's pending table; there are no per-packet lookups besides the
+ *   switch's own (route scan, pending slot).
+ * - Every connection callback re-checks state: a callback can close a
+ *   connection (e.g. an auth failure) and the pool slot is only reused by a
+ *   later accept or dial, never inside a callback of the same slot.
+ * - Logging: peer names and addresses from our own configuration only;
+ *   tokens never.
+ */
+#include "daemon.h"
+
+#include <string.h>
+
+#include "hal/hal_crypto.h"
+#include "hal/hal_log.h"
+#include "hal/hal_rng.h"
+#include "hal/hal_time.h"
+#include "ilp/btp.h"
+#include "ilp/ilp_packet.h"
+
+#define DM_CONNECT_TIMEOUT_MS 10000
+#define DM_CLOSE_GRACE_MS 2000
+#define DM_SPARE_CONNS (ILPD_MAX_CONNS - ILPD_MAX_PEERS)
+
+_Static_assert(ILPD_MAX_CONNS > ILPD_MAX_PEERS, "need spare connections for inbound auth");
+
+static void dm_on_open(struct wsconn *w, void *user);
+static void dm_on_message(struct wsconn *w, uint8_t opcode, uint8_t *data,
+			  size_t len, void *user);
+static void dm_on_close(struct wsconn *w, const char *reason, void *user);
+
+static const struct wsconn_cbs dm_cbs = { dm_on_open, dm_on_message, dm_on_close };
+
+static const char *const dm_relation_name[] = { "parent", "peer", "child" };
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static uint32_t dm_random_u32(void)
+{
+	uint8_t b[4] = { 0, 0, 0, 0 };
+
+	(void)hal_random(b, sizeof(b));
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static struct ilpd_conn *dm_link_conn(struct ilpd_daemon *d, uint16_t peer)
+{
+	const struct ilpd_link *l = &d->link[peer];
+
+	if (l->state != LINK_UP || l->conn < 0)
+		return NULL;
+	return &d->conn[l->conn];
+}
+
+/* Queues one BTP frame already encoded in d->frame. */
+static int dm_send_frame(struct ilpd_daemon *d, struct ilpd_conn *c, size_t len)
+{
+	if (wsconn_send(&c->ws, WS_OP_BINARY, d->frame, len) != 0) {
+		d->ctr.tx_full++;
+		return -1;
+	}
+	return 0;
+}
+
+static void dm_send_btp_error(struct ilpd_daemon *d, struct ilpd_conn *c,
+			      uint32_t id, const char *code, const char *name,
+			      const char *msg)
+{
+	size_t len;
+
+	if (btp_error_encode(id, code, name, hal_wall_ms(), (const uint8_t *)msg,
+			     strlen(msg), d->frame, sizeof(d->frame), &len) == ILP_OK)
+		(void)dm_send_frame(d, c, len);
+}
+
+static void dm_send_btp_response(struct ilpd_daemon *d, struct ilpd_conn *c, uint32_t id)
+{
+	struct btp_frame_out f;
+	size_t len;
+
+	memset(&f, 0, sizeof(f));
+	f.type = BTP_RESPONSE;
+	f.request_id = id;
+	if (btp_frame_encode(&f, d->frame, sizeof(d->frame), &len) == ILP_OK)
+		(void)dm_send_frame(d, c, len);
+}
+
+/* ---- switch actions ----------------------------------------------------- */
+
+static void dm_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act);
+
+/* Forwards act->pkt to the next hop as a BTP Message; if it cannot be
+ * queued, the packet is rejected upstream with T02 at once. */
+static void dm_forward(struct ilpd_daemon *d, const struct ilp_sw_action *act)
+{
+	struct ilpd_conn *c = dm_link_conn(d, act->peer);
+	struct ilp_sw_action back;
+	size_t len;
+
+	if (c != NULL &&
+	    btp_ilp_encode(BTP_MESSAGE, act->tag, act->pkt, act->len, d->frame,
+			   sizeof(d->frame), &len) == ILP_OK &&
+	    dm_send_frame(d, c, len) == 0)
+		return;
+	if (ilp_switch_abort(&d->sw, act->tag, "T02", "peer busy.", d->reply,
+			     sizeof(d->reply), &back) == ILP_OK)
+		dm_dispatch(d, &back);
+}
+
+static void dm_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act)
+{
+	struct ilpd_conn *c = dm_link_conn(d, act->peer);
+	size_t len;
+
+	if (c == NULL) {
+		hal_log(HAL_LOG_DEBUG, "packet.reply_dropped", "peer=%s reason=link_down",
+			d->link[act->peer].conf->name);
+		return;
+	}
+	if (act->code[0] != '\0' && hal_log_enabled(HAL_LOG_DEBUG))
+		hal_log(HAL_LOG_DEBUG, "packet.rejected", "peer=%s code=%s",
+			d->link[act->peer].conf->name, act->code);
+	if (btp_ilp_encode(BTP_RESPONSE, act->tag, act->pkt, act->len, d->frame,
+			   sizeof(d->frame), &len) != ILP_OK ||
+	    dm_send_frame(d, c, len) != 0)
+		hal_log(HAL_LOG_WARN, "packet.reply_dropped", "peer=%s reason=send_buffer_full",
+			d->link[act->peer].conf->name);
+}
+
+static void dm_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act)
+{
+	switch (act->kind) {
+	case ILP_SW_FORWARD:
+		dm_forward(d, act);
+		break;
+	case ILP_SW_REPLY:
+		dm_reply(d, act);
+		break;
+	case ILP_SW_NONE:
+		break;
+	}
+}
+
+/* ---- BTP requests and answers on an authenticated link ------------------ */
+
+/* A Reject of our own while shutting down (the switch is not consulted). */
+static void dm_refuse_stopping(struct ilpd_daemon *d, uint16_t peer, uint32_t id)
+{
+	struct ilp_reject rj;
+	struct ilp_sw_action act;
+	size_t len;
+
+	memset(&rj, 0, sizeof(rj));
+	rj.code = (const uint8_t *)"T03";
+	rj.triggered_by = d->sw.address;
+	rj.triggered_by_len = d->sw.cfg.address_len;
+	rj.message = (const uint8_t *)"connector is shutting down.";
+	rj.message_len = strlen("connector is shutting down.");
+	if (ilp_reject_encode(&rj, d->reply, sizeof(d->reply), &len) != ILP_OK)
+		return;
+	memset(&act, 0, sizeof(act));
+	act.kind = ILP_SW_REPLY;
+	act.peer = peer;
+	act.tag = id;
+	act.pkt = d->reply;
+	act.len = len;
+	memcpy(act.code, "T03", 4);
+	dm_reply(d, &act);
+}
+
+static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
+		       struct ilpd_conn *c, uint8_t *msg, const struct btp_frame *f)
+{
+	const uint8_t *ilp;
+	size_t ilp_len;
+	struct ilp_sw_action act;
+
+	if (f->type == BTP_TRANSFER) {
+		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
+				  "transfers are not supported");
+		return;
+	}
+	if (!btp_ilp_find(f, &ilp, &ilp_len)) {
+		dm_send_btp_response(d, c, f->request_id);
+		return;
+	}
+	if (d->stopping) {
+		dm_refuse_stopping(d, l->index, f->request_id);
+		return;
+	}
+	/* The entry lies inside msg, which we own: take a writable pointer. */
+	if (ilp_switch_prepare(&d->sw, hal_wall_ms(), l->index, f->request_id,
+			       msg + (ilp - msg), ilp_len, d->reply, sizeof(d->reply),
+			       &act) == ILP_OK)
+		dm_dispatch(d, &act);
+}
+
+static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
+		      const struct btp_frame *f)
+{
+	const uint8_t *ilp = NULL;
+	size_t ilp_len = 0;
+	struct ilp_sw_action act;
+	int r;
+
+	if (ilp_switch_handle_peer(&d->sw, f->request_id) != l->index) {
+		d->sw.stats.late_responses++;
+		return;
+	}
+	if (f->type == BTP_ERROR) {
+		d->ctr.btp_errors_in++;
+		r = ilp_switch_abort(&d->sw, f->request_id, "F02",
+				     "next hop answered with a BTP error.", d->reply,
+				     sizeof(d->reply), &act);
+	} else {
+		(void)btp_ilp_find(f, &ilp, &ilp_len);
+		r = ilp_switch_response(&d->sw, hal_wall_ms(), f->request_id, ilp,
+					ilp_len, d->reply, sizeof(d->reply), &act);
+	}
+	if (r == ILP_OK)
+		dm_dispatch(d, &act);
+}
+
+/* ---- link state --------------------------------------------------------- */
+
+static void dm_link_timer(struct ev_loop *loop, int id, void *arg);
+
+static void dm_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t delay)
+{
+	if (l->timer >= 0)
+		ev_timer_del(&d->loop, l->timer);
+	l->timer = ev_timer_add(&d->loop, ev_now(&d->loop) + delay, dm_link_timer, l);
+}
+
+static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
+{
+	l->state = LINK_UP;
+	l->up_since = ev_now(&d->loop);
+	l->connects++;
+	l->backoff_ms = d->conf->reconnect_min_ms;
+	l->idle_mark = UINT64_MAX;
+	ilp_switch_set_peer_up(&d->sw, l->index, true);
+	dm_link_arm(d, l, d->conf->ping_interval_ms);
+	hal_log(HAL_LOG_INFO, "peer.up", "peer=%s relation=%s direction=%s",
+		l->conf->name, dm_relation_name[l->conf->relation],
+		l->conf->outbound ? "outbound" : "inbound");
+}
+
+/* Schedules the next dial with jittered exponential backoff. */
+static void dm_schedule_dial(struct ilpd_daemon *d, struct ilpd_link *l)
+{
+	int64_t base = l->backoff_ms, delay;
+
+	delay = base / 2 + (int64_t)(dm_random_u32() % (uint32_t)(base / 2 + 1));
+	l->backoff_ms = base * 2 > d->conf->reconnect_max_ms ? d->conf->reconnect_max_ms
+							      : base * 2;
+	dm_link_arm(d, l, delay);
+}
+
+static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason)
+{
+	struct ilp_sw_action act;
+	bool was_up = l->state == LINK_UP;
+
+	l->state = LINK_DOWN;
+	l->conn = -1;
+	ilp_switch_set_peer_up(&d->sw, l->index, false);
+	while (ilp_switch_abort_peer(&d->sw, l->index, d->reply, sizeof(d->reply), &act) == 1)
+		dm_dispatch(d, &act);
+	if (was_up)
+		hal_log(HAL_LOG_INFO, "peer.down", "peer=%s reason=\"%s\"", l->conf->name, reason);
+	else
+		hal_log(HAL_LOG_DEBUG, "peer.connect_failed", "peer=%s reason=\"%s\"",
+			l->conf->name, reason);
+	if (l->timer >= 0) {
+		ev_timer_del(&d->loop, l->timer);
+		l->timer = -1;
+	}
+	if (l->conf->outbound && !d->stopping)
+		dm_schedule_dial(d, l);
+}
+
+static int dm_conn_alloc(struct ilpd_daemon *d)
+{
+	int i, used = 0, found = -1;
+
+	for (i = 0; i < ILPD_MAX_CONNS; i++) {
+		if (d->conn[i].used)
+			used++;
+		else if (found < 0)
+			found = i;
+	}
+	if (found >= 0) {
+		d->conn[found].used = true;
+		d->conn[found].link = -1;
+		d->conn[found].auth_timer = -1;
+		if ((uint32_t)used + 1 > d->ctr.conns_hwm)
+			d->ctr.conns_hwm = (uint32_t)used + 1;
+	}
+	return found;
+}
+
+static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
+{
+	const struct ilpd_url *u = &l->conf->url;
+	char ip[HAL_IP_STR_MAX], host[ILPD_WSCONN_HOST_MAX + 1];
+	int ci = dm_conn_alloc(d);
+	struct ilpd_conn *c;
+	size_t hn = strlen(u->host);
+
+	if (ci < 0 || hal_resolve(u->host, ip) != HAL_NET_OK || hn + 7 > sizeof(host)) {
+		if (ci >= 0)
+			d->conn[ci].used = false;
+		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"%s\"",
+			l->conf->name, ci < 0 ? "no free connection" : "cannot resolve host");
+		dm_schedule_dial(d, l);
+		return;
+	}
+	memcpy(host, u->host, hn);
+	host[hn] = ':';
+	{
+		char port[6];
+		int n = 0;
+		unsigned p = u->port;
+
+		do {
+			port[n++] = (char)('0' + p % 10u);
+			p /= 10u;
+		} while (p != 0);
+		while (n > 0)
+			host[++hn] = port[--n];
+		host[++hn] = '\0';
+	}
+	c = &d->conn[ci];
+	c->inbound = false;
+	c->link = l->index;
+	if (wsconn_connect(&c->ws, &d->loop, ip, u->port, host, u->path, &dm_cbs, c) != 0) {
+		c->used = false;
+		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"connect failed\"",
+			l->conf->name);
+		dm_schedule_dial(d, l);
+		return;
+	}
+	l->conn = ci;
+	l->state = LINK_CONNECTING;
+	dm_link_arm(d, l, DM_CONNECT_TIMEOUT_MS);
+}
+
+/* Keepalive (up), connect/auth timeout (connecting), redial (down). */
+static void dm_link_timer(struct ev_loop *loop, int id, void *arg)
+{
+	struct ilpd_link *l = arg;
+	struct ilpd_daemon *d = l->d;
+	struct ilpd_conn *c = l->conn >= 0 ? &d->conn[l->conn] : NULL;
+
+	(void)loop;
+	(void)id;
+	l->timer = -1;
+	if (l->state == LINK_DOWN) {
+		if (!d->stopping)
+			dm_dial(d, l);
+	} else if (l->state != LINK_UP) {
+		if (c != NULL)
+			wsconn_abort(&c->ws, "connect or auth timed out");
+	} else if (c != NULL && c->ws.bytes_in == l->idle_mark) {
+		wsconn_abort(&c->ws, "keepalive: nothing received");
+	} else if (c != NULL) {
+		l->idle_mark = c->ws.bytes_in;
+		(void)wsconn_send(&c->ws, WS_OP_PING, NULL, 0);
+		dm_link_arm(d, l, d->conf->ping_interval_ms);
+	}
+}
+
+/* ---- authentication ----------------------------------------------------- */
+
+/* Constant-time token match against every inbound peer; -1 if none. */
+static int dm_find_token(const struct ilpd_daemon *d, const uint8_t *tok, size_t len)
+{
+	uint8_t given[ILPD_CONF_TOKEN_MAX + 1];
+	int found = -1;
+	size_t i;
+
+	memset(given, 0, sizeof(given));
+	if (len > ILPD_CONF_TOKEN_MAX)
+		return -1;
+	memcpy(given, tok, len);
+	for (i = 0; i < d->conf->npeers; i++) {
+		const struct ilpd_peer_conf *p = &d->conf->peer[i];
+		uint8_t want[ILPD_CONF_TOKEN_MAX + 1];
+		size_t wl = strlen(p->token);
+		int same;
+
+		memset(want, 0, sizeof(want));
+		memcpy(want, p->token, wl);
+		same = hal_memeq_ct(given, want, sizeof(want)) == 0 && wl == len;
+		if (same && !p->outbound && found < 0)
+			found = (int)i;
+	}
+	return found;
+}
+
+static void dm_auth_inbound(struct ilpd_daemon *d, struct ilpd_conn *c,
+			    const struct btp_frame *f)
+{
+	struct btp_auth a;
+	const char *why = "";
+	struct ilpd_link *l;
+	int peer;
+
+	if (btp_auth_parse(f, &a, &why) != ILP_OK) {
+		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
+				  "Auth packet must have auth and auth_token subprotocols");
+		wsconn_close(&c->ws, WS_CLOSE_POLICY, "not an auth frame");
+		d->ctr.auth_failures++;
+		hal_log(HAL_LOG_WARN, "peer.auth_failed", "reason=\"first frame is not auth\"");
+		return;
+	}
+	peer = dm_find_token(d, a.token, a.token_len);
+	if (peer < 0) {
+		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
+				  "invalid auth_token");
+		wsconn_close(&c->ws, WS_CLOSE_POLICY, "invalid token");
+		d->ctr.auth_failures++;
+		hal_log(HAL_LOG_WARN, "peer.auth_failed", "reason=\"unknown token\"");
+		return;
+	}
+	l = &d->link[peer];
+	if (l->conn >= 0) {
+		/* A new session replaces the old one (as ilp-plugin-btp does). */
+		struct ilpd_conn *old = &d->conn[l->conn];
+
+		old->link = -1;
+		dm_link_down(d, l, "replaced by a new connection");
+		wsconn_close(&old->ws, WS_CLOSE_NORMAL, "replaced");
+	}
+	if (c->auth_timer >= 0) {
+		ev_timer_del(&d->loop, c->auth_timer);
+		c->auth_timer = -1;
+	}
+	c->link = peer;
+	l->conn = (int)c->index;
+	dm_send_btp_response(d, c, f->request_id);
+	dm_link_up(d, l);
+}
+
+/* Outbound link in LINK_AUTH: the answer to our auth Message. */
+static void dm_auth_answer(struct ilpd_daemon *d, struct ilpd_link *l,
+			   struct ilpd_conn *c, const struct btp_frame *f)
+{
+	if (f->request_id != l->auth_id)
+		return;
+	if (f->type == BTP_RESPONSE) {
+		dm_link_up(d, l);
+		return;
+	}
+	l->auth_failures++;
+	d->ctr.auth_failures++;
+	hal_log(HAL_LOG_WARN, "peer.auth_failed", "peer=%s reason=\"refused by the peer\"",
+		l->conf->name);
+	wsconn_close(&c->ws, WS_CLOSE_POLICY, "auth refused");
+}
+
+/* ---- connection callbacks ----------------------------------------------- */
+
+static void dm_auth_deadline(struct ev_loop *loop, int id, void *arg)
+{
+	struct ilpd_conn *c = arg;
+
+	(void)loop;
+	(void)id;
+	c->auth_timer = -1;
+	if (c->used && c->link < 0) {
+		hal_log(HAL_LOG_INFO, "conn.auth_timeout", "conn=%u", (unsigned)c->index);
+		wsconn_abort(&c->ws, "no auth in time");
+	}
+}
+
+static void dm_on_open(struct wsconn *w, void *user)
+{
+	struct ilpd_conn *c = user;
+	struct ilpd_daemon *d = c->d;
+	struct ilpd_link *l;
+	const char *user_name;
+	size_t len;
+
+	(void)w;
+	if (c->inbound || c->link < 0)
+		return;
+	l = &d->link[c->link];
+	l->auth_id = dm_random_u32();
+	user_name = l->conf->username[0] != '\0' ? l->conf->username : "";
+	if (btp_auth_encode(l->auth_id, (const uint8_t *)user_name, strlen(user_name),
+			    (const uint8_t *)l->conf->token, strlen(l->conf->token),
+			    d->frame, sizeof(d->frame), &len) != ILP_OK ||
+	    dm_send_frame(d, c, len) != 0) {
+		wsconn_abort(&c->ws, "cannot send auth");
+		return;
+	}
+	l->state = LINK_AUTH;
+}
+
+static void dm_on_message(struct wsconn *w, uint8_t opcode, uint8_t *data,
+			  size_t len, void *user)
+{
+	struct ilpd_conn *c = user;
+	struct ilpd_daemon *d = c->d;
+	struct ilpd_link *l;
+	struct btp_frame f;
+	const char *why = "";
+	int r;
+
+	if (opcode != WS_OP_BINARY) {
+		wsconn_close(w, WS_CLOSE_UNSUPPORTED, "text frame");
+		return;
+	}
+	r = btp_frame_decode(data, len, &f, &why);
+	if (r != ILP_OK) {
+		d->ctr.btp_bad_frames++;
+		hal_log(HAL_LOG_DEBUG, "btp.bad_frame", "conn=%u reason=\"%s\"",
+			(unsigned)c->index, why);
+		if (c->link < 0)
+			wsconn_close(w, WS_CLOSE_POLICY, "bad first frame");
+		return;
+	}
+	d->ctr.btp_frames_in++;
+	if (c->link < 0) {
+		dm_auth_inbound(d, c, &f);
+		return;
+	}
+	l = &d->link[c->link];
+	if (l->state == LINK_AUTH) {
+		dm_auth_answer(d, l, c, &f);
+		return;
+	}
+	if (l->state != LINK_UP)
+		return;
+	if (f.type == BTP_MESSAGE || f.type == BTP_TRANSFER)
+		dm_request(d, l, c, data, &f);
+	else
+		dm_answer(d, l, &f);
+}
+
+static void dm_on_close(struct wsconn *w, const char *reason, void *user)
+{
+	struct ilpd_conn *c = user;
+	struct ilpd_daemon *d = c->d;
+
+	(void)w;
+	if (c->auth_timer >= 0) {
+		ev_timer_del(&d->loop, c->auth_timer);
+		c->auth_timer = -1;
+	}
+	c->used = false;
+	if (c->link >= 0 && d->link[c->link].conn == (int)c->index)
+		dm_link_down(d, &d->link[c->link], reason);
+	else
+		hal_log(HAL_LOG_DEBUG, "conn.closed", "conn=%u reason=\"%s\"",
+			(unsigned)c->index, reason);
+	c->link = -1;
+}
+
+/* ---- listener ----------------------------------------------------------- */
+
+static int dm_unauthenticated(const struct ilpd_daemon *d)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ILPD_MAX_CONNS; i++)
+		if (d->conn[i].used && d->conn[i].inbound && d->conn[i].link < 0)
+			n++;
+	return n;
+}
+
+static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	struct ilpd_daemon *d = arg;
+	hal_fd fd;
+
+	(void)id;
+	(void)revents;
+	while (hal_tcp_accept(d->btp_fd, &fd, NULL) == HAL_NET_OK) {
+		int ci = dm_unauthenticated(d) < DM_SPARE_CONNS ? dm_conn_alloc(d) : -1;
+		struct ilpd_conn *c;
+
+		if (ci < 0) {
+			hal_close(fd);
+			d->ctr.conns_refused++;
+			hal_log(HAL_LOG_WARN, "conn.refused", "reason=\"no free connection\"");
+			continue;
+		}
+		c = &d->conn[ci];
+		c->inbound = true;
+		if (wsconn_accept(&c->ws, loop, fd, &dm_cbs, c) != 0) {
+			c->used = false;
+			continue;
+		}
+		c->auth_timer = ev_timer_add(loop, ev_now(loop) + d->conf->auth_timeout_ms,
+					     dm_auth_deadline, c);
+		d->ctr.conns_accepted++;
+		hal_log(HAL_LOG_DEBUG, "conn.accepted", "conn=%d", ci);
+	}
+}
+
+static int dm_listen(struct ilpd_daemon *d)
+{
+	const struct ilpd_endpoint *e = &d->conf->btp_listen;
+	char ip[HAL_IP_STR_MAX];
+
+	if (!e->enabled)
+		return 0;
+	if (hal_resolve(e->host, ip) != HAL_NET_OK ||
+	    hal_tcp_listen(ip, e->port, 64, &d->btp_fd) != HAL_NET_OK) {
+		hal_log(HAL_LOG_ERROR, "btp.listen_failed", "host=%s port=%u", e->host,
+			(unsigned)e->port);
+		return -1;
+	}
+	d->btp_io = ev_io_add(&d->loop, d->btp_fd, HAL_POLL_IN, dm_accept, d);
+	hal_log(HAL_LOG_INFO, "btp.listening", "host=%s port=%u", e->host, (unsigned)e->port);
+	return d->btp_io >= 0 ? 0 : -1;
+}
+
+/* ---- start, step, stop -------------------------------------------------- */
+
+static int dm_build_switch(struct ilpd_daemon *d)
+{
+	const struct ilpd_conf *cf = d->conf;
+	struct ilp_switch_cfg scfg;
+	size_t i;
+
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.address = (const uint8_t *)cf->address;
+	scfg.address_len = strlen(cf->address);
+	scfg.min_message_window_ms = cf->min_message_window_ms;
+	scfg.max_hold_time_ms = cf->max_hold_time_ms;
+	scfg.sha256 = hal_sha256;
+	if (ilp_switch_init(&d->sw, &scfg) != ILP_OK)
+		return -1;
+	for (i = 0; i < cf->npeers; i++) {
+		const struct ilpd_peer_conf *p = &cf->peer[i];
+		struct ilp_peer_cfg pc;
+
+		memset(&pc, 0, sizeof(pc));
+		memcpy(pc.name, p->name, sizeof(pc.name));
+		memcpy(pc.asset_code, p->asset_code, sizeof(pc.asset_code));
+		pc.relation = p->relation;
+		pc.rate = p->rate;
+		pc.max_packet_amount = p->max_packet_amount;
+		pc.min_balance = p->min_balance;
+		pc.max_balance = p->max_balance;
+		pc.settle_threshold = p->settle_threshold;
+		if (ilp_switch_add_peer(&d->sw, (uint16_t)i, &pc) != ILP_OK)
+			return -1;
+	}
+	for (i = 0; i < cf->nroutes; i++) {
+		int p = ilpd_conf_peer_index(cf, cf->route[i].peer);
+
+		if (p < 0 || ilp_switch_add_route(&d->sw, (const uint8_t *)cf->route[i].prefix,
+						  strlen(cf->route[i].prefix),
+						  (uint16_t)p) != ILP_OK)
+			return -1;
+	}
+	if (cf->default_route[0] != '\0') {
+		int p = ilpd_conf_peer_index(cf, cf->default_route);
+
+		if (p < 0 || ilp_switch_set_default_route(&d->sw, (uint16_t)p) != ILP_OK)
+			return -1;
+	}
+	return 0;
+}
+
+int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
+{
+	size_t i;
+
+	memset(&d->ctr, 0, sizeof(d->ctr));
+	d->conf = conf;
+	d->btp_fd = HAL_FD_NONE;
+	d->admin_fd = HAL_FD_NONE;
+	d->btp_io = -1;
+	d->admin_io = -1;
+	d->stopping = false;
+	d->closing = false;
+	ev_init(&d->loop);
+	d->started_mono = ev_now(&d->loop);
+	if (dm_build_switch(d) != 0) {
+		hal_log(HAL_LOG_ERROR, "switch.config_failed", "source=%s", conf->source);
+		return -1;
+	}
+	for (i = 0; i < ILPD_MAX_CONNS; i++) {
+		d->conn[i].d = d;
+		d->conn[i].index = (uint16_t)i;
+		d->conn[i].used = false;
+		d->conn[i].link = -1;
+		d->conn[i].auth_timer = -1;
+		d->conn[i].ws.state = WSC_IDLE;
+	}
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		struct ilpd_link *l = &d->link[i];
+
+		memset(l, 0, sizeof(*l));
+		l->d = d;
+		l->index = (uint16_t)i;
+		l->conn = -1;
+		l->timer = -1;
+		l->conf = i < conf->npeers ? &conf->peer[i] : NULL;
+		l->backoff_ms = conf->reconnect_min_ms;
+	}
+	if (dm_listen(d) != 0 || ilpd_admin_open(d) != 0)
+		return -1;
+	for (i = 0; i < conf->npeers; i++)
+		if (conf->peer[i].outbound)
+			dm_dial(d, &d->link[i]);
+	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u", conf->address,
+		(unsigned)conf->npeers);
+	return 0;
+}
+
+/* Shutdown progress: reject what is left at the deadline, then close. */
+static void dm_stop_progress(struct ilpd_daemon *d)
+{
+	int64_t now = ev_now(&d->loop);
+	struct ilp_sw_action act;
+	size_t i;
+
+	if (!d->closing && (d->sw.stats.pending_now == 0 || now >= d->stop_deadline)) {
+		for (i = 0; i < d->conf->npeers; i++)
+			while (ilp_switch_abort_peer(&d->sw, (uint16_t)i, d->reply,
+						     sizeof(d->reply), &act) == 1)
+				dm_dispatch(d, &act);
+		for (i = 0; i < ILPD_MAX_CONNS; i++)
+			if (d->conn[i].used)
+				wsconn_close(&d->conn[i].ws, WS_CLOSE_GOING_AWAY, "shutdown");
+		d->closing = true;
+		d->close_deadline = now + DM_CLOSE_GRACE_MS;
+	} else if (d->closing && now >= d->close_deadline) {
+		for (i = 0; i < ILPD_MAX_CONNS; i++)
+			if (d->conn[i].used)
+				wsconn_abort(&d->conn[i].ws, "shutdown");
+	}
+}
+
+void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms)
+{
+	int64_t wall = hal_wall_ms(), next = ilp_switch_next_expiry(&d->sw);
+	struct ilp_sw_action act;
+	int wait = max_wait_ms;
+
+	if (next != INT64_MAX) {
+		int64_t due = next > wall ? next - wall : 0;
+
+		if (wait < 0 || due < wait)
+			wait = (int)due;
+	}
+	(void)ev_run_once(&d->loop, wait);
+	wall = hal_wall_ms();
+	while (ilp_switch_expire(&d->sw, wall, d->reply, sizeof(d->reply), &act) == 1)
+		dm_dispatch(d, &act);
+	if (d->stopping)
+		dm_stop_progress(d);
+	wsconn_flush_all();
+}
+
+void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms)
+{
+	size_t i;
+
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->stop_deadline = ev_now(&d->loop) + grace_ms;
+	if (d->btp_io >= 0)
+		ev_io_del(&d->loop, d->btp_io);
+	if (d->btp_fd != HAL_FD_NONE)
+		hal_close(d->btp_fd);
+	d->btp_io = -1;
+	d->btp_fd = HAL_FD_NONE;
+	ilpd_admin_close(d);
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		if (d->link[i].timer >= 0 && d->link[i].state == LINK_DOWN) {
+			ev_timer_del(&d->loop, d->link[i].timer);
+			d->link[i].timer = -1;
+		}
+	}
+	hal_log(HAL_LOG_INFO, "shutdown.begin", "in_flight=%u grace_ms=%lld",
+		(unsigned)d->sw.stats.pending_now, (long long)grace_ms);
+}
+
+bool ilpd_daemon_done(struct ilpd_daemon *d)
+{
+	size_t i;
+
+	if (!d->closing)
+		return false;
+	for (i = 0; i < ILPD_MAX_CONNS; i++)
+		if (d->conn[i].used)
+			return false;
+	return true;
+}

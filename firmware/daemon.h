@@ -1,0 +1,144 @@
+/*
+ * daemon.h - the running connector: BTP peer links over WebSocket, the
+ * packet switch, the admin HTTP endpoints, and graceful shutdown.
+ *
+ * Memory: struct ilpd_daemon is the switch + ILPD_MAX_CONNS connections
+ * (each a struct wsconn with its buffers) + the admin connections; main.c
+ * holds exactly one, statically (see the memory map). No heap.
+ *
+ * Threading: single-threaded; everything runs from ilpd_daemon_step().
+ *
+ * Links and connections. Every configured peer is a link (same index as
+ * its switch peer and ledger slot). A link is up when it has an
+ * authenticated connection. Outbound links (url set) dial with jittered
+ * exponential backoff that never gives up; inbound links wait for the peer
+ * to dial the BTP listener and authenticate with its token. A connection
+ * comes from a fixed pool; an inbound one belongs to no link until its
+ * first frame authenticates it (within auth_timeout_ms).
+ *
+ * BTP request ids. ilpd forwards a Prepare to a next hop as a BTP Message
+ * whose requestId is the switch's pending handle, so the answer finds its
+ * pending packet without a table of its own; a Response is only accepted
+ * from the link the packet went to. Requests from a peer are answered
+ * with the peer's own requestId. A forwarded packet with no answer is
+ * rejected upstream (R00) by the switch at its expiry.
+ */
+#ifndef ILPD_DAEMON_H
+#define ILPD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "hal/hal_net.h"
+#include "ilp/ilp_switch.h"
+#include "net/ev.h"
+#include "net/net_opts.h"
+#include "net/wsconn.h"
+
+enum ilpd_link_state {
+	LINK_DOWN = 0,       /* no connection; outbound: waiting to redial */
+	LINK_CONNECTING,     /* outbound: TCP + WebSocket handshake */
+	LINK_AUTH,           /* outbound: auth sent, waiting for the Response */
+	LINK_UP
+};
+
+struct ilpd_daemon;
+
+struct ilpd_link {
+	struct ilpd_daemon *d;
+	uint16_t index;               /* == switch peer index == config index */
+	const struct ilpd_peer_conf *conf;
+	uint8_t state;                /* enum ilpd_link_state */
+	int conn;                     /* index in the connection pool, or -1 */
+	int timer;                    /* redial or keepalive timer, or -1 */
+	int64_t backoff_ms;           /* next redial delay */
+	int64_t up_since;             /* monotonic ms */
+	int64_t last_rx;              /* monotonic ms of the last frame received */
+	uint32_t auth_id;             /* requestId of our auth Message */
+	uint64_t idle_mark;           /* bytes received at the last keepalive tick */
+	uint64_t connects;            /* times the link came up */
+	uint64_t auth_failures;
+};
+
+struct ilpd_conn {
+	struct wsconn ws;
+	struct ilpd_daemon *d;
+	uint16_t index;
+	bool used;
+	bool inbound;
+	int link;                     /* -1 until authenticated */
+	int auth_timer;               /* inbound: deadline for the auth frame */
+};
+
+/* An admin (health/metrics) HTTP connection. */
+struct ilpd_admin_conn {
+	struct ilpd_daemon *d;
+	bool used;
+	hal_fd fd;
+	int io;
+	size_t in_len;
+	size_t out_off;
+	size_t out_len;
+	uint8_t in[ILPD_HTTP_MAX_HEAD];
+	char out[ILPD_ADMIN_OUT_MAX];
+};
+
+/* Counters exported on /metrics (monotonic). */
+struct ilpd_counters {
+	uint64_t btp_frames_in;
+	uint64_t btp_bad_frames;
+	uint64_t btp_errors_in;
+	uint64_t conns_accepted;
+	uint64_t conns_refused;       /* pool full */
+	uint64_t auth_failures;
+	uint64_t tx_full;             /* a frame did not fit a send buffer */
+	uint32_t conns_hwm;
+};
+
+struct ilpd_daemon {
+	const struct ilpd_conf *conf;
+	struct ev_loop loop;
+	struct ilp_switch sw;
+	struct ilpd_link link[ILPD_MAX_PEERS];
+	struct ilpd_conn conn[ILPD_MAX_CONNS];
+	struct ilpd_admin_conn admin[ILPD_MAX_ADMIN_CONNS];
+	hal_fd btp_fd;
+	hal_fd admin_fd;
+	int btp_io;
+	int admin_io;
+	int64_t started_mono;
+	bool stopping;                /* shutdown under way: no new Prepares */
+	bool closing;                 /* shutdown: connections being closed */
+	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */
+	int64_t close_deadline;       /* monotonic: abort connections still open */
+	struct ilpd_counters ctr;
+	uint8_t frame[ILPD_WS_MAX_MESSAGE];    /* BTP frame being written */
+	uint8_t reply[ILP_SWITCH_REPLY_MAX];   /* switch reply buffer */
+};
+
+/* Builds the switch from the configuration, opens the listeners and
+ * starts dialling outbound peers. 0, or -1 after logging why. */
+int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf);
+
+/* Runs one event-loop iteration (waiting at most max_wait_ms), then
+ * expires pending packets and flushes the send buffers. */
+void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms);
+
+/* Begins a graceful stop: closes the listeners, refuses new Prepares
+ * (T03), lets in-flight packets finish until grace_ms has passed. */
+void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms);
+
+/* True once a stop has finished: nothing in flight (or the grace period
+ * ended, and what was left was rejected), every connection closed. */
+bool ilpd_daemon_done(struct ilpd_daemon *d);
+
+/* Admin endpoints (admin.c). */
+int ilpd_admin_open(struct ilpd_daemon *d);
+void ilpd_admin_close(struct ilpd_daemon *d);
+/* Writes the /health JSON or /metrics text into out; returns its length,
+ * or 0 if it did not fit. */
+size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap);
+size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap);
+
+#endif /* ILPD_DAEMON_H */

@@ -1,0 +1,209 @@
+/*
+ * main.c - ilpd's composition root: every long-lived object is a static
+ * pool from pools.def (the same list the build's memory map prints), then
+ * the event loop runs until SIGTERM/SIGINT.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "hal/hal_log.h"
+#include "pools.h"
+
+#ifndef ILPD_VERSION
+#define ILPD_VERSION "0.1.0"
+#endif
+
+#define POOL(name, count, type) static type pool_##name[count];
+#include "pools.def"
+
+/* Called once initialisation is complete. Defined only by the test
+ * interposer (tests/alloc/), which counts heap use after this point. */
+extern void ilpd_alloc_mark(void) __attribute__((weak));
+
+/* How long in-flight packets may take to finish on SIGTERM. */
+#define MAIN_STOP_GRACE_MS 5000
+
+static volatile sig_atomic_t main_stop_signal;
+static volatile sig_atomic_t main_hup_signal;
+
+static const char main_usage[] =
+"Usage: ilpd [-c FILE | --config FILE]\n"
+"       ilpd --check-config FILE\n"
+"       ilpd --print-default-config | --help | --version\n"
+"\n"
+"ilpd is an Interledger (ILPv4) connector. It accepts and dials BTP 2.0 peers over\n"
+"WebSocket, routes ILP Prepare packets by longest ILP-address prefix, converts\n"
+"amounts, shortens expiries, holds amounts in a per-peer ledger, and relays\n"
+"Fulfills (checking SHA-256(fulfillment) == condition) and Rejects. All tables\n"
+"are fixed at build time for the board (see the memory map the build prints).\n"
+"\n"
+"Options:\n"
+"  -c, --config FILE        Run with the INI configuration FILE. Without it, ilpd\n"
+"                           runs the board's embedded default (see below).\n"
+"  --check-config FILE      Validate FILE and exit: prints 'FILE: ok' (exit 0) or\n"
+"                           'FILE:LINE: message' for the first problem (exit 1).\n"
+"  --print-default-config   Print the embedded default configuration and exit.\n"
+"  -h, --help               Print this help and exit.\n"
+"  -V, --version            Print the version and exit.\n"
+"\n"
+"Configuration (full reference: man ilpd, docs/configuration.md):\n"
+"  [node]       address, asset_code (XRP), asset_scale (9)\n"
+"  [btp]        listen (127.0.0.1:7768 | off), auth_timeout_ms (5000),\n"
+"               ping_interval_ms (20000), reconnect_min_ms (100),\n"
+"               reconnect_max_ms (30000)\n"
+"  [admin]      listen (127.0.0.1:7769 | off): GET /health and GET /metrics\n"
+"  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
+"  [log]        level (info), stderr (true), syslog (false)\n"
+"  [peer NAME]  relation (parent|peer|child), url (ws://HOST:PORT/PATH to dial;\n"
+"               omit to accept the peer), token, username, asset_code, asset_scale,\n"
+"               rate (1), max_packet_amount, min_balance, max_balance,\n"
+"               settle_threshold\n"
+"  [routes]     PREFIX = PEER, default = PEER\n"
+"\n"
+"Default configuration (no -c): node test.ilpd, BTP on 127.0.0.1:7768, admin on\n"
+"127.0.0.1:7769, inbound children 'alice' (token alice-token) and 'bob' (token\n"
+"bob-token), who get the addresses test.ilpd.alice and test.ilpd.bob by IL-DCP.\n"
+"It listens on loopback only; its tokens are public, so do not expose it.\n"
+"\n"
+"Signals:\n"
+"  SIGTERM, SIGINT  Graceful stop: close the listeners, refuse new packets (T03),\n"
+"                   let in-flight packets finish for up to 5 s, reject the rest,\n"
+"                   close every peer with a WebSocket close, exit 0.\n"
+"  SIGHUP           Re-reads and validates the configuration file and logs the\n"
+"                   result (config.reload_checked or config.reload_failed). It does\n"
+"                   NOT apply changes yet: restart ilpd to apply a new\n"
+"                   configuration (peers reconnect automatically).\n"
+"\n"
+"Logging: one event per line on stderr (and syslog if enabled), as\n"
+"  ts=2026-11-22T10:00:00.123Z level=info event=peer.up peer=alice ...\n"
+"Tokens are never logged.\n"
+"\n"
+"Exit status: 0 after a clean stop or a successful check; 1 for a configuration\n"
+"error; 2 for a usage error; 3 if start-up failed (e.g. a port in use).\n";
+
+static void main_on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		main_hup_signal = 1;
+	else
+		main_stop_signal = 1;
+}
+
+static void main_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int main_load(struct ilpd_conf *c, const char *path)
+{
+	struct ilpd_conf_err err;
+	int r;
+
+	if (path != NULL)
+		r = ilpd_conf_load_file(c, path, &err);
+	else
+		r = ilpd_conf_load_string(c, "(default)", ilpd_default_config, &err);
+	if (r != 0)
+		fprintf(stderr, "%s\n", err.msg);
+	return r;
+}
+
+/* SIGHUP: validate the file again into the spare configuration. */
+static void main_reload_check(const char *path)
+{
+	static struct ilpd_conf next;
+	struct ilpd_conf_err err;
+
+	if (path == NULL) {
+		hal_log(HAL_LOG_INFO, "config.reload_checked", "source=(default) applied=no");
+		return;
+	}
+	if (ilpd_conf_load_file(&next, path, &err) != 0) {
+		char q[600];
+
+		hal_log(HAL_LOG_ERROR, "config.reload_failed", "error=%s",
+			hal_log_quote(err.msg, strlen(err.msg), q, sizeof(q)));
+		return;
+	}
+	hal_log(HAL_LOG_WARN, "config.reload_checked",
+		"source=%s valid=yes applied=no note=\"restart ilpd to apply\"", path);
+}
+
+static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char *path)
+{
+	struct hal_log_cfg lc = { c->log_level, c->log_stderr, c->log_syslog };
+
+	hal_log_setup(&lc);
+	main_signals();
+	if (ilpd_daemon_start(d, c) != 0)
+		return 3;
+	hal_log(HAL_LOG_INFO, "config.loaded", "source=%s", c->source);
+	if (ilpd_alloc_mark)
+		ilpd_alloc_mark();
+	for (;;) {
+		ilpd_daemon_step(d, d->stopping ? 20 : 1000);
+		if (main_stop_signal) {
+			main_stop_signal = 0;
+			ilpd_daemon_stop(d, MAIN_STOP_GRACE_MS);
+		}
+		if (main_hup_signal) {
+			main_hup_signal = 0;
+			main_reload_check(path);
+		}
+		if (ilpd_daemon_done(d))
+			break;
+	}
+	hal_log(HAL_LOG_INFO, "shutdown.done", "fulfilled=%llu",
+		(unsigned long long)d->sw.stats.fulfilled);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(main_usage, stdout);
+			return 0;
+		}
+		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+			printf("ilpd %s (board %s)\n", ILPD_VERSION, ILPD_BOARD_NAME);
+			return 0;
+		}
+		if (strcmp(a, "--print-default-config") == 0) {
+			fputs(ilpd_default_config, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--check-config") == 0 && i + 1 < argc) {
+			if (main_load(&pool_conf[0], argv[i + 1]) != 0)
+				return 1;
+			printf("%s: ok\n", argv[i + 1]);
+			return 0;
+		}
+		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
+			path = argv[++i];
+			continue;
+		}
+		fprintf(stderr, "ilpd: unknown or incomplete option '%s' (see ilpd --help)\n", a);
+		return 2;
+	}
+	if (main_load(&pool_conf[0], path) != 0)
+		return 1;
+	return main_run(&pool_daemon[0], &pool_conf[0], path);
+}

@@ -1,0 +1,106 @@
+/*
+ * wsconn.h - one WebSocket connection over non-blocking TCP: the socket,
+ * its receive and send buffers, the RFC 6455 engine and the handshake,
+ * driven by the event loop. Used by the daemon's peer links and by ilpctl.
+ *
+ * Memory: struct wsconn is ILPD_CONN_RXBUF + ILPD_CONN_TXBUF +
+ * ILPD_WS_MAX_MESSAGE (fragment reassembly) + ~200 bytes; callers keep them
+ * in a static pool. No heap.
+ *
+ * Sending is batched: wsconn_send() appends a frame to the send buffer and
+ * marks the connection; wsconn_flush_all(), called once per event-loop
+ * iteration (after ev_run_once), writes every marked connection with one
+ * send(2) each. Received frames are parsed straight out of the receive
+ * buffer; a message handed to on_message() stays valid only during the
+ * callback.
+ *
+ * Life cycle: CONNECTING (client TCP connect) -> HANDSHAKE -> OPEN ->
+ * CLOSING (close frame sent, draining) -> CLOSED. on_close() is called
+ * exactly once, after which the slot may be reused (wsconn_connect/accept).
+ */
+#ifndef NET_WSCONN_H
+#define NET_WSCONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/hal_net.h"
+#include "net/ev.h"
+#include "net/net_opts.h"
+#include "net/ws.h"
+
+enum wsconn_state {
+	WSC_IDLE = 0,
+	WSC_CONNECTING,
+	WSC_HANDSHAKE,
+	WSC_OPEN,
+	WSC_CLOSING,
+	WSC_CLOSED
+};
+
+struct wsconn;
+
+struct wsconn_cbs {
+	/* The handshake finished: messages may flow. */
+	void (*on_open)(struct wsconn *c, void *user);
+	/* One binary or text message. */
+	void (*on_message)(struct wsconn *c, uint8_t opcode, uint8_t *data,
+			   size_t len, void *user);
+	/* The connection is gone; `reason` is a static string for logs. */
+	void (*on_close)(struct wsconn *c, const char *reason, void *user);
+};
+
+struct wsconn {
+	uint8_t state;              /* enum wsconn_state */
+	bool dirty;                 /* queued in the flush list */
+	bool closing_after_flush;   /* close the socket once tx is empty */
+	hal_fd fd;
+	int io;                     /* event loop watcher id */
+	struct ev_loop *loop;
+	const struct wsconn_cbs *cbs;
+	void *user;
+	struct ws_conn ws;
+	char host[ILPD_WSCONN_HOST_MAX + 1];  /* client: Host header */
+	char path[ILPD_WSCONN_PATH_MAX + 1];  /* client: request path; server: received */
+	size_t rx_len;
+	size_t tx_off;              /* first unsent byte */
+	size_t tx_len;              /* end of queued bytes */
+	uint64_t bytes_in;
+	uint64_t bytes_out;
+	uint8_t rx[ILPD_CONN_RXBUF];
+	uint8_t tx[ILPD_CONN_TXBUF];
+	uint8_t frag[ILPD_WS_MAX_MESSAGE];
+};
+
+/* Starts a client connection to ip:port (numeric) with the given Host header
+ * value and path. 0, or -1 if the connect could not even start (on_close is
+ * then NOT called). */
+int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
+		   uint16_t port, const char *host, const char *path,
+		   const struct wsconn_cbs *cbs, void *user);
+
+/* Takes over an accepted socket as the server side. 0 or -1 (fd closed). */
+int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
+		  const struct wsconn_cbs *cbs, void *user);
+
+/* Queues one message (WS_OP_BINARY / WS_OP_TEXT / WS_OP_PING). 0, or -1 if
+ * the connection is not open or the send buffer lacks room (nothing
+ * queued). */
+int wsconn_send(struct wsconn *c, uint8_t opcode, const uint8_t *data, size_t len);
+
+/* Bytes a message of len would need / bytes free in the send buffer. */
+size_t wsconn_tx_need(const struct wsconn *c, size_t len);
+size_t wsconn_tx_free(const struct wsconn *c);
+
+/* Starts a clean close (close frame, then the socket once flushed); on_close
+ * follows. Safe to call in any state; a no-op once closed. */
+void wsconn_close(struct wsconn *c, uint16_t code, const char *reason);
+
+/* Closes the socket at once (no close frame); on_close follows. */
+void wsconn_abort(struct wsconn *c, const char *reason);
+
+/* Writes every connection with queued bytes. Call after each ev_run_once. */
+void wsconn_flush_all(void);
+
+#endif /* NET_WSCONN_H */

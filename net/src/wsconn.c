@@ -1,0 +1,435 @@
+/*
+ * wsconn.c - WebSocket over non-blocking TCP (see wsconn.h).
+ *
+ * IMPLEMENTATION NOTES
+ * - Receive: each readable event reads into the free tail of rx (up to a few
+ *   times while the buffer keeps filling), then parses every complete frame
+ *   in place with ws_read() and moves the unparsed rest to the front. A
+ *   callback may close the connection; parsing stops as soon as the state
+ *   is no longer OPEN.
+ * - Send: frames are appended to tx; the connection is put on a process-wide
+ *   flush list (fixed array) and written by wsconn_flush_all() once per loop
+ *   iteration, so a batch of forwarded packets costs one send(2) per peer.
+ *   Leftover bytes switch the watcher to HAL_POLL_OUT.
+ * - Masking keys (client side) come from a 4 KiB pool of getrandom()
+ *   bytes, refilled when used up: strong keys without a syscall per frame.
+ * - The flush list and the key pool are the module's only state; one event
+ *   loop per process uses them.
+ */
+#include "net/wsconn.h"
+
+#include <string.h>
+
+#include "hal/hal_rng.h"
+
+#define WSC_MAX_DIRTY (ILPD_MAX_CONNS + 8)
+#define WSC_READS_PER_EVENT 4
+
+static struct wsconn *wsc_dirty[WSC_MAX_DIRTY];
+static size_t wsc_ndirty;
+
+static uint8_t wsc_pool[4096];
+static size_t wsc_pool_used = sizeof(wsc_pool);
+
+/* ws_random_fn for masking keys and client nonces. */
+static int wsc_random(void *buf, size_t n)
+{
+	uint8_t *out = buf;
+
+	while (n > 0) {
+		size_t k;
+
+		if (wsc_pool_used == sizeof(wsc_pool)) {
+			if (hal_random(wsc_pool, sizeof(wsc_pool)) != 0)
+				return -1;
+			wsc_pool_used = 0;
+		}
+		k = sizeof(wsc_pool) - wsc_pool_used;
+		if (k > n)
+			k = n;
+		memcpy(out, wsc_pool + wsc_pool_used, k);
+		wsc_pool_used += k;
+		out += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
+static void wsc_flush(struct wsconn *c);
+
+static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
+		      const struct wsconn_cbs *cbs, void *user)
+{
+	c->loop = loop;
+	c->cbs = cbs;
+	c->user = user;
+	c->dirty = false;
+	c->closing_after_flush = false;
+	c->rx_len = 0;
+	c->tx_off = 0;
+	c->tx_len = 0;
+	c->bytes_in = 0;
+	c->bytes_out = 0;
+	c->io = -1;
+	c->fd = HAL_FD_NONE;
+}
+
+/* Ends the connection: closes the socket and reports once. */
+static void wsc_finish(struct wsconn *c, const char *reason)
+{
+	if (c->state == WSC_IDLE || c->state == WSC_CLOSED)
+		return;
+	if (c->io >= 0)
+		ev_io_del(c->loop, c->io);
+	if (c->fd != HAL_FD_NONE)
+		hal_close(c->fd);
+	c->io = -1;
+	c->fd = HAL_FD_NONE;
+	c->dirty = false;
+	c->state = WSC_CLOSED;
+	if (c->cbs->on_close != NULL)
+		c->cbs->on_close(c, reason, c->user);
+}
+
+void wsconn_abort(struct wsconn *c, const char *reason)
+{
+	wsc_finish(c, reason);
+}
+
+static void wsc_mark(struct wsconn *c)
+{
+	if (c->dirty)
+		return;
+	if (wsc_ndirty == WSC_MAX_DIRTY) {
+		wsc_flush(c);
+		return;
+	}
+	c->dirty = true;
+	wsc_dirty[wsc_ndirty++] = c;
+}
+
+static int wsc_watch(struct wsconn *c, unsigned want)
+{
+	c->io = ev_io_add(c->loop, c->fd, want, wsc_io, c);
+	return c->io >= 0 ? 0 : -1;
+}
+
+int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
+		   uint16_t port, const char *host, const char *path,
+		   const struct wsconn_cbs *cbs, void *user)
+{
+	size_t hn = strlen(host), pn = strlen(path);
+
+	wsc_reset(c, loop, cbs, user);
+	if (hn > ILPD_WSCONN_HOST_MAX || pn > ILPD_WSCONN_PATH_MAX)
+		return -1;
+	memcpy(c->host, host, hn + 1);
+	memcpy(c->path, path, pn + 1);
+	ws_init(&c->ws, WS_CLIENT, ILPD_WS_MAX_MESSAGE, c->frag, sizeof(c->frag), wsc_random);
+	if (hal_tcp_connect(ip, port, &c->fd) != HAL_NET_OK)
+		return -1;
+	if (wsc_watch(c, HAL_POLL_OUT) != 0) {
+		hal_close(c->fd);
+		c->fd = HAL_FD_NONE;
+		return -1;
+	}
+	c->state = WSC_CONNECTING;
+	return 0;
+}
+
+int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
+		  const struct wsconn_cbs *cbs, void *user)
+{
+	wsc_reset(c, loop, cbs, user);
+	c->fd = fd;
+	c->host[0] = '\0';
+	c->path[0] = '\0';
+	ws_init(&c->ws, WS_SERVER, ILPD_WS_MAX_MESSAGE, c->frag, sizeof(c->frag), wsc_random);
+	if (wsc_watch(c, HAL_POLL_IN) != 0) {
+		hal_close(fd);
+		c->fd = HAL_FD_NONE;
+		return -1;
+	}
+	c->state = WSC_HANDSHAKE;
+	return 0;
+}
+
+size_t wsconn_tx_need(const struct wsconn *c, size_t len)
+{
+	return ws_frame_size(&c->ws, len);
+}
+
+size_t wsconn_tx_free(const struct wsconn *c)
+{
+	return sizeof(c->tx) - (c->tx_len - c->tx_off);
+}
+
+/* Makes room for `need` bytes at the end of tx, compacting if that helps. */
+static bool wsc_room(struct wsconn *c, size_t need)
+{
+	if (sizeof(c->tx) - c->tx_len >= need)
+		return true;
+	if (c->tx_len - c->tx_off + need > sizeof(c->tx))
+		return false;
+	memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
+	c->tx_len -= c->tx_off;
+	c->tx_off = 0;
+	return true;
+}
+
+/* Queues a frame in any state where frames may still be sent. */
+static int wsc_queue(struct wsconn *c, uint8_t opcode, const uint8_t *data, size_t len)
+{
+	size_t n;
+
+	if (!wsc_room(c, ws_frame_size(&c->ws, len)))
+		return -1;
+	if (ws_write(&c->ws, opcode, data, len, c->tx + c->tx_len,
+		     sizeof(c->tx) - c->tx_len, &n) != ILP_OK)
+		return -1;
+	c->tx_len += n;
+	wsc_mark(c);
+	return 0;
+}
+
+int wsconn_send(struct wsconn *c, uint8_t opcode, const uint8_t *data, size_t len)
+{
+	if (c->state != WSC_OPEN)
+		return -1;
+	return wsc_queue(c, opcode, data, len);
+}
+
+/* Queues a close frame and closes the socket once everything is sent. */
+static void wsc_close_after(struct wsconn *c, uint16_t code)
+{
+	size_t n;
+
+	if (wsc_room(c, WS_MAX_HEADER + 2) &&
+	    ws_write_close(&c->ws, code, c->tx + c->tx_len, sizeof(c->tx) - c->tx_len,
+			   &n) == ILP_OK)
+		c->tx_len += n;
+	c->state = WSC_CLOSING;
+	c->closing_after_flush = true;
+	wsc_mark(c);
+}
+
+void wsconn_close(struct wsconn *c, uint16_t code, const char *reason)
+{
+	if (c->state == WSC_OPEN) {
+		(void)reason;
+		wsc_close_after(c, code);
+	} else if (c->state != WSC_CLOSING) {
+		wsc_finish(c, reason);
+	}
+}
+
+static void wsc_flush(struct wsconn *c)
+{
+	while (c->tx_off < c->tx_len) {
+		long n = hal_tcp_send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
+
+		if (n == HAL_NET_AGAIN) {
+			ev_io_want(c->loop, c->io, HAL_POLL_IN | HAL_POLL_OUT);
+			return;
+		}
+		if (n < 0) {
+			wsc_finish(c, "send failed");
+			return;
+		}
+		c->tx_off += (size_t)n;
+		c->bytes_out += (uint64_t)n;
+	}
+	c->tx_off = 0;
+	c->tx_len = 0;
+	if (c->closing_after_flush) {
+		wsc_finish(c, "closed");
+		return;
+	}
+	ev_io_want(c->loop, c->io, HAL_POLL_IN);
+}
+
+void wsconn_flush_all(void)
+{
+	size_t i;
+
+	for (i = 0; i < wsc_ndirty; i++) {
+		struct wsconn *c = wsc_dirty[i];
+
+		if (!c->dirty)
+			continue;
+		c->dirty = false;
+		if (c->state != WSC_IDLE && c->state != WSC_CLOSED && c->state != WSC_CONNECTING)
+			wsc_flush(c);
+	}
+	wsc_ndirty = 0;
+}
+
+/* Handles one engine event. Returns false when parsing must stop. */
+static bool wsc_event(struct wsconn *c, const struct ws_event *ev)
+{
+	switch (ev->type) {
+	case WS_EV_NONE:
+	case WS_EV_PONG:
+		return true;
+	case WS_EV_MESSAGE:
+		c->cbs->on_message(c, ev->opcode, ev->data, ev->len, c->user);
+		return c->state == WSC_OPEN;
+	case WS_EV_PING:
+		if (wsc_queue(c, WS_OP_PONG, ev->data, ev->len) != 0)
+			wsc_finish(c, "send buffer full");
+		return c->state == WSC_OPEN;
+	case WS_EV_CLOSE:
+		wsc_close_after(c, ev->close_code == WS_CLOSE_NO_STATUS ? WS_CLOSE_NORMAL
+									: ev->close_code);
+		return false;
+	case WS_EV_ERROR:
+		wsc_close_after(c, ev->close_code);
+		return false;
+	}
+	return false;
+}
+
+/* Parses every complete frame in rx. */
+static void wsc_frames(struct wsconn *c)
+{
+	size_t off = 0;
+
+	while (off < c->rx_len && c->state == WSC_OPEN) {
+		struct ws_event ev;
+		size_t used = 0;
+
+		if (ws_read(&c->ws, c->rx + off, c->rx_len - off, &used, &ev) != ILP_OK)
+			break;
+		off += used;
+		if (!wsc_event(c, &ev))
+			break;
+	}
+	if (c->state == WSC_CLOSED)
+		return;
+	if (off > 0) {
+		memmove(c->rx, c->rx + off, c->rx_len - off);
+		c->rx_len -= off;
+	}
+	if (c->state == WSC_OPEN && c->rx_len == sizeof(c->rx))
+		wsc_close_after(c, WS_CLOSE_TOO_BIG);
+}
+
+/* Runs the handshake over the bytes in rx; on success continues with any
+ * frames that followed the head. */
+static void wsc_handshake(struct wsconn *c)
+{
+	const char *why = "bad handshake";
+	size_t used = 0, out = 0;
+	int r;
+
+	if (c->ws.role == WS_CLIENT) {
+		r = ws_client_response(&c->ws, c->rx, c->rx_len, &used, &why);
+	} else {
+		if (!wsc_room(c, 512)) {
+			wsc_finish(c, "send buffer full");
+			return;
+		}
+		r = ws_server_handshake(&c->ws, c->rx, c->rx_len, &used, c->path,
+					sizeof(c->path), c->tx + c->tx_len,
+					sizeof(c->tx) - c->tx_len, &out, &why);
+		c->tx_len += out;
+		if (out > 0)
+			wsc_mark(c);
+	}
+	if (r == ILP_ERR_NEED_MORE) {
+		if (c->rx_len == sizeof(c->rx))
+			wsc_finish(c, "handshake too large");
+		return;
+	}
+	if (r != ILP_OK) {
+		c->closing_after_flush = true;
+		c->state = WSC_CLOSING;
+		if (c->ws.role == WS_CLIENT || out == 0)
+			wsc_finish(c, why);
+		return;
+	}
+	memmove(c->rx, c->rx + used, c->rx_len - used);
+	c->rx_len -= used;
+	c->state = WSC_OPEN;
+	if (c->cbs->on_open != NULL)
+		c->cbs->on_open(c, c->user);
+	wsc_frames(c);
+}
+
+/* Reads what the socket has; returns false if the connection ended. */
+static bool wsc_read(struct wsconn *c)
+{
+	int i;
+
+	for (i = 0; i < WSC_READS_PER_EVENT && c->rx_len < sizeof(c->rx); i++) {
+		size_t space = sizeof(c->rx) - c->rx_len;
+		long n = hal_tcp_recv(c->fd, c->rx + c->rx_len, space);
+
+		if (n == HAL_NET_AGAIN)
+			break;
+		if (n == 0) {
+			wsc_finish(c, "peer closed the connection");
+			return false;
+		}
+		if (n < 0) {
+			wsc_finish(c, "receive failed");
+			return false;
+		}
+		c->rx_len += (size_t)n;
+		c->bytes_in += (uint64_t)n;
+		if ((size_t)n < space)
+			break;
+	}
+	return true;
+}
+
+static void wsc_connected(struct wsconn *c)
+{
+	size_t n = 0;
+	int r = hal_tcp_connect_result(c->fd);
+
+	if (r != HAL_NET_OK) {
+		wsc_finish(c, r == HAL_NET_REFUSED ? "connection refused" : "connect failed");
+		return;
+	}
+	if (ws_client_request(&c->ws, c->host, c->path, c->tx, sizeof(c->tx), &n) != ILP_OK) {
+		wsc_finish(c, "handshake request too large");
+		return;
+	}
+	c->tx_len = n;
+	c->state = WSC_HANDSHAKE;
+	wsc_flush(c);
+}
+
+static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	struct wsconn *c = arg;
+
+	(void)loop;
+	(void)id;
+	if (c->state == WSC_CONNECTING) {
+		wsc_connected(c);
+		return;
+	}
+	if ((revents & HAL_POLL_OUT) != 0) {
+		wsc_flush(c);
+		if (c->state == WSC_CLOSED)
+			return;
+	}
+	if ((revents & (HAL_POLL_IN | HAL_POLL_ERR)) == 0)
+		return;
+	if (c->state == WSC_CLOSING) {
+		/* Draining after our close: discard what arrives. */
+		c->rx_len = 0;
+		if (wsc_read(c))
+			c->rx_len = 0;
+		return;
+	}
+	if (!wsc_read(c))
+		return;
+	if (c->state == WSC_HANDSHAKE)
+		wsc_handshake(c);
+	else if (c->state == WSC_OPEN)
+		wsc_frames(c);
+}
