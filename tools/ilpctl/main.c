@@ -14,6 +14,9 @@
 
 #include "ilpctl.h"
 #include "json_out.h"
+#ifdef ILPCTL_LOADGEN
+#include "loadgen.h"
+#endif
 
 #ifndef ILPCTL_VERSION
 #define ILPCTL_VERSION "unknown"
@@ -110,7 +113,7 @@ static int ilpctl_parse(int argc, char **argv, struct ilpctl_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->kind = ILPCTL_AUTO;
 	if (cmd == NULL)
-		return ilpctl_usage("missing command (decode or encode)");
+		return ilpctl_usage("missing command (decode, encode, send or sink)");
 	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "help") == 0) {
 		ilpctl_help(stdout);
@@ -266,8 +269,15 @@ static int ilpctl_batch(const struct ilpctl_opts *o)
 int main(int argc, char **argv)
 {
 	struct ilpctl_opts o;
-	int r = ilpctl_parse(argc, argv, &o);
+	int r;
 
+#ifdef ILPCTL_LOADGEN
+	if (argc > 1 && strcmp(argv[1], "send") == 0)
+		return ilpctl_send_main(argc - 1, argv + 1);
+	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "receive") == 0))
+		return ilpctl_sink_main(argc - 1, argv + 1);
+#endif
+	r = ilpctl_parse(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? ILPCTL_EXIT_OK : ILPCTL_EXIT_USAGE;
 	return o.batch ? ilpctl_batch(&o) : ilpctl_single(&o);

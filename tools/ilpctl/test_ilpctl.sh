@@ -1,7 +1,8 @@
 #!/bin/sh
 # CLI tests for ilpctl: known-answer decodes (vectors from
 # shared/reference/ilp-wire-format.md), encode(decode(x)) == x, invalid
-# inputs (exit 1 with a reason), usage errors (exit 2) and batch mode.
+# inputs (exit 1 with a reason), usage errors (exit 2, also for send and
+# sink, whose network runs are in test_sendsink.sh) and batch mode.
 #
 # Usage: sh test_ilpctl.sh ILPCTL [EMULATOR [ARGS...]]
 # A cross build passes ${CMAKE_CROSSCOMPILING_EMULATOR} after the binary.
@@ -161,6 +162,43 @@ expect_usage decode --kind
 expect_usage decode --bogus 00
 expect_usage decode 00 00
 expect_usage encode --batch '{}'
+
+# send/sink argument errors: exit 2, nothing on stdout, the reason on stderr.
+expect_usage_msg() {
+	msg=$1
+	shift
+	ilpctl "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+	if [ $rc -ne 2 ] || [ -s "$TMP/out" ] || ! grep -qF -- "$msg" "$TMP/err"; then
+		bad "usage error '$msg' expected for: $*: rc=$rc err='$(cat "$TMP/err")'"
+		return
+	fi
+	ok
+}
+U=ws://127.0.0.1:1
+expect_usage_msg "missing --url" send --token t --to g.a
+expect_usage_msg "missing --token" send --url $U --to g.a
+expect_usage_msg "missing --to" send --url $U --token t
+expect_usage_msg "--to: 'nope' is not a valid ILP address" send --url $U --token t --to nope
+expect_usage_msg "--url: URL must start with ws://" send --url http://h:1 --token t --to g.a
+expect_usage_msg "--url: wss:// is not supported yet" send --url wss://h --token t --to g.a
+expect_usage_msg "--url: bad port" send --url ws://h:99999 --token t --to g.a
+expect_usage_msg "--url: empty host" send --url ws://:80/x --token t --to g.a
+expect_usage_msg "--count: '0' is out of range" send --url $U --token t --to g.a --count 0
+expect_usage_msg "--count: expected a number, got '1e3'" send --url $U --token t --to g.a --count 1e3
+expect_usage_msg "--window: '65537' is out of range" send --url $U --token t --to g.a --window 65537
+expect_usage_msg "--amount: '18446744073709551616' is too large" send --url $U --token t --to g.a --amount 18446744073709551616
+expect_usage_msg "--data-size: '15' is out of range" send --url $U --token t --to g.a --data-size 15
+expect_usage_msg "--expiry-ms needs a value" send --url $U --token t --to g.a --expiry-ms
+expect_usage_msg "unknown option '--bogus'" send --url $U --token t --to g.a --bogus
+expect_usage_msg "give exactly one of --url URL and --listen HOST:PORT" sink --token t
+expect_usage_msg "give exactly one of --url URL and --listen HOST:PORT" sink --url $U --listen 127.0.0.1:0 --token t
+expect_usage_msg "--listen: missing :PORT" sink --listen 127.0.0.1 --token t
+expect_usage_msg "--listen: bad port" sink --listen 127.0.0.1:x --token t
+expect_usage_msg "missing --token" sink --listen 127.0.0.1:0
+expect_usage_msg "--token: must not be empty" sink --listen 127.0.0.1:0 --token ''
+expect_usage_msg "--address: 'bad' is not a valid ILP address" sink --listen 127.0.0.1:0 --token t --address bad
+expect_usage_msg "--timeout-ms: expected a number" receive --url $U --token t --timeout-ms soon
+expect_usage_msg "unknown option '--window'" sink --url $U --token t --window 5
 ilpctl --help >"$TMP/out" 2>&1 && grep -q SYNOPSIS "$TMP/out" && grep -q "EXIT STATUS" "$TMP/out" && ok || bad "--help"
 
 # ---- batch mode -------------------------------------------------------------
