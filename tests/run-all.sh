@@ -11,13 +11,19 @@
 #   be-s390x     ... be-s390x                               (tests under qemu-s390x, big-endian)
 #   layering     toolchain/check-layering.sh
 #   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
+#   daemon       tests/daemon/run.sh build/host        (ilpd end to end with ilpctl)
+#   daemon-asan  tests/daemon/run.sh build/host-asan   (the same under ASan+UBSan)
+#   interop      tests/interop/run.sh build/host/firmware/ilpd (ilp-plugin-btp,
+#                ilp-protocol-stream and ilp-connector from npm, pinned)
+#   interop-asan the same against the ASan+UBSan build
+#   alloc        tests/alloc/run.sh: no heap use after start-up, 100,000 packets
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
 # last line is "N passed, N failed". Exit status is non-zero if any failed.
 #
 # Options:
-#   --quick           deps, host, layering, diff (no cross, no sanitizers, no fuzz)
+#   --quick           deps, host, layering, diff, daemon, interop, alloc (no cross, no sanitizers, no fuzz)
 #   --fuzz-seconds N  seconds per fuzz target for tests/fuzz/run-fuzz.sh
 #                     (default: $ILPD_FUZZ_SECONDS, else 60)
 #   --only STEP       run one step (names above)
@@ -29,8 +35,8 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x layering diff fuzz"
-QUICK_STEPS="deps host layering diff"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x layering diff daemon daemon-asan interop interop-asan alloc fuzz"
+QUICK_STEPS="deps host layering diff daemon interop alloc"
 steps="$ALL_STEPS"
 
 usage() {
@@ -97,6 +103,11 @@ run_step() {
 			echo "run-all: build/host/tools/ilpctl/ilpctl not built (run the host step)"
 		fi
 		run_script tests/diff/run.sh build/host/tools/ilpctl/ilpctl ;;
+	daemon) run_script tests/daemon/run.sh build/host ;;
+	daemon-asan) run_script tests/daemon/run.sh build/host-asan ;;
+	interop) run_script tests/interop/run.sh build/host/firmware/ilpd ;;
+	interop-asan) run_script tests/interop/run.sh build/host-asan/firmware/ilpd ;;
+	alloc) run_script tests/alloc/run.sh build/host/firmware/ilpd build/host/tools/ilpctl/ilpctl ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&

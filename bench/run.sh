@@ -1,0 +1,48 @@
+#!/bin/sh
+# Benchmark: ilpd against the reference ilp-connector 23.0.2, alternately
+# on this machine, with the same load tool (ilpctl send/sink) and the same
+# packets. A script to run by hand, not a test (see docs/benchmark.md).
+#
+#   bench/run.sh ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--json FILE]
+#
+# Default: 3 rounds, about 1.5 minutes. --quick: 1 round of short runs
+# (a smoke test, ~10 s). Prints one line per round and connector, then a
+# table of medians, the ratios and the issue's targets. Uses the npm
+# packages pinned in tests/interop/package-lock.json (npm ci when
+# tests/interop/node_modules is missing or stale). Build ilpd and ilpctl
+# optimised (RelWithDebInfo or Release), not with sanitizers.
+set -eu
+
+case $0 in
+*/*) here=${0%/*} ;;
+*) here=. ;;
+esac
+here=$(cd "$here" && pwd)
+interop=$here/../tests/interop
+
+die() {
+	echo "bench/run.sh: $*" >&2
+	exit 1
+}
+
+[ $# -ge 2 ] || die "usage: $0 ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--json FILE]"
+ilpd=$1
+ilpctl=$2
+shift 2
+[ -x "$ilpd" ] || die "ilpd not found or not executable: $ilpd"
+[ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
+"$ilpctl" send --help >/dev/null 2>&1 || die "$ilpctl has no 'send' command (built without net/?)"
+command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20 (ilp-connector runs on it)"
+command -v npm >/dev/null 2>&1 || die "npm not found: install npm (it comes with Node.js)"
+[ -r /proc/self/stat ] || die "/proc is needed for CPU and memory figures"
+
+stamp=$interop/node_modules/.ilpd-lock-stamp
+want=$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
+	.update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$interop/package-lock.json")
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+	echo "bench/run.sh: installing the reference stack (npm ci in tests/interop)"
+	(cd "$interop" && npm ci --no-audit --no-fund) || die "npm ci failed"
+	printf '%s\n' "$want" >"$stamp"
+fi
+
+exec node "$here/bench.js" --ilpd "$ilpd" --ilpctl "$ilpctl" "$@"

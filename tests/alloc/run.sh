@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# No heap use after start-up, proven on the running daemon.
+#
+#   tests/alloc/run.sh ILPD_PATH ILPCTL_PATH [PACKETS]
+#
+# 1. Builds alloc_count.so (an LD_PRELOAD malloc-counting interposer, see
+#    alloc_count.c) and selftest.c with $CC (default cc) into a temp dir,
+#    and checks the interposer itself: one malloc after the mark reports 1,
+#    a free after it reports 1, no mark reports armed=0.
+# 2. Runs ilpd under the interposer with a temp config (children alice and
+#    bob on free ports), `ilpctl sink` as bob, and `ilpctl send` as alice
+#    PACKETS (default 100000) packets with 100 in flight; then SIGTERM to
+#    ilpd. ilpd calls the weak hook ilpd_alloc_mark() once initialised;
+#    the report must say armed=1 allocs_after_mark=0 frees_after_mark=0
+#    exited=1, and send must report >= PACKETS fulfilled. While armed it
+#    also drives 1000 rejects (F02), GET /health and /metrics, and a
+#    SIGHUP (config re-check), so those paths are covered too.
+# Prints "N passed, N failed" last; exit status non-zero on any failure.
+# Env: CC, ILPD_ALLOC_TIMEOUT (seconds for the send, default 120),
+#      KEEP=1 keeps the temp dir (logs, config, report).
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0
+failed=0
+pids=()
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-alloc.XXXXXX")
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "tests/alloc: kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+
+ok() { echo "PASS: $*"; passed=$((passed + 1)); }
+bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
+finish() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+die() { bad "$*"; finish; }
+
+abspath() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$(pwd)" "$1" ;;
+	esac
+}
+
+[ $# -ge 2 ] || { echo "usage: $0 ILPD_PATH ILPCTL_PATH [PACKETS]" >&2; exit 2; }
+ilpd=$(abspath "$1")
+ilpctl=$(abspath "$2")
+packets=${3:-100000}
+send_timeout=${ILPD_ALLOC_TIMEOUT:-120}
+[ -x "$ilpd" ] || die "ilpd not found or not executable: $ilpd"
+[ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
+if grep -q -a -e __asan_init -e __tsan_init -e __msan_init "$ilpd"; then
+	die "$ilpd is a sanitizer build (it replaces malloc itself): use a plain build (preset host)"
+fi
+
+# --- 1. the interposer and its self-test --------------------------------
+cc=${CC:-cc}
+cflags="-std=c11 -O2 -g -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+	-Wsign-conversion -Wstrict-prototypes -Wmissing-prototypes -Wcast-qual
+	-Werror"
+# shellcheck disable=SC2086
+$cc $cflags -fPIC -shared -o "$tmp/alloc_count.so" "$here/alloc_count.c" -ldl ||
+	die "cannot build alloc_count.so with $cc"
+# shellcheck disable=SC2086
+$cc $cflags -o "$tmp/selftest" "$here/selftest.c" ||
+	die "cannot build selftest with $cc"
+
+# field NAME FILE: the value of NAME=... on the report's first line
+field() {
+	head -n 1 "$2" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+selftest() {   # MODE EXPECT_ALLOCS EXPECT_FREES EXPECT_ARMED
+	local r=$tmp/selftest-$1.report
+	rm -f "$r"
+	LD_PRELOAD=$tmp/alloc_count.so ILPD_ALLOC_REPORT=$r "$tmp/selftest" "$1"
+	local rc=$? a f m
+	a=$(field allocs_after_mark "$r")
+	f=$(field frees_after_mark "$r")
+	m=$(field armed "$r")
+	if [ $rc -eq 0 ] && [ "$a" = "$2" ] && [ "$f" = "$3" ] && [ "$m" = "$4" ]; then
+		ok "interposer self-test '$1': armed=$m allocs_after_mark=$a frees_after_mark=$f"
+	else
+		bad "interposer self-test '$1': rc=$rc report: $(head -n 1 "$r" 2>/dev/null)" \
+			"(want armed=$4 allocs_after_mark=$2 frees_after_mark=$3)"
+	fi
+}
+selftest malloc 1 0 1
+selftest free 1 1 1
+selftest nomark 0 0 0
+if "$tmp/selftest" malloc; then
+	ok "self-test runs without the interposer (weak hook is NULL)"
+else
+	bad "self-test without the interposer failed"
+fi
+
+# --- 2. ilpd through PACKETS forwarded packets --------------------------
+free_ports() {   # N: prints N distinct free loopback ports
+	if command -v node >/dev/null 2>&1; then
+		node -e '
+			const net = require("net"); const n = +process.argv[1]; const s = [];
+			let left = n;
+			for (let i = 0; i < n; i++) {
+				const srv = net.createServer(); s.push(srv);
+				srv.listen(0, "127.0.0.1", () => { if (--left === 0) {
+					console.log(s.map(x => x.address().port).join(" "));
+					s.forEach(x => x.close()); } });
+			}' "$1"
+	else
+		local i
+		for ((i = 0; i < $1; i++)); do echo $((20000 + RANDOM % 30000 + i)); done | xargs
+	fi
+}
+
+wait_port() {   # PORT SECONDS PID: until something accepts on 127.0.0.1:PORT
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt "$end" ]; do
+		kill -0 "$3" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+read -r btp_port admin_port <<<"$(free_ports 2)"
+[ -n "${admin_port:-}" ] || die "could not pick free ports"
+cat >"$tmp/ilpd.ini" <<EOF
+; tests/alloc: two children on loopback
+[node]
+address = test.alloc
+asset_code = XRP
+asset_scale = 9
+
+[btp]
+listen = 127.0.0.1:$btp_port
+
+[admin]
+listen = 127.0.0.1:$admin_port
+
+[log]
+level = info
+
+[peer alice]
+relation = child
+token = alice-token
+
+[peer bob]
+relation = child
+token = bob-token
+EOF
+
+report=$tmp/ilpd.alloc-report
+LD_PRELOAD=$tmp/alloc_count.so ILPD_ALLOC_REPORT=$report \
+	"$ilpd" -c "$tmp/ilpd.ini" >"$tmp/ilpd.log" 2>&1 &
+ilpd_pid=$!
+pids+=("$ilpd_pid")
+if ! wait_port "$btp_port" 10 "$ilpd_pid"; then
+	sed 's/^/  ilpd: /' "$tmp/ilpd.log" | tail -n 20
+	die "ilpd did not listen on 127.0.0.1:$btp_port within 10 s"
+fi
+
+url=ws://127.0.0.1:$btp_port
+timeout $((send_timeout + 30)) "$ilpctl" sink --url "$url" --token bob-token \
+	--username bob >"$tmp/sink.log" 2>&1 &
+sink_pid=$!
+pids+=("$sink_pid")
+sleep 0.3   # let the sink authenticate (send would see T01 before that)
+
+timeout "$send_timeout" "$ilpctl" send --url "$url" --token alice-token \
+	--username alice --to test.alloc.bob --count "$packets" --window 100 \
+	--amount 1 >"$tmp/send.log" 2>&1
+send_rc=$?
+summary=$(grep '^sent=' "$tmp/send.log" | tail -n 1)
+fulfilled=$(printf '%s\n' "$summary" | tr ' ' '\n' | sed -n 's/^fulfilled=//p')
+if [ "$send_rc" -eq 0 ] && [ -n "$fulfilled" ] && [ "$fulfilled" -ge "$packets" ]; then
+	ok "ilpctl send: $summary"
+else
+	tail -n 5 "$tmp/send.log" | sed 's/^/  send: /'
+	bad "ilpctl send (rc $send_rc) did not get $packets packets fulfilled: ${summary:-no summary line}"
+fi
+
+# More paths while armed: rejects (no route), the admin endpoints, a reload.
+timeout 30 "$ilpctl" send --url "$url" --token alice-token --username alice \
+	--to test.nowhere.bob --count 1000 --window 100 --amount 1 >"$tmp/send-f02.log" 2>&1
+summary=$(grep '^sent=' "$tmp/send-f02.log" | tail -n 1)
+case " $summary " in
+*" rejected=1000 "*F02=1000*) ok "1000 packets with no route rejected: $summary" ;;
+*) bad "1000 packets with no route: want rejected=1000 F02=1000, got: ${summary:-no summary line}" ;;
+esac
+http_get() {   # PATH: prints the status line of GET PATH on the admin port
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$admin_port" || exit 1
+		printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$1" >&3
+		timeout 5 cat <&3 | head -n 1 | tr -d '\r'
+	) 2>/dev/null
+}
+for p in /health /metrics /health /metrics /nope; do
+	st=$(http_get "$p")
+	echo "  GET $p: ${st:-no answer}"
+done
+kill -HUP "$ilpd_pid" 2>/dev/null   # reload check (validates the file again)
+sleep 0.3
+
+kill -TERM "$sink_pid" 2>/dev/null
+kill -TERM "$ilpd_pid" 2>/dev/null
+ilpd_rc=
+for _ in $(seq 100); do
+	if ! kill -0 "$ilpd_pid" 2>/dev/null; then
+		wait "$ilpd_pid"
+		ilpd_rc=$?
+		break
+	fi
+	sleep 0.1
+done
+if [ -z "$ilpd_rc" ]; then
+	bad "ilpd did not exit within 10 s of SIGTERM"
+elif [ "$ilpd_rc" -eq 0 ]; then
+	ok "ilpd exited cleanly on SIGTERM"
+else
+	bad "ilpd exited with status $ilpd_rc on SIGTERM"
+fi
+
+if [ ! -s "$report" ]; then
+	bad "no allocation report: ilpd never called ilpd_alloc_mark() and did not exit through exit()"
+else
+	armed=$(field armed "$report")
+	allocs=$(field allocs_after_mark "$report")
+	frees=$(field frees_after_mark "$report")
+	exited=$(field exited "$report")
+	line=$(head -n 1 "$report")
+	if [ "$armed" != 1 ]; then
+		bad "ilpd never called ilpd_alloc_mark(): $line"
+	elif [ "$exited" != 1 ]; then
+		bad "ilpd did not reach exit() (killed by a signal?): $line"
+	elif [ "$allocs" = 0 ] && [ "$frees" = 0 ]; then
+		ok "no heap use after initialisation: $line"
+	else
+		bad "heap used after initialisation: $line"
+		sed -n '2,$p' "$report" | sed 's/^/  /'
+		echo "  (addr2line -f -e OBJECT OFFSET names each site; ILPD_ALLOC_ABORT=1 aborts at the first)"
+	fi
+fi
+
+finish
