@@ -128,9 +128,10 @@ static void memmap_footer(const struct memmap *m)
 	printf("\n= %zu.%zu KiB on board %s (%s). Lines starting with '.' are "
 	       "inside the pool above them.\n",
 	       tenths / 10, tenths % 10, ILPD_BOARD_NAME, memmap_arch());
-	printf("ilpd_packet_buf = ILP_PACKET_MAX_SIZE = %zu bytes; "
-	       "ilpd_reply_buf = ILP_SWITCH_REPLY_MAX = %zu bytes\n",
-	       (size_t)ILP_PACKET_MAX_SIZE, (size_t)ILP_SWITCH_REPLY_MAX);
+	printf("Each connection holds a receive buffer (ILPD_CONN_RXBUF = %zu), a send "
+	       "buffer (ILPD_CONN_TXBUF = %zu) and a fragment buffer "
+	       "(ILPD_WS_MAX_MESSAGE = %zu).\n",
+	       (size_t)ILPD_CONN_RXBUF, (size_t)ILPD_CONN_TXBUF, (size_t)ILPD_WS_MAX_MESSAGE);
 }
 
 int main(void)

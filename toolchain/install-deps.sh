@@ -18,7 +18,7 @@ HOST_PKGS="build-essential cmake ninja-build pkgconf clang llvm libclang-rt-14-d
   gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu
   libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
   binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-s390x-linux-gnu
-  qemu-user ca-certificates"
+  qemu-user ca-certificates openssl"
 # node/npm drive the differential and interop tests. Some images ship node
 # from another source with npm bundled; Debian's npm package would conflict
 # with that, so each is installed only when its command is missing.
