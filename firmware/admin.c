@@ -51,39 +51,50 @@ static void adm_printf(struct adm_buf *b, const char *fmt, ...)
 
 static const char *const adm_rel[] = { "parent", "peer", "child" };
 
-static int adm_peers_up(const struct ilpd_daemon *d)
+/* Links in use (configured peers), and how many of them are up. */
+static unsigned adm_peers(const struct ilpd_daemon *d, unsigned *up)
 {
 	size_t i;
-	int n = 0;
+	unsigned n = 0;
 
-	for (i = 0; i < d->conf->npeers; i++)
+	*up = 0;
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		if (d->link[i].conf == NULL)
+			continue;
+		n++;
 		if (d->link[i].state == LINK_UP)
-			n++;
+			(*up)++;
+	}
 	return n;
 }
 
 size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 {
 	struct adm_buf b = { out, cap, 0, false };
-	int up = adm_peers_up(d);
+	unsigned up, total = adm_peers(d, &up);
+	const char *sep = "";
 	size_t i;
 
-	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%d,"
+	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%u,"
 		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\","
 		   "\"transport\":{\"type\":\"direct\",\"healthy\":true},\"peers\":[",
-		   d->stopping ? "stopping" : (up == (int)d->conf->npeers ? "ok" : "degraded"),
+		   d->stopping ? "stopping" : (up == total ? "ok" : "degraded"),
 		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
-		   (unsigned)d->conf->npeers, d->conf->address, ILPD_VERSION);
-	for (i = 0; i < d->conf->npeers; i++) {
+		   total, d->conf->address, ILPD_VERSION);
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ledger_slot *s = &d->sw.ledger.slot[i];
+		const struct ilpd_peer_conf *p = d->link[i].conf;
 
+		if (p == NULL)
+			continue;
 		adm_printf(&b, "%s{\"name\":\"%s\",\"relation\":\"%s\",\"connected\":%s,"
 			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
 			   "\"inFlight\":%u}",
-			   i ? "," : "", d->conf->peer[i].name, adm_rel[d->conf->peer[i].relation],
+			   sep, p->name, adm_rel[p->relation],
 			   d->link[i].state == LINK_UP ? "true" : "false",
 			   (long long)s->balance, (unsigned long long)s->pending_in,
 			   (unsigned long long)s->pending_out, (unsigned)d->sw.peers[i].pending);
+		sep = ",";
 	}
 	adm_printf(&b, "]}\n");
 	return b.overflow ? 0 : b.len;
@@ -121,6 +132,9 @@ static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 	adm_printf(b, "ilpd_expired_total %llu\n", (unsigned long long)st->expired);
 	adm_metric(b, "ilpd_wrong_fulfillment_total", "counter", "Fulfills with a wrong preimage.");
 	adm_printf(b, "ilpd_wrong_fulfillment_total %llu\n", (unsigned long long)st->bad_fulfill);
+	adm_metric(b, "ilpd_undeliverable_total", "counter",
+		   "Fulfills the source could not be given (its link was down or full); the next hop was paid.");
+	adm_printf(b, "ilpd_undeliverable_total %llu\n", (unsigned long long)st->undelivered);
 	adm_metric(b, "ilpd_late_responses_total", "counter", "Answers for packets no longer pending.");
 	adm_printf(b, "ilpd_late_responses_total %llu\n", (unsigned long long)st->late_responses);
 	adm_metric(b, "ilpd_pending_packets", "gauge", "Packets in flight.");
@@ -141,6 +155,8 @@ static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		   (unsigned long long)d->sw.stats.pending_full);
 	adm_printf(b, "ilpd_pool_failures_total{pool=\"conns\"} %llu\n",
 		   (unsigned long long)d->ctr.conns_refused);
+	adm_printf(b, "ilpd_pool_failures_total{pool=\"conns_evicted\"} %llu\n",
+		   (unsigned long long)d->ctr.evicted);
 	adm_printf(b, "ilpd_pool_failures_total{pool=\"send_buffer\"} %llu\n",
 		   (unsigned long long)d->ctr.tx_full);
 	adm_metric(b, "ilpd_btp_frames_total", "counter", "BTP frames received.");
@@ -152,41 +168,53 @@ static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 	adm_printf(b, "ilpd_auth_failures_total %llu\n", (unsigned long long)d->ctr.auth_failures);
 }
 
+/* The name of link i if it is in use, else NULL (skip it). */
+static const char *adm_name(const struct ilpd_daemon *d, size_t i)
+{
+	return d->link[i].conf != NULL ? d->link[i].conf->name : NULL;
+}
+
 static void adm_peer_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 {
+	const char *n;
 	size_t i;
 
 	adm_metric(b, "ilpd_peer_up", "gauge", "1 if the peer's link is authenticated and up.");
-	for (i = 0; i < d->conf->npeers; i++)
-		adm_printf(b, "ilpd_peer_up{peer=\"%s\"} %d\n", d->conf->peer[i].name,
-			   d->link[i].state == LINK_UP);
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if ((n = adm_name(d, i)) != NULL)
+			adm_printf(b, "ilpd_peer_up{peer=\"%s\"} %d\n", n,
+				   d->link[i].state == LINK_UP);
 	adm_metric(b, "ilpd_peer_balance", "gauge", "What the peer owes us, in its asset units.");
-	for (i = 0; i < d->conf->npeers; i++)
-		adm_printf(b, "ilpd_peer_balance{peer=\"%s\"} %lld\n", d->conf->peer[i].name,
-			   (long long)d->sw.ledger.slot[i].balance);
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if ((n = adm_name(d, i)) != NULL)
+			adm_printf(b, "ilpd_peer_balance{peer=\"%s\"} %lld\n", n,
+				   (long long)d->sw.ledger.slot[i].balance);
 	adm_metric(b, "ilpd_peer_in_flight_amount", "gauge", "Amounts held for packets in flight.");
-	for (i = 0; i < d->conf->npeers; i++) {
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		if ((n = adm_name(d, i)) == NULL)
+			continue;
 		adm_printf(b, "ilpd_peer_in_flight_amount{peer=\"%s\",direction=\"in\"} %llu\n",
-			   d->conf->peer[i].name,
-			   (unsigned long long)d->sw.ledger.slot[i].pending_in);
+			   n, (unsigned long long)d->sw.ledger.slot[i].pending_in);
 		adm_printf(b, "ilpd_peer_in_flight_amount{peer=\"%s\",direction=\"out\"} %llu\n",
-			   d->conf->peer[i].name,
-			   (unsigned long long)d->sw.ledger.slot[i].pending_out);
+			   n, (unsigned long long)d->sw.ledger.slot[i].pending_out);
 	}
 	adm_metric(b, "ilpd_peer_bytes_total", "counter", "WebSocket bytes on the peer's current link.");
-	for (i = 0; i < d->conf->npeers; i++) {
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ilpd_link *l = &d->link[i];
 		const struct wsconn *w = l->conn >= 0 ? &d->conn[l->conn].ws : NULL;
 
+		if ((n = adm_name(d, i)) == NULL)
+			continue;
 		adm_printf(b, "ilpd_peer_bytes_total{peer=\"%s\",direction=\"in\"} %llu\n",
-			   d->conf->peer[i].name, w ? (unsigned long long)w->bytes_in : 0ULL);
+			   n, w ? (unsigned long long)w->bytes_in : 0ULL);
 		adm_printf(b, "ilpd_peer_bytes_total{peer=\"%s\",direction=\"out\"} %llu\n",
-			   d->conf->peer[i].name, w ? (unsigned long long)w->bytes_out : 0ULL);
+			   n, w ? (unsigned long long)w->bytes_out : 0ULL);
 	}
 	adm_metric(b, "ilpd_peer_connects_total", "counter", "Times the peer's link came up.");
-	for (i = 0; i < d->conf->npeers; i++)
-		adm_printf(b, "ilpd_peer_connects_total{peer=\"%s\"} %llu\n",
-			   d->conf->peer[i].name, (unsigned long long)d->link[i].connects);
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if ((n = adm_name(d, i)) != NULL)
+			adm_printf(b, "ilpd_peer_connects_total{peer=\"%s\"} %llu\n", n,
+				   (unsigned long long)d->link[i].connects);
 }
 
 size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
@@ -206,8 +234,14 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 
 static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
 
+/* A request must arrive and its answer be read within this time. */
+#define ADM_DEADLINE_MS 5000
+
 static void adm_finish(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
 {
+	if (a->timer >= 0)
+		ev_timer_del(&d->loop, a->timer);
+	a->timer = -1;
 	ev_io_del(&d->loop, a->io);
 	hal_close(a->fd);
 	a->used = false;
@@ -217,26 +251,27 @@ static void adm_finish(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
 static void adm_respond(struct ilpd_daemon *d, struct ilpd_admin_conn *a,
 			const struct http_head *h)
 {
-	static char body[ILPD_ADMIN_OUT_MAX - 256];
+	char *body = d->admin_body;
+	const size_t body_cap = sizeof(d->admin_body) - 256;
 	const char *status = "200 OK", *type = "application/json";
 	size_t n = 0;
 	int hl;
 
 	if (!http_str_eq(&h->method, "GET")) {
 		status = "405 Method Not Allowed";
-		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"GET only\"}\n");
+		n = (size_t)snprintf(body, body_cap, "{\"error\":\"GET only\"}\n");
 	} else if (http_str_eq(&h->target, "/health")) {
-		n = ilpd_health_json(d, body, sizeof(body));
+		n = ilpd_health_json(d, body, body_cap);
 	} else if (http_str_eq(&h->target, "/metrics")) {
 		type = "text/plain; version=0.0.4";
-		n = ilpd_metrics_text(d, body, sizeof(body));
+		n = ilpd_metrics_text(d, body, body_cap);
 	} else {
 		status = "404 Not Found";
-		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"not found\"}\n");
+		n = (size_t)snprintf(body, body_cap, "{\"error\":\"not found\"}\n");
 	}
 	if (n == 0) {
 		status = "500 Internal Server Error";
-		n = (size_t)snprintf(body, sizeof(body), "{\"error\":\"response too large\"}\n");
+		n = (size_t)snprintf(body, body_cap, "{\"error\":\"response too large\"}\n");
 	}
 	hl = snprintf(a->out, sizeof(a->out), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
 		      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, type, n);
@@ -301,6 +336,34 @@ static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 		adm_read(a->d, a);
 }
 
+static void adm_deadline(struct ev_loop *loop, int id, void *arg)
+{
+	struct ilpd_admin_conn *a = arg;
+
+	(void)loop;
+	(void)id;
+	a->timer = -1;
+	if (a->used)
+		adm_finish(a->d, a);
+}
+
+/* A free admin slot; when all are busy the oldest connection is dropped, so
+ * stuck clients cannot take the health endpoint away. */
+static struct ilpd_admin_conn *adm_slot(struct ilpd_daemon *d)
+{
+	struct ilpd_admin_conn *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++) {
+		if (!d->admin[i].used)
+			return &d->admin[i];
+		if (oldest == NULL || d->admin[i].since < oldest->since)
+			oldest = &d->admin[i];
+	}
+	adm_finish(d, oldest);
+	return oldest;
+}
+
 static void adm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 {
 	struct ilpd_daemon *d = arg;
@@ -309,26 +372,20 @@ static void adm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg
 	(void)id;
 	(void)revents;
 	while (hal_tcp_accept(d->admin_fd, &fd, NULL) == HAL_NET_OK) {
-		struct ilpd_admin_conn *a = NULL;
-		size_t i;
+		struct ilpd_admin_conn *a = adm_slot(d);
 
-		for (i = 0; i < ILPD_MAX_ADMIN_CONNS && a == NULL; i++)
-			if (!d->admin[i].used)
-				a = &d->admin[i];
-		if (a == NULL) {
-			hal_close(fd);
-			continue;
-		}
 		a->d = d;
 		a->fd = fd;
 		a->in_len = 0;
 		a->out_len = 0;
 		a->out_off = 0;
+		a->since = ev_now(loop);
 		a->io = ev_io_add(loop, fd, HAL_POLL_IN, adm_io, a);
 		if (a->io < 0) {
 			hal_close(fd);
 			continue;
 		}
+		a->timer = ev_timer_add(loop, a->since + ADM_DEADLINE_MS, adm_deadline, a);
 		a->used = true;
 	}
 }
@@ -339,8 +396,10 @@ int ilpd_admin_open(struct ilpd_daemon *d)
 	char ip[HAL_IP_STR_MAX];
 	size_t i;
 
-	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++)
+	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++) {
 		d->admin[i].used = false;
+		d->admin[i].timer = -1;
+	}
 	if (!e->enabled)
 		return 0;
 	if (hal_resolve(e->host, ip) != HAL_NET_OK ||

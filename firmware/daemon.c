@@ -7,9 +7,12 @@
  *   if forwarded), the switch's action is encoded as one BTP frame into
  *   d->frame and queued on the target connection. Nothing is written to a
  *   socket until wsconn_flush_all() at the end of the loop iteration.
- * - The only tables are the configured links, the connection pool and the
- *   switch's pending table; there are no per-packet lookups besides the
- *   switch's own (route scan, pending slot).
+ * - The only tables are the links, the connection pool and the switch's
+ *   pending table; there are no per-packet lookups besides the switch's own
+ *   (route scan, pending slot). A link is in use when l->conf != NULL; a
+ *   link slot can be unused while its switch peer is still retired (a
+ *   reload removed it with packets in flight), so names for replies come
+ *   from the switch peer, not the link.
  * - Every connection callback re-checks state: a callback can close a
  *   connection (e.g. an auth failure) and the pool slot is only reused by a
  *   later accept or dial, never inside a callback of the same slot.
@@ -18,6 +21,7 @@
  */
 #include "daemon.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hal/hal_crypto.h"
@@ -56,9 +60,21 @@ static struct ilpd_conn *dm_link_conn(struct ilpd_daemon *d, uint16_t peer)
 {
 	const struct ilpd_link *l = &d->link[peer];
 
-	if (l->state != LINK_UP || l->conn < 0)
+	if (l->state != LINK_UP || l->conn < 0 || d->conn[l->conn].ws.state != WSC_OPEN)
 		return NULL;
 	return &d->conn[l->conn];
+}
+
+/* BTP framing around an ILP packet in a Response: type, id, lengths, the
+ * "ilp" entry header (generous). */
+#define DM_BTP_OVERHEAD 64
+
+/* True if an answer of ilp_len bytes can be queued for `peer` now. */
+static bool dm_can_deliver(struct ilpd_daemon *d, uint16_t peer, size_t ilp_len)
+{
+	struct ilpd_conn *c = dm_link_conn(d, peer);
+
+	return c != NULL && wsconn_tx_free(&c->ws) >= wsconn_tx_need(&c->ws, ilp_len + DM_BTP_OVERHEAD);
 }
 
 /* Queues one BTP frame already encoded in d->frame. */
@@ -111,7 +127,10 @@ static void dm_forward(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 			   sizeof(d->frame), &len) == ILP_OK &&
 	    dm_send_frame(d, c, len) == 0)
 		return;
-	if (ilp_switch_abort(&d->sw, act->tag, "T02", "peer busy.", d->reply,
+	/* The link closed since the switch chose it (T01), or its send buffer
+	 * is full (T02). */
+	if (ilp_switch_abort(&d->sw, act->tag, c == NULL ? "T01" : "T02",
+			     c == NULL ? "peer unreachable." : "peer busy.", d->reply,
 			     sizeof(d->reply), &back) == ILP_OK)
 		dm_dispatch(d, &back);
 }
@@ -123,17 +142,17 @@ static void dm_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 
 	if (c == NULL) {
 		hal_log(HAL_LOG_DEBUG, "packet.reply_dropped", "peer=%s reason=link_down",
-			d->link[act->peer].conf->name);
+			d->sw.peers[act->peer].cfg.name);
 		return;
 	}
 	if (act->code[0] != '\0' && hal_log_enabled(HAL_LOG_DEBUG))
 		hal_log(HAL_LOG_DEBUG, "packet.rejected", "peer=%s code=%s",
-			d->link[act->peer].conf->name, act->code);
+			d->sw.peers[act->peer].cfg.name, act->code);
 	if (btp_ilp_encode(BTP_RESPONSE, act->tag, act->pkt, act->len, d->frame,
 			   sizeof(d->frame), &len) != ILP_OK ||
 	    dm_send_frame(d, c, len) != 0)
 		hal_log(HAL_LOG_WARN, "packet.reply_dropped", "peer=%s reason=send_buffer_full",
-			d->link[act->peer].conf->name);
+			d->sw.peers[act->peer].cfg.name);
 }
 
 static void dm_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act)
@@ -204,6 +223,28 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 		dm_dispatch(d, &act);
 }
 
+/* The next hop answered, but the source cannot be given the answer: its
+ * link is gone, or it does not read its answers (its send buffer is full).
+ * A valid Fulfill then commits only the next hop's side (see
+ * ilp_switch_response_undeliverable), and a source that stopped reading is
+ * cut off: its session cannot be trusted with answers any more. */
+static void dm_undeliverable(struct ilpd_daemon *d, uint16_t src, uint32_t handle,
+			     const uint8_t *ilp, size_t ilp_len)
+{
+	struct ilpd_link *sl = &d->link[src];
+
+	if (ilp_switch_response_undeliverable(&d->sw, hal_wall_ms(), handle, ilp, ilp_len) != ILP_OK)
+		return;
+	d->ctr.undeliverable++;
+	hal_log(HAL_LOG_WARN, "packet.undeliverable", "peer=%s reason=%s",
+		d->sw.peers[src].cfg.name,
+		sl->state == LINK_UP && sl->conn >= 0 ? "send_buffer_full" : "link_down");
+	/* Close, not abort: answers already queued still drain until the
+	 * close deadline; nothing new is queued once it is closing. */
+	if (sl->state == LINK_UP && sl->conn >= 0)
+		wsconn_close(&d->conn[sl->conn].ws, WS_CLOSE_POLICY, "peer does not read its answers");
+}
+
 static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 		      const struct btp_frame *f)
 {
@@ -222,7 +263,13 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 				     "next hop answered with a BTP error.", d->reply,
 				     sizeof(d->reply), &act);
 	} else {
+		uint16_t src = ilp_switch_handle_source(&d->sw, f->request_id);
+
 		(void)btp_ilp_find(f, &ilp, &ilp_len);
+		if (!dm_can_deliver(d, src, ilp_len)) {
+			dm_undeliverable(d, src, f->request_id, ilp, ilp_len);
+			return;
+		}
 		r = ilp_switch_response(&d->sw, hal_wall_ms(), f->request_id, ilp,
 					ilp_len, d->reply, sizeof(d->reply), &act);
 	}
@@ -248,6 +295,7 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	l->connects++;
 	l->backoff_ms = d->conf->reconnect_min_ms;
 	l->idle_mark = UINT64_MAX;
+	l->idle_ticks = 0;
 	ilp_switch_set_peer_up(&d->sw, l->index, true);
 	dm_link_arm(d, l, d->conf->ping_interval_ms);
 	hal_log(HAL_LOG_INFO, "peer.up", "peer=%s relation=%s direction=%s",
@@ -309,15 +357,32 @@ static int dm_conn_alloc(struct ilpd_daemon *d)
 	return found;
 }
 
+/* Resolves the link's host once and keeps the address: a blocking lookup
+ * (hal_resolve) must not stall the loop on every redial. A reload that
+ * changes the URL changes the host, which resolves again. */
+static int dm_link_ip(struct ilpd_link *l)
+{
+	const char *host = l->conf->url.host;
+
+	if (l->ip[0] != '\0' && strcmp(l->ip_host, host) == 0)
+		return 0;
+	if (hal_resolve(host, l->ip) != HAL_NET_OK) {
+		l->ip[0] = '\0';
+		return -1;
+	}
+	snprintf(l->ip_host, sizeof(l->ip_host), "%s", host);
+	return 0;
+}
+
 static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	const struct ilpd_url *u = &l->conf->url;
-	char ip[HAL_IP_STR_MAX], host[ILPD_WSCONN_HOST_MAX + 1];
+	char host[ILPD_WSCONN_HOST_MAX + 1];
 	int ci = dm_conn_alloc(d);
 	struct ilpd_conn *c;
-	size_t hn = strlen(u->host);
+	int hl = snprintf(host, sizeof(host), "%s:%u", u->host, (unsigned)u->port);
 
-	if (ci < 0 || hal_resolve(u->host, ip) != HAL_NET_OK || hn + 7 > sizeof(host)) {
+	if (ci < 0 || dm_link_ip(l) != 0 || hl < 0 || (size_t)hl >= sizeof(host)) {
 		if (ci >= 0)
 			d->conn[ci].used = false;
 		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"%s\"",
@@ -325,25 +390,11 @@ static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 		dm_schedule_dial(d, l);
 		return;
 	}
-	memcpy(host, u->host, hn);
-	host[hn] = ':';
-	{
-		char port[6];
-		int n = 0;
-		unsigned p = u->port;
-
-		do {
-			port[n++] = (char)('0' + p % 10u);
-			p /= 10u;
-		} while (p != 0);
-		while (n > 0)
-			host[++hn] = port[--n];
-		host[++hn] = '\0';
-	}
 	c = &d->conn[ci];
 	c->inbound = false;
 	c->link = l->index;
-	if (wsconn_connect(&c->ws, &d->loop, ip, u->port, host, u->path, &dm_cbs, c) != 0) {
+	c->since = ev_now(&d->loop);
+	if (wsconn_connect(&c->ws, &d->loop, l->ip, u->port, host, u->path, &dm_cbs, c) != 0) {
 		c->used = false;
 		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"connect failed\"",
 			l->conf->name);
@@ -371,9 +422,14 @@ static void dm_link_timer(struct ev_loop *loop, int id, void *arg)
 	} else if (l->state != LINK_UP) {
 		if (c != NULL)
 			wsconn_abort(&c->ws, "connect or auth timed out");
-	} else if (c != NULL && c->ws.bytes_in == l->idle_mark) {
-		wsconn_abort(&c->ws, "keepalive: nothing received");
 	} else if (c != NULL) {
+		/* Two intervals in a row with nothing received (not even the pong
+		 * to our last ping) mean the link is dead. */
+		l->idle_ticks = c->ws.bytes_in == l->idle_mark ? (uint8_t)(l->idle_ticks + 1) : 0;
+		if (l->idle_ticks >= 2) {
+			wsconn_abort(&c->ws, "keepalive: nothing received");
+			return;
+		}
 		l->idle_mark = c->ws.bytes_in;
 		(void)wsconn_send(&c->ws, WS_OP_PING, NULL, 0);
 		dm_link_arm(d, l, d->conf->ping_interval_ms);
@@ -382,7 +438,7 @@ static void dm_link_timer(struct ev_loop *loop, int id, void *arg)
 
 /* ---- authentication ----------------------------------------------------- */
 
-/* Constant-time token match against every inbound peer; -1 if none. */
+/* Constant-time token match against every inbound link; -1 if none. */
 static int dm_find_token(const struct ilpd_daemon *d, const uint8_t *tok, size_t len)
 {
 	uint8_t given[ILPD_CONF_TOKEN_MAX + 1];
@@ -393,12 +449,15 @@ static int dm_find_token(const struct ilpd_daemon *d, const uint8_t *tok, size_t
 	if (len > ILPD_CONF_TOKEN_MAX)
 		return -1;
 	memcpy(given, tok, len);
-	for (i = 0; i < d->conf->npeers; i++) {
-		const struct ilpd_peer_conf *p = &d->conf->peer[i];
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct ilpd_peer_conf *p = d->link[i].conf;
 		uint8_t want[ILPD_CONF_TOKEN_MAX + 1];
-		size_t wl = strlen(p->token);
+		size_t wl;
 		int same;
 
+		if (p == NULL)
+			continue;
+		wl = strlen(p->token);
 		memset(want, 0, sizeof(want));
 		memcpy(want, p->token, wl);
 		same = hal_memeq_ct(given, want, sizeof(want)) == 0 && wl == len;
@@ -570,14 +629,39 @@ static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 
 /* ---- listener ----------------------------------------------------------- */
 
-static int dm_unauthenticated(const struct ilpd_daemon *d)
+/* Inbound connections that belong to no peer (still authenticating, or
+ * replaced and closing): how many, and the oldest of them. */
+static int dm_unauthenticated(const struct ilpd_daemon *d, int *oldest)
 {
 	int i, n = 0;
 
-	for (i = 0; i < ILPD_MAX_CONNS; i++)
-		if (d->conn[i].used && d->conn[i].inbound && d->conn[i].link < 0)
-			n++;
+	*oldest = -1;
+	for (i = 0; i < ILPD_MAX_CONNS; i++) {
+		const struct ilpd_conn *c = &d->conn[i];
+
+		if (!c->used || !c->inbound || c->link >= 0)
+			continue;
+		n++;
+		if (*oldest < 0 || c->since < d->conn[*oldest].since)
+			*oldest = i;
+	}
 	return n;
+}
+
+/* A connection slot for a new inbound connection. When every spare slot is
+ * taken by connections that have not authenticated, the oldest of them is
+ * evicted: idle TCP connections cannot lock peers out. */
+static int dm_inbound_slot(struct ilpd_daemon *d)
+{
+	int oldest;
+
+	if (dm_unauthenticated(d, &oldest) >= DM_SPARE_CONNS && oldest >= 0) {
+		d->ctr.evicted++;
+		hal_log(HAL_LOG_INFO, "conn.evicted", "conn=%d reason=\"too many unauthenticated\"",
+			oldest);
+		wsconn_abort(&d->conn[oldest].ws, "evicted");
+	}
+	return dm_conn_alloc(d);
 }
 
 static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
@@ -588,7 +672,7 @@ static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 	(void)id;
 	(void)revents;
 	while (hal_tcp_accept(d->btp_fd, &fd, NULL) == HAL_NET_OK) {
-		int ci = dm_unauthenticated(d) < DM_SPARE_CONNS ? dm_conn_alloc(d) : -1;
+		int ci = dm_inbound_slot(d);
 		struct ilpd_conn *c;
 
 		if (ci < 0) {
@@ -599,6 +683,7 @@ static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 		}
 		c = &d->conn[ci];
 		c->inbound = true;
+		c->since = ev_now(loop);
 		if (wsconn_accept(&c->ws, loop, fd, &dm_cbs, c) != 0) {
 			c->used = false;
 			continue;
@@ -630,6 +715,63 @@ static int dm_listen(struct ilpd_daemon *d)
 
 /* ---- start, step, stop -------------------------------------------------- */
 
+void ilpd_peer_switch_cfg(const struct ilpd_peer_conf *p, struct ilp_peer_cfg *pc)
+{
+	memset(pc, 0, sizeof(*pc));
+	memcpy(pc->name, p->name, sizeof(pc->name));
+	memcpy(pc->asset_code, p->asset_code, sizeof(pc->asset_code));
+	pc->relation = p->relation;
+	pc->rate = p->rate;
+	pc->max_packet_amount = p->max_packet_amount;
+	pc->min_balance = p->min_balance;
+	pc->max_balance = p->max_balance;
+	pc->settle_threshold = p->settle_threshold;
+}
+
+void ilpd_link_open(struct ilpd_daemon *d, uint16_t i, const struct ilpd_peer_conf *p)
+{
+	struct ilpd_link *l = &d->link[i];
+
+	memset(l, 0, sizeof(*l));
+	l->d = d;
+	l->index = i;
+	l->conn = -1;
+	l->timer = -1;
+	l->peer = *p;
+	l->conf = &l->peer;
+	l->backoff_ms = d->conf->reconnect_min_ms;
+	if (p->outbound && !d->stopping)
+		dm_dial(d, l);
+}
+
+void ilpd_link_drop(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason,
+		    bool keep)
+{
+	struct ilpd_conn *c = l->conn >= 0 ? &d->conn[l->conn] : NULL;
+	struct ilp_sw_action act;
+
+	if (c != NULL) {
+		/* Detach first: the close callback must not touch this link. */
+		c->link = -1;
+		dm_link_down(d, l, reason);
+		wsconn_close(&c->ws, WS_CLOSE_NORMAL, reason);
+	}
+	ilp_switch_set_peer_up(&d->sw, l->index, false);
+	while (ilp_switch_abort_peer(&d->sw, l->index, d->reply, sizeof(d->reply), &act) == 1)
+		dm_dispatch(d, &act);
+	if (l->timer >= 0) {
+		ev_timer_del(&d->loop, l->timer);
+		l->timer = -1;
+	}
+	l->state = LINK_DOWN;
+	l->conn = -1;
+	l->backoff_ms = d->conf->reconnect_min_ms;
+	if (!keep)
+		l->conf = NULL;
+	else if (l->conf->outbound && !d->stopping)
+		dm_schedule_dial(d, l);
+}
+
 static int dm_build_switch(struct ilpd_daemon *d)
 {
 	const struct ilpd_conf *cf = d->conf;
@@ -645,18 +787,9 @@ static int dm_build_switch(struct ilpd_daemon *d)
 	if (ilp_switch_init(&d->sw, &scfg) != ILP_OK)
 		return -1;
 	for (i = 0; i < cf->npeers; i++) {
-		const struct ilpd_peer_conf *p = &cf->peer[i];
 		struct ilp_peer_cfg pc;
 
-		memset(&pc, 0, sizeof(pc));
-		memcpy(pc.name, p->name, sizeof(pc.name));
-		memcpy(pc.asset_code, p->asset_code, sizeof(pc.asset_code));
-		pc.relation = p->relation;
-		pc.rate = p->rate;
-		pc.max_packet_amount = p->max_packet_amount;
-		pc.min_balance = p->min_balance;
-		pc.max_balance = p->max_balance;
-		pc.settle_threshold = p->settle_threshold;
+		ilpd_peer_switch_cfg(&cf->peer[i], &pc);
 		if (ilp_switch_add_peer(&d->sw, (uint16_t)i, &pc) != ILP_OK)
 			return -1;
 	}
@@ -703,6 +836,7 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		d->conn[i].auth_timer = -1;
 		d->conn[i].ws.state = WSC_IDLE;
 	}
+	d->retired = 0;
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct ilpd_link *l = &d->link[i];
 
@@ -711,14 +845,11 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		l->index = (uint16_t)i;
 		l->conn = -1;
 		l->timer = -1;
-		l->conf = i < conf->npeers ? &conf->peer[i] : NULL;
-		l->backoff_ms = conf->reconnect_min_ms;
 	}
 	if (dm_listen(d) != 0 || ilpd_admin_open(d) != 0)
 		return -1;
 	for (i = 0; i < conf->npeers; i++)
-		if (conf->peer[i].outbound)
-			dm_dial(d, &d->link[i]);
+		ilpd_link_open(d, (uint16_t)i, &conf->peer[i]);
 	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u", conf->address,
 		(unsigned)conf->npeers);
 	return 0;
@@ -732,7 +863,7 @@ static void dm_stop_progress(struct ilpd_daemon *d)
 	size_t i;
 
 	if (!d->closing && (d->sw.stats.pending_now == 0 || now >= d->stop_deadline)) {
-		for (i = 0; i < d->conf->npeers; i++)
+		for (i = 0; i < ILPD_MAX_PEERS; i++)
 			while (ilp_switch_abort_peer(&d->sw, (uint16_t)i, d->reply,
 						     sizeof(d->reply), &act) == 1)
 				dm_dispatch(d, &act);
@@ -764,6 +895,8 @@ void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms)
 	wall = hal_wall_ms();
 	while (ilp_switch_expire(&d->sw, wall, d->reply, sizeof(d->reply), &act) == 1)
 		dm_dispatch(d, &act);
+	if (d->retired != 0)
+		ilpd_reload_progress(d);
 	if (d->stopping)
 		dm_stop_progress(d);
 	wsconn_flush_all();

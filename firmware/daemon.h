@@ -9,7 +9,9 @@
  * Threading: single-threaded; everything runs from ilpd_daemon_step().
  *
  * Links and connections. Every configured peer is a link (same index as
- * its switch peer and ledger slot). A link is up when it has an
+ * its switch peer and ledger slot; not necessarily its index in the
+ * configuration, since a reload adds and removes peers). Each link holds
+ * its own copy of its peer's settings. A link is up when it has an
  * authenticated connection. Outbound links (url set) dial with jittered
  * exponential backoff that never gives up; inbound links wait for the peer
  * to dial the BTP listener and authenticate with its token. A connection
@@ -22,6 +24,10 @@
  * from the link the packet went to. Requests from a peer are answered
  * with the peer's own requestId. A forwarded packet with no answer is
  * rejected upstream (R00) by the switch at its expiry.
+ *
+ * Reload (reload.c, on SIGHUP): the new configuration is compared with the
+ * running one and applied without touching unchanged peers; see
+ * ilpd_daemon_reload().
  */
 #ifndef ILPD_DAEMON_H
 #define ILPD_DAEMON_H
@@ -47,8 +53,9 @@ struct ilpd_daemon;
 
 struct ilpd_link {
 	struct ilpd_daemon *d;
-	uint16_t index;               /* == switch peer index == config index */
-	const struct ilpd_peer_conf *conf;
+	uint16_t index;               /* == switch peer index */
+	const struct ilpd_peer_conf *conf;   /* &peer while in use, else NULL */
+	struct ilpd_peer_conf peer;   /* the link's own copy of its settings */
 	uint8_t state;                /* enum ilpd_link_state */
 	int conn;                     /* index in the connection pool, or -1 */
 	int timer;                    /* redial or keepalive timer, or -1 */
@@ -57,6 +64,9 @@ struct ilpd_link {
 	int64_t last_rx;              /* monotonic ms of the last frame received */
 	uint32_t auth_id;             /* requestId of our auth Message */
 	uint64_t idle_mark;           /* bytes received at the last keepalive tick */
+	uint8_t idle_ticks;           /* keepalive ticks in a row with nothing received */
+	char ip[HAL_IP_STR_MAX];      /* outbound: resolved address of ip_host */
+	char ip_host[ILPD_CONF_HOST_MAX + 1];  /* the host name ip was resolved from */
 	uint64_t connects;            /* times the link came up */
 	uint64_t auth_failures;
 };
@@ -69,12 +79,15 @@ struct ilpd_conn {
 	bool inbound;
 	int link;                     /* -1 until authenticated */
 	int auth_timer;               /* inbound: deadline for the auth frame */
+	int64_t since;                /* monotonic ms when accepted or dialled */
 };
 
 /* An admin (health/metrics) HTTP connection. */
 struct ilpd_admin_conn {
 	struct ilpd_daemon *d;
 	bool used;
+	int timer;                    /* request deadline */
+	int64_t since;
 	hal_fd fd;
 	int io;
 	size_t in_len;
@@ -93,6 +106,8 @@ struct ilpd_counters {
 	uint64_t conns_refused;       /* pool full */
 	uint64_t auth_failures;
 	uint64_t tx_full;             /* a frame did not fit a send buffer */
+	uint64_t evicted;             /* unauthenticated connections evicted */
+	uint64_t undeliverable;       /* answers the source could not be given */
 	uint32_t conns_hwm;
 };
 
@@ -110,11 +125,13 @@ struct ilpd_daemon {
 	int64_t started_mono;
 	bool stopping;                /* shutdown under way: no new Prepares */
 	bool closing;                 /* shutdown: connections being closed */
+	uint16_t retired;             /* switch peers removed by a reload, not yet freed */
 	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */
 	int64_t close_deadline;       /* monotonic: abort connections still open */
 	struct ilpd_counters ctr;
 	uint8_t frame[ILPD_WS_MAX_MESSAGE];    /* BTP frame being written */
 	uint8_t reply[ILP_SWITCH_REPLY_MAX];   /* switch reply buffer */
+	char admin_body[ILPD_ADMIN_OUT_MAX];   /* an admin response being built */
 };
 
 /* Builds the switch from the configuration, opens the listeners and
@@ -132,6 +149,38 @@ void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms);
 /* True once a stop has finished: nothing in flight (or the grace period
  * ended, and what was left was rejected), every connection closed. */
 bool ilpd_daemon_done(struct ilpd_daemon *d);
+
+/* Applies a new, validated configuration to the running daemon (reload.c):
+ * non-reloadable settings ([node] address and asset, [btp] listen, [admin]
+ * listen) must be unchanged, else the whole reload is refused. Peers are
+ * matched by name: unchanged ones are not touched; economic changes (rate,
+ * asset, limits) apply in place; identity changes (relation, url, token,
+ * username) replace the settings and drop the connection; removed peers
+ * are taken down and their slot is freed once no packet involving them is
+ * in flight; new peers get a free slot. Routes, [limits], [log] and the
+ * [btp] timers are replaced. On success d->conf becomes `next` (which must
+ * then stay alive, unchanged, until the next reload) and 0 is returned;
+ * on refusal -1 with a static reason in *why, and nothing changed. Logs
+ * config.reloaded or nothing (the caller logs the refusal). */
+int ilpd_daemon_reload(struct ilpd_daemon *d, const struct ilpd_conf *next,
+		       const char **why);
+
+/* Frees the switch slots of removed peers that are idle now (reload.c);
+ * ilpd_daemon_step() calls it while d->retired != 0. */
+void ilpd_reload_progress(struct ilpd_daemon *d);
+
+/* Link management shared by daemon.c and reload.c. */
+/* The switch settings for a configured peer. */
+void ilpd_peer_switch_cfg(const struct ilpd_peer_conf *p, struct ilp_peer_cfg *pc);
+/* Puts a copy of *p in unused link i (switch peer i must exist) and dials
+ * it if it is outbound. */
+void ilpd_link_open(struct ilpd_daemon *d, uint16_t i, const struct ilpd_peer_conf *p);
+/* Drops link l's connection if it has one (packets in flight to it are
+ * rejected upstream with T01). keep: the link stays and redials (outbound)
+ * or waits for its peer (inbound) with its current settings; !keep: the
+ * link becomes unused. */
+void ilpd_link_drop(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason,
+		    bool keep);
 
 /* Admin endpoints (admin.c). */
 int ilpd_admin_open(struct ilpd_daemon *d);

@@ -72,10 +72,18 @@ static const char main_usage[] =
 "  SIGTERM, SIGINT  Graceful stop: close the listeners, refuse new packets (T03),\n"
 "                   let in-flight packets finish for up to 5 s, reject the rest,\n"
 "                   close every peer with a WebSocket close, exit 0.\n"
-"  SIGHUP           Re-reads and validates the configuration file and logs the\n"
-"                   result (config.reload_checked or config.reload_failed). It does\n"
-"                   NOT apply changes yet: restart ilpd to apply a new\n"
-"                   configuration (peers reconnect automatically).\n"
+"  SIGHUP           Reload the configuration file (or the embedded default).\n"
+"                   An invalid file is refused (config.reload_failed) and ilpd\n"
+"                   runs on. Unchanged peers stay connected, packets in flight\n"
+"                   continue. A peer whose rate, asset or limits changed keeps\n"
+"                   its connection and balance; one whose relation, url, token\n"
+"                   or username changed is reconnected; removed peers are\n"
+"                   dropped (their packets in flight rejected T01), new ones\n"
+"                   started. [routes], [limits], [log] and the [btp] timers\n"
+"                   apply at once. A changed [node] address or asset, [btp]\n"
+"                   listen or [admin] listen needs a restart: such a reload is\n"
+"                   refused as a whole and nothing changes. Success is logged as\n"
+"                   config.reloaded peers_added=.. peers_removed=.. ...\n"
 "\n"
 "Logging: one event per line on stderr (and syslog if enabled), as\n"
 "  ts=2026-11-22T10:00:00.123Z level=info event=peer.up peer=alice ...\n"
@@ -120,25 +128,37 @@ static int main_load(struct ilpd_conf *c, const char *path)
 	return r;
 }
 
-/* SIGHUP: validate the file again into the spare configuration. */
-static void main_reload_check(const char *path)
+/* The two configurations: the daemon runs on one; SIGHUP parses into the
+ * other (never into the one in use) and, once the daemon has applied it,
+ * the two swap roles. */
+static struct ilpd_conf main_conf_other;
+static struct ilpd_conf *main_spare = &main_conf_other;
+
+/* SIGHUP: load the file into the spare configuration and apply it. */
+static void main_reload(struct ilpd_daemon *d, const char *path)
 {
-	static struct ilpd_conf next;
+	const struct ilpd_conf *was = d->conf;
 	struct ilpd_conf_err err;
+	const char *why = NULL;
+	char q[600];
+	int r;
 
-	if (path == NULL) {
-		hal_log(HAL_LOG_INFO, "config.reload_checked", "source=(default) applied=no");
-		return;
-	}
-	if (ilpd_conf_load_file(&next, path, &err) != 0) {
-		char q[600];
-
-		hal_log(HAL_LOG_ERROR, "config.reload_failed", "error=%s",
+	if (path != NULL)
+		r = ilpd_conf_load_file(main_spare, path, &err);
+	else
+		r = ilpd_conf_load_string(main_spare, "(default)", ilpd_default_config, &err);
+	if (r != 0) {
+		hal_log(HAL_LOG_ERROR, "config.reload_failed", "reason=%s",
 			hal_log_quote(err.msg, strlen(err.msg), q, sizeof(q)));
 		return;
 	}
-	hal_log(HAL_LOG_WARN, "config.reload_checked",
-		"source=%s valid=yes applied=no note=\"restart ilpd to apply\"", path);
+	if (ilpd_daemon_reload(d, main_spare, &why) != 0) {
+		hal_log(HAL_LOG_ERROR, "config.reload_failed", "source=%s reason=%s",
+			main_spare->source, hal_log_quote(why, strlen(why), q, sizeof(q)));
+		return;
+	}
+	/* d->conf is main_spare now; the old one becomes the spare. */
+	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &main_conf_other;
 }
 
 static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char *path)
@@ -160,7 +180,7 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		}
 		if (main_hup_signal) {
 			main_hup_signal = 0;
-			main_reload_check(path);
+			main_reload(d, path);
 		}
 		if (ilpd_daemon_done(d))
 			break;

@@ -202,26 +202,39 @@ static uint16_t sw_slot_of(const struct ilp_switch *sw, uint32_t handle)
 	return (uint16_t)idx;
 }
 
+/* How a pending packet ends in the ledger: released (Reject, expiry,
+ * abort), committed on both sides (a delivered Fulfill), or committed on
+ * the next hop's side only (a valid Fulfill the source can no longer be
+ * given: we owe the next hop, the source owes us nothing). */
+enum sw_outcome { SW_RELEASE, SW_COMMIT, SW_COMMIT_OUT_ONLY };
+
 /* Frees a live slot: commits (fulfilled) or releases its ledger holds,
  * removes it from the heap and returns it to the free list. */
-static void sw_finish(struct ilp_switch *sw, uint16_t idx, bool fulfilled)
+static void sw_finish_as(struct ilp_switch *sw, uint16_t idx, enum sw_outcome how)
 {
 	struct ilp_pending *pe = &sw->pending[idx];
 
-	if (fulfilled) {
+	if (how == SW_COMMIT)
 		ledger_commit_in(&sw->ledger, pe->in_peer, pe->amount_in);
-		ledger_commit_out(&sw->ledger, pe->out_peer, pe->amount_out);
-	} else {
+	else
 		ledger_release_in(&sw->ledger, pe->in_peer, pe->amount_in);
+	if (how == SW_RELEASE)
 		ledger_release_out(&sw->ledger, pe->out_peer, pe->amount_out);
-	}
+	else
+		ledger_commit_out(&sw->ledger, pe->out_peer, pe->amount_out);
 	sw->peers[pe->out_peer].pending--;
+	sw->peers[pe->in_peer].pending_from--;
 	sw_heap_remove(sw, pe->heap_pos);
 	pe->used = 0;
 	pe->gen++;
 	pe->next_free = sw->free_head;
 	sw->free_head = idx;
 	sw->stats.pending_now--;
+}
+
+static void sw_finish(struct ilp_switch *sw, uint16_t idx, bool fulfilled)
+{
+	sw_finish_as(sw, idx, fulfilled ? SW_COMMIT : SW_RELEASE);
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -320,21 +333,30 @@ static size_t sw_child_address(const struct ilp_switch *sw,
 	return n;
 }
 
-int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
-			const struct ilp_peer_cfg *cfg)
+/* The length of cfg's name if cfg is acceptable for a peer, else 0. */
+static size_t sw_peer_cfg_ok(const struct ilp_peer_cfg *cfg)
 {
-	struct ilp_peer *p;
 	size_t name_len = sw_strnlen(cfg->name, sizeof(cfg->name));
-	uint8_t addr[ILPD_ADDRESS_MAX + 1 + ILPD_PEER_NAME_MAX];
-	size_t alen;
-	int r;
 
-	if (index >= ILPD_MAX_PEERS || sw->peers[index].used ||
-	    name_len == 0 || name_len > ILPD_PEER_NAME_MAX ||
+	if (name_len == 0 || name_len > ILPD_PEER_NAME_MAX ||
 	    !ilp_address_segment_valid((const uint8_t *)cfg->name, name_len) ||
 	    cfg->relation > ILP_REL_CHILD || cfg->rate.num == 0 ||
 	    cfg->rate.den == 0 ||
 	    sw_strnlen(cfg->asset_code, sizeof(cfg->asset_code)) > ILPD_ASSET_CODE_MAX)
+		return 0;
+	return name_len;
+}
+
+int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
+			const struct ilp_peer_cfg *cfg)
+{
+	struct ilp_peer *p;
+	size_t name_len = sw_peer_cfg_ok(cfg);
+	uint8_t addr[ILPD_ADDRESS_MAX + 1 + ILPD_PEER_NAME_MAX];
+	size_t alen;
+	int r;
+
+	if (index >= ILPD_MAX_PEERS || sw->peers[index].used || name_len == 0)
 		return ILP_ERR_ARG;
 	r = ledger_open(&sw->ledger, index, cfg->min_balance, cfg->max_balance,
 			cfg->settle_threshold);
@@ -344,7 +366,9 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 	p->cfg = *cfg;
 	p->name_len = (uint16_t)name_len;
 	p->up = false;
+	p->retired = false;
 	p->pending = 0;
+	p->pending_from = 0;
 	if (cfg->relation == ILP_REL_CHILD) {
 		alen = sw_child_address(sw, p, addr, sizeof(addr));
 		r = alen == 0 ? ILP_ERR_RANGE : ilp_routes_add(&sw->routes, addr, alen, index);
@@ -360,22 +384,138 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 void ilp_switch_set_peer_up(struct ilp_switch *sw, uint16_t peer, bool up)
 {
 	if (peer < ILPD_MAX_PEERS && sw->peers[peer].used)
-		sw->peers[peer].up = up;
+		sw->peers[peer].up = up && !sw->peers[peer].retired;
+}
+
+/* True if `peer` may be routed to: used and not retired. */
+static bool sw_routable(const struct ilp_switch *sw, uint16_t peer)
+{
+	return peer < ILPD_MAX_PEERS && sw->peers[peer].used && !sw->peers[peer].retired;
 }
 
 int ilp_switch_add_route(struct ilp_switch *sw, const uint8_t *prefix,
 			 size_t len, uint16_t peer)
 {
-	if (peer >= ILPD_MAX_PEERS || !sw->peers[peer].used)
+	if (!sw_routable(sw, peer))
 		return ILP_ERR_ARG;
 	return ilp_routes_add(&sw->routes, prefix, len, peer);
 }
 
 int ilp_switch_set_default_route(struct ilp_switch *sw, uint16_t peer)
 {
-	if (peer >= ILPD_MAX_PEERS || !sw->peers[peer].used)
+	if (!sw_routable(sw, peer))
 		return ILP_ERR_ARG;
 	ilp_routes_set_default(&sw->routes, peer);
+	return ILP_OK;
+}
+
+/* ---- reconfiguration ---------------------------------------------------- */
+
+/* Removes the route for exactly `prefix` if it leads to `peer` (a static
+ * route to another peer may have replaced a child route). */
+static void sw_remove_route_to(struct ilp_switch *sw, const uint8_t *prefix,
+			       size_t len, uint16_t peer)
+{
+	uint16_t i;
+	int r;
+
+	for (i = 0; i < sw->routes.count; i++) {
+		const struct ilp_route *e = &sw->routes.r[i];
+
+		if (e->peer == peer && e->prefix_len == len && memcmp(e->prefix, prefix, len) == 0) {
+			r = ilp_routes_remove(&sw->routes, prefix, len);
+			(void)r;   /* ILP_OK: the entry exists */
+			return;
+		}
+	}
+}
+
+int ilp_switch_update_peer(struct ilp_switch *sw, uint16_t index,
+			   const struct ilp_peer_cfg *cfg)
+{
+	struct ilp_peer *p;
+	uint8_t addr[ILPD_ADDRESS_MAX + 1 + ILPD_PEER_NAME_MAX];
+	size_t alen, name_len = sw_peer_cfg_ok(cfg);
+	bool was_child, is_child;
+
+	if (!sw_routable(sw, index) || name_len == 0)
+		return ILP_ERR_ARG;
+	p = &sw->peers[index];
+	if (name_len != p->name_len || memcmp(cfg->name, p->cfg.name, name_len) != 0)
+		return ILP_ERR_ARG;
+	was_child = p->cfg.relation == ILP_REL_CHILD;
+	is_child = cfg->relation == ILP_REL_CHILD;
+	alen = sw_child_address(sw, p, addr, sizeof(addr));
+	if ((alen == 0 && was_child != is_child) || cfg->min_balance > 0 || cfg->max_balance < 0)
+		return ILP_ERR_ARG;
+	if (is_child && !was_child) {
+		int r = ilp_routes_add(&sw->routes, addr, alen, index);
+
+		if (r != ILP_OK)
+			return r == ILP_ERR_FULL ? ILP_ERR_FULL : ILP_ERR_ARG;
+	}
+	if (was_child && !is_child)
+		sw_remove_route_to(sw, addr, alen, index);
+	/* Cannot fail: the slot is open and the limits were checked above. */
+	if (ledger_set_limits(&sw->ledger, index, cfg->min_balance, cfg->max_balance,
+			      cfg->settle_threshold) != ILP_OK)
+		return ILP_ERR_ARG;
+	p->cfg = *cfg;
+	return ILP_OK;
+}
+
+int ilp_switch_retire_peer(struct ilp_switch *sw, uint16_t index)
+{
+	if (index >= ILPD_MAX_PEERS || !sw->peers[index].used)
+		return ILP_ERR_ARG;
+	sw->peers[index].retired = true;
+	sw->peers[index].up = false;
+	ilp_routes_remove_peer(&sw->routes, index);
+	return ILP_OK;
+}
+
+int ilp_switch_remove_peer(struct ilp_switch *sw, uint16_t index)
+{
+	struct ilp_peer *p;
+
+	if (index >= ILPD_MAX_PEERS || !sw->peers[index].used)
+		return ILP_ERR_ARG;
+	p = &sw->peers[index];
+	if (p->pending != 0 || p->pending_from != 0)
+		return 0;
+	ilp_routes_remove_peer(&sw->routes, index);
+	memset(p, 0, sizeof(*p));
+	memset(&sw->ledger.slot[index], 0, sizeof(sw->ledger.slot[index]));
+	return 1;
+}
+
+void ilp_switch_clear_routes(struct ilp_switch *sw)
+{
+	ilp_routes_init(&sw->routes);
+}
+
+int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t)
+{
+	uint16_t i;
+
+	if (t->count > ILPD_MAX_ROUTES)
+		return ILP_ERR_ARG;
+	for (i = 0; i < t->count; i++)
+		if (!sw_routable(sw, t->r[i].peer))
+			return ILP_ERR_ARG;
+	if (t->default_peer != ILP_ROUTE_NONE && !sw_routable(sw, t->default_peer))
+		return ILP_ERR_ARG;
+	sw->routes = *t;
+	return ILP_OK;
+}
+
+int ilp_switch_set_windows(struct ilp_switch *sw, int64_t min_message_window_ms,
+			   int64_t max_hold_time_ms)
+{
+	if (min_message_window_ms <= 0 || max_hold_time_ms < min_message_window_ms)
+		return ILP_ERR_ARG;
+	sw->cfg.min_message_window_ms = min_message_window_ms;
+	sw->cfg.max_hold_time_ms = max_hold_time_ms;
 	return ILP_OK;
 }
 
@@ -501,6 +641,7 @@ static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
 	pe->used = 1;
 	sw_heap_push(sw, idx);
 	sw->peers[next].pending++;
+	sw->peers[from].pending_from++;
 	sw->stats.forwarded++;
 	if (++sw->stats.pending_now > sw->stats.pending_hwm)
 		sw->stats.pending_hwm = sw->stats.pending_now;
@@ -517,7 +658,8 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 	const struct ilp_peer *src;
 
 	sw_action(act, ILP_SW_NONE, 0, 0, NULL, 0);
-	if (from >= ILPD_MAX_PEERS || !sw->peers[from].used || rcap < ILP_SWITCH_REPLY_MAX)
+	if (from >= ILPD_MAX_PEERS || !sw->peers[from].used || sw->peers[from].retired ||
+	    rcap < ILP_SWITCH_REPLY_MAX)
 		return ILP_ERR_ARG;
 	src = &sw->peers[from];
 	sw->stats.prepares++;
@@ -606,11 +748,39 @@ int ilp_switch_response(struct ilp_switch *sw, int64_t now, uint32_t handle,
 	return sw_fail_slot(sw, idx, "T00", "invalid response from next hop.", rbuf, rcap, act);
 }
 
+int ilp_switch_response_undeliverable(struct ilp_switch *sw, int64_t now,
+				      uint32_t handle, const uint8_t *pkt, size_t len)
+{
+	uint16_t idx = sw_slot_of(sw, handle);
+	struct ilp_fulfill f;
+
+	if (idx == SW_NIL) {
+		sw->stats.late_responses++;
+		return ILP_ERR_NOT_FOUND;
+	}
+	if (sw->pending[idx].expires_at > now && ilp_packet_type(pkt, len) == ILP_TYPE_FULFILL &&
+	    ilp_fulfill_decode(pkt, len, &f, NULL) == ILP_OK &&
+	    sw_fulfillment_ok(sw, &sw->pending[idx], f.fulfillment)) {
+		sw_finish_as(sw, idx, SW_COMMIT_OUT_ONLY);
+		sw->stats.undelivered++;
+		return ILP_OK;
+	}
+	sw_finish(sw, idx, false);
+	return ILP_OK;
+}
+
 uint16_t ilp_switch_handle_peer(const struct ilp_switch *sw, uint32_t handle)
 {
 	uint16_t idx = sw_slot_of(sw, handle);
 
 	return idx == SW_NIL ? ILP_ROUTE_NONE : sw->pending[idx].out_peer;
+}
+
+uint16_t ilp_switch_handle_source(const struct ilp_switch *sw, uint32_t handle)
+{
+	uint16_t idx = sw_slot_of(sw, handle);
+
+	return idx == SW_NIL ? ILP_ROUTE_NONE : sw->pending[idx].in_peer;
 }
 
 int ilp_switch_abort(struct ilp_switch *sw, uint32_t handle, const char code[3],
@@ -667,7 +837,7 @@ int64_t ilp_switch_next_expiry(const struct ilp_switch *sw)
 static const char *sw_check_pending(const struct ilp_switch *sw)
 {
 	uint64_t in[ILPD_MAX_PEERS] = {0}, out[ILPD_MAX_PEERS] = {0};
-	uint32_t cnt[ILPD_MAX_PEERS] = {0};
+	uint32_t cnt[ILPD_MAX_PEERS] = {0}, cnt_from[ILPD_MAX_PEERS] = {0};
 	uint32_t used = 0;
 	uint16_t i;
 
@@ -682,6 +852,7 @@ static const char *sw_check_pending(const struct ilp_switch *sw)
 		in[pe->in_peer] += pe->amount_in;
 		out[pe->out_peer] += pe->amount_out;
 		cnt[pe->out_peer]++;
+		cnt_from[pe->in_peer]++;
 		if (pe->heap_pos >= sw->heap_len || sw->heap[pe->heap_pos] != i)
 			return "pending entry not at its heap position";
 	}
@@ -691,9 +862,36 @@ static const char *sw_check_pending(const struct ilp_switch *sw)
 		if (in[i] != sw->ledger.slot[i].pending_in ||
 		    out[i] != sw->ledger.slot[i].pending_out)
 			return "ledger holds differ from pending packets";
-		if (cnt[i] != sw->peers[i].pending)
+		if (cnt[i] != sw->peers[i].pending || cnt_from[i] != sw->peers[i].pending_from)
 			return "per-peer pending count wrong";
 	}
+	return NULL;
+}
+
+/* Peer slots against the ledger, and routes against the peers. */
+static const char *sw_check_peers(const struct ilp_switch *sw)
+{
+	const struct ilp_routes *t = &sw->routes;
+	uint16_t i;
+
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct ilp_peer *p = &sw->peers[i];
+		bool open = (sw->ledger.slot[i].flags & LEDGER_SLOT_USED) != 0;
+
+		if (p->used != open)
+			return "peer slot and ledger slot disagree";
+		if (!p->used && (p->up || p->retired || p->pending != 0 || p->pending_from != 0))
+			return "unused peer slot holds state";
+		if (p->retired && p->up)
+			return "retired peer is up";
+	}
+	if (t->count > ILPD_MAX_ROUTES)
+		return "route count out of range";
+	for (i = 0; i < t->count; i++)
+		if (!sw_routable(sw, t->r[i].peer))
+			return "route leads to an unused or retired peer";
+	if (t->default_peer != ILP_ROUTE_NONE && !sw_routable(sw, t->default_peer))
+		return "default route leads to an unused or retired peer";
 	return NULL;
 }
 
@@ -724,6 +922,8 @@ int ilp_switch_check(const struct ilp_switch *sw, const char **why)
 		w = "ledger invariant broken";
 	if (w == NULL)
 		w = sw_check_pending(sw);
+	if (w == NULL)
+		w = sw_check_peers(sw);
 	if (w == NULL)
 		w = sw_check_heap_and_free(sw);
 	if (why != NULL)

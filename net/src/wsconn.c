@@ -66,6 +66,8 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->user = user;
 	c->dirty = false;
 	c->closing_after_flush = false;
+	c->rx_paused = false;
+	c->close_timer = -1;
 	c->rx_len = 0;
 	c->tx_off = 0;
 	c->tx_len = 0;
@@ -82,6 +84,9 @@ static void wsc_finish(struct wsconn *c, const char *reason)
 		return;
 	if (c->io >= 0)
 		ev_io_del(c->loop, c->io);
+	if (c->close_timer >= 0)
+		ev_timer_del(c->loop, c->close_timer);
+	c->close_timer = -1;
 	if (c->fd != HAL_FD_NONE)
 		hal_close(c->fd);
 	c->io = -1;
@@ -200,11 +205,25 @@ int wsconn_send(struct wsconn *c, uint8_t opcode, const uint8_t *data, size_t le
 	return wsc_queue(c, opcode, data, len);
 }
 
-/* Queues a close frame and closes the socket once everything is sent. */
+static void wsc_close_deadline(struct ev_loop *loop, int id, void *arg)
+{
+	struct wsconn *c = arg;
+
+	(void)loop;
+	(void)id;
+	c->close_timer = -1;
+	wsc_finish(c, "close timed out");
+}
+
+/* Queues a close frame and closes the socket once everything is sent, or
+ * at the close deadline. */
 static void wsc_close_after(struct wsconn *c, uint16_t code)
 {
 	size_t n;
 
+	if (c->close_timer < 0)
+		c->close_timer = ev_timer_add(c->loop, ev_now(c->loop) + ILPD_WSCONN_CLOSE_TIMEOUT_MS,
+					      wsc_close_deadline, c);
 	if (wsc_room(c, WS_MAX_HEADER + 2) &&
 	    ws_write_close(&c->ws, code, c->tx + c->tx_len, sizeof(c->tx) - c->tx_len,
 			   &n) == ILP_OK)
@@ -224,15 +243,30 @@ void wsconn_close(struct wsconn *c, uint16_t code, const char *reason)
 	}
 }
 
+static size_t wsc_backlog(const struct wsconn *c)
+{
+	return c->tx_len - c->tx_off;
+}
+
+static void wsc_frames(struct wsconn *c);
+
+/* Watch for output while bytes are queued; for input unless paused. */
+static void wsc_want(struct wsconn *c)
+{
+	unsigned want = c->rx_paused ? 0u : HAL_POLL_IN;
+
+	if (wsc_backlog(c) > 0)
+		want |= HAL_POLL_OUT;
+	ev_io_want(c->loop, c->io, want);
+}
+
 static void wsc_flush(struct wsconn *c)
 {
 	while (c->tx_off < c->tx_len) {
 		long n = hal_tcp_send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
 
-		if (n == HAL_NET_AGAIN) {
-			ev_io_want(c->loop, c->io, HAL_POLL_IN | HAL_POLL_OUT);
-			return;
-		}
+		if (n == HAL_NET_AGAIN)
+			break;
 		if (n < 0) {
 			wsc_finish(c, "send failed");
 			return;
@@ -240,13 +274,21 @@ static void wsc_flush(struct wsconn *c)
 		c->tx_off += (size_t)n;
 		c->bytes_out += (uint64_t)n;
 	}
-	c->tx_off = 0;
-	c->tx_len = 0;
-	if (c->closing_after_flush) {
-		wsc_finish(c, "closed");
-		return;
+	if (c->tx_off == c->tx_len) {
+		c->tx_off = 0;
+		c->tx_len = 0;
+		if (c->closing_after_flush) {
+			wsc_finish(c, "closed");
+			return;
+		}
 	}
-	ev_io_want(c->loop, c->io, HAL_POLL_IN);
+	if (c->rx_paused && wsc_backlog(c) <= ILPD_WSCONN_TX_HIGH / 2 && c->state == WSC_OPEN) {
+		c->rx_paused = false;
+		wsc_frames(c);
+		if (c->state == WSC_CLOSED)
+			return;
+	}
+	wsc_want(c);
 }
 
 void wsconn_flush_all(void)
@@ -299,6 +341,11 @@ static void wsc_frames(struct wsconn *c)
 		struct ws_event ev;
 		size_t used = 0;
 
+		if (wsc_backlog(c) > ILPD_WSCONN_TX_HIGH) {
+			c->rx_paused = true;
+			wsc_mark(c);
+			break;
+		}
 		if (ws_read(&c->ws, c->rx + off, c->rx_len - off, &used, &ev) != ILP_OK)
 			break;
 		off += used;
@@ -311,7 +358,7 @@ static void wsc_frames(struct wsconn *c)
 		memmove(c->rx, c->rx + off, c->rx_len - off);
 		c->rx_len -= off;
 	}
-	if (c->state == WSC_OPEN && c->rx_len == sizeof(c->rx))
+	if (c->state == WSC_OPEN && !c->rx_paused && c->rx_len == sizeof(c->rx))
 		wsc_close_after(c, WS_CLOSE_TOO_BIG);
 }
 
@@ -426,6 +473,8 @@ static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 			c->rx_len = 0;
 		return;
 	}
+	if (c->rx_paused)
+		return;
 	if (!wsc_read(c))
 		return;
 	if (c->state == WSC_HANDSHAKE)

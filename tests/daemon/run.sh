@@ -31,7 +31,7 @@ port() {
 	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 100)); done
 	echo $p
 }
-P_A=$(port 0) P_AA=$(port 1) P_B=$(port 2) P_BA=$(port 3)
+P_A=$(port 0) P_AA=$(port 1) P_B=$(port 2) P_BA=$(port 3) P_X=$(port 4)
 
 health() {  # port -> JSON
 	exec 3<>/dev/tcp/127.0.0.1/$1 || return 1
@@ -49,6 +49,18 @@ wait_port() {
 wait_for() {  # file pattern
 	for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
 	return 1
+}
+wait_count() {  # file pattern n: until the pattern occurs n times
+	for _ in $(seq 1 200); do [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0; sleep 0.05; done
+	return 1
+}
+metric() {  # port 'name{labels}' -> its value on GET /metrics (0 if absent)
+	local v
+	exec 3<>/dev/tcp/127.0.0.1/$1 || return 1
+	printf 'GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n' >&3
+	v=$(grep -F "$2 " <&3 | head -1 | awk '{print $2}')
+	exec 3<&-
+	echo "${v:-0}"
 }
 
 cat > "$work/a.ini" <<EOF
@@ -71,9 +83,22 @@ token = bob-secret-token-2
 [peer b]
 relation = peer
 token = b-secret-token-3
+[peer eve]
+relation = child
+token = eve-secret-token-6
 [routes]
 test.b = b
 EOF
+# The reload section turns a.ini into a2.ini: alice's max_packet_amount
+# 5000 -> 3000, a new route test.viabob -> bob, a new inbound child dave,
+# eve (never connected) removed; b and bob unchanged. a3.ini also moves
+# the BTP listener, which needs a restart.
+sed -e 's/^max_packet_amount = 5000$/max_packet_amount = 3000/' \
+    -e 's/^\[peer eve\]$/[peer dave]/' -e 's/^token = eve-secret-token-6$/token = dave-secret-token-5/' \
+    -e 's/^test\.b = b$/test.b = b\ntest.viabob = bob/' "$work/a.ini" > "$work/a2.ini"
+sed -e "s/^listen = 127.0.0.1:$P_A\$/listen = 127.0.0.1:$P_X/" \
+    -e 's/^max_packet_amount = 3000$/max_packet_amount = 100/' "$work/a2.ini" > "$work/a3.ini"
+cp "$work/a.ini" "$work/a1.ini"
 cat > "$work/b.ini" <<EOF
 [node]
 address = test.b
@@ -142,6 +167,87 @@ grep -q "rejected=10 F08=10" "$work/f08.log" && ok "over max packet amount: F08"
 	--count 1 --window 1 --amount 1 > "$work/auth.log" 2>&1; rc=$?
 if [ $rc -ne 0 ] && grep -q "event=peer.auth_failed" "$work/a.log"; then ok "wrong token refused at auth (exit $rc)"; else bad "wrong token rc=$rc" "$work/auth.log"; fi
 
+# --- SIGHUP reload: unchanged peers stay up, changes apply ------------------------
+send_a() {  # token to count amount log -> exit status of ilpctl send via A
+	"$ilpctl" send --url "ws://127.0.0.1:$P_A/" --token "$1" --to "$2" \
+		--count "$3" --window 5 --amount "$4" > "$work/$5" 2>&1
+}
+"$ilpctl" sink --url "ws://127.0.0.1:$P_A/" --token bob-secret-token-2 --timeout-ms 30000 > "$work/sinkbob.log" 2>&1 & SINKBOB=$!; pids+=($SINKBOB)
+wait_for "$work/sinkbob.log" "address=test.a.bob" && ok "second sink, bob, on A" || bad "sink bob" "$work/sinkbob.log"
+send_a alice-secret-token-1 test.viabob.x 10 1 r0.log
+send_a dave-secret-token-5 test.a.bob 1 1 r0d.log; rc=$?
+if grep -q "rejected=10 F02=10" "$work/r0.log" && [ $rc -ne 0 ] && health "$P_AA" | grep -q '"name":"eve"'; then
+	ok "before the reload: no route test.viabob, dave unknown, eve configured"
+else bad "before reload (dave rc=$rc)" "$work/r0.log" "$work/r0d.log"; fi
+relayed0=$(metric "$P_AA" 'ilpd_packets_total{result="rejected",origin="relayed"}')
+ups_b=$(grep -c 'event=peer.up peer=b ' "$work/a.log"); ups_bob=$(grep -c 'event=peer.up peer=bob ' "$work/a.log")
+downs_a=$(grep -c 'event=peer.down peer=a ' "$work/b.log")
+cp "$work/a2.ini" "$work/a.ini"
+kill -HUP $PID_A
+if wait_for "$work/a.log" "event=config.reloaded .*peers_added=1 peers_removed=1 peers_changed=1 peers_reconnected=0"; then
+	ok "SIGHUP: config.reloaded peers_added=1 peers_removed=1 peers_changed=1 peers_reconnected=0"
+else bad "reload log line" "$work/a.log"; fi
+send_a alice-secret-token-1 test.b.carol 10 3001 r1.log
+send_a alice-secret-token-1 test.b.carol 10 3000 r2.log; rc=$?
+if grep -q "rejected=10 F08=10" "$work/r1.log" && [ $rc -eq 0 ] && grep -q "^sent=10 fulfilled=10 rejected=0" "$work/r2.log"; then
+	ok "new max_packet_amount: 3001 is F08, 3000 crosses A and B to carol"
+else bad "new max_packet_amount (rc=$rc)" "$work/r1.log" "$work/r2.log"; fi
+send_a alice-secret-token-1 test.viabob.x 10 1 r3.log
+relayed1=$(metric "$P_AA" 'ilpd_packets_total{result="rejected",origin="relayed"}')
+if grep -q "rejected=10 F02=10" "$work/r3.log" && [ $((relayed1 - relayed0)) -eq 10 ]; then
+	ok "new route: test.viabob goes to bob now (its sink refuses: 10 relayed rejects)"
+else bad "route change (relayed rejects $relayed0 -> $relayed1)" "$work/r3.log"; fi
+send_a dave-secret-token-5 test.a.bob 20 1 r4.log; rc=$?
+if [ $rc -eq 0 ] && grep -q "^sent=20 fulfilled=20" "$work/r4.log" && grep -q "event=peer.up peer=dave " "$work/a.log"; then
+	ok "added peer dave authenticates; its packets reach the bob sink connected before the reload"
+else bad "new peer dave (rc=$rc)" "$work/r4.log" "$work/a.log"; fi
+send_a eve-secret-token-6 test.a.bob 1 1 r5.log; rc=$?
+if [ $rc -ne 0 ] && ! health "$P_AA" | grep -q '"name":"eve"' && grep -q "event=peer.removed peer=eve " "$work/a.log"; then
+	ok "removed peer eve: gone from /health, its token refused"
+else bad "removed peer eve (rc=$rc)" "$work/r5.log"; fi
+if [ "$(grep -c 'event=peer.up peer=b ' "$work/a.log")" -eq "$ups_b" ] &&
+   [ "$(grep -c 'event=peer.up peer=bob ' "$work/a.log")" -eq "$ups_bob" ] &&
+   [ "$(grep -c 'event=peer.down peer=a ' "$work/b.log")" -eq "$downs_a" ] &&
+   [ "$(metric "$P_AA" 'ilpd_peer_connects_total{peer="b"}')" = 1 ] &&
+   kill -0 $SINKBOB 2>/dev/null && kill -0 $SINK 2>/dev/null; then
+	ok "unchanged peers untouched: B's link and the bob sink kept their connections"
+else bad "unchanged peers were disturbed" "$work/a.log" "$work/b.log"; fi
+# A reload that needs a restart is refused as a whole.
+cp "$work/a3.ini" "$work/a.ini"
+kill -HUP $PID_A
+if wait_for "$work/a.log" 'event=config.reload_failed .*reason="\[btp\] listen changed: needs a restart"'; then
+	ok "a changed [btp] listen is refused (needs a restart)"
+else bad "listen change refused" "$work/a.log"; fi
+send_a alice-secret-token-1 test.b.carol 10 3000 r6.log; rc=$?
+if [ $rc -eq 0 ] && ! (exec 3<>/dev/tcp/127.0.0.1/$P_X) 2>/dev/null &&
+   [ "$(grep -c 'event=config.reloaded' "$work/a.log")" -eq 1 ]; then
+	ok "the refused reload changed nothing (old listener, old limit 3000)"
+else bad "the refused reload had an effect (rc=$rc)" "$work/r6.log"; fi
+printf '[node]\naddress = test.a\nbogus\n' > "$work/a.ini"
+kill -HUP $PID_A
+if wait_count "$work/a.log" "event=config.reload_failed" 2 &&
+   grep -q 'event=config.reload_failed reason=".*a.ini:3: ' "$work/a.log"; then
+	ok "an invalid file is refused with FILE:LINE"
+else bad "invalid file on reload" "$work/a.log"; fi
+cp "$work/a2.ini" "$work/a.ini"
+kill -HUP $PID_A
+if wait_for "$work/a.log" "event=config.reloaded .*peers_added=0 peers_removed=0 peers_changed=0 peers_reconnected=0"; then
+	ok "reloading the same settings changes nothing"
+else bad "no-op reload" "$work/a.log"; fi
+# An inbound peer whose token changes is dropped and must authenticate again.
+sed -e 's/^token = bob-secret-token-2$/token = bob-secret-token-7/' "$work/a2.ini" > "$work/a.ini"
+kill -HUP $PID_A
+for _ in $(seq 1 100); do kill -0 $SINKBOB 2>/dev/null || break; sleep 0.05; done
+if wait_for "$work/a.log" "event=config.reloaded .*peers_added=0 peers_removed=0 peers_changed=0 peers_reconnected=1" &&
+   wait_for "$work/a.log" "event=peer.down peer=bob " && ! kill -0 $SINKBOB 2>/dev/null; then
+	ok "bob's token changed: peers_reconnected=1, bob's old connection dropped"
+else bad "reconnect on a token change" "$work/a.log" "$work/sinkbob.log"; fi
+wait $SINKBOB 2>/dev/null
+"$ilpctl" sink --url "ws://127.0.0.1:$P_A/" --token bob-secret-token-7 --timeout-ms 30000 > "$work/sinkbob2.log" 2>&1 & SINKBOB=$!; pids+=($SINKBOB)
+wait_for "$work/sinkbob2.log" "address=test.a.bob" && send_a alice-secret-token-1 test.a.bob 10 1 r7.log &&
+	ok "bob authenticates with the new token" || bad "bob with the new token" "$work/sinkbob2.log" "$work/r7.log"
+kill -TERM $SINKBOB 2>/dev/null; wait $SINKBOB 2>/dev/null
+
 # --- the outbound link redials when the other side comes back -----------------
 kill -TERM $PID_A; wait $PID_A; rc=$?
 if [ $rc -eq 0 ] && grep -q "event=shutdown.done" "$work/a.log"; then ok "SIGTERM: clean stop, exit 0"; else bad "stop rc=$rc" "$work/a.log"; fi
@@ -153,6 +259,16 @@ if [ "$(grep -c 'event=peer.up peer=b ' "$work/a.log")" -ge 2 ]; then ok "B redi
 "$ilpctl" send --url "ws://127.0.0.1:$P_A/" --token alice-secret-token-1 --to test.b.carol \
 	--count 100 --window 10 --amount 1000 > "$work/send2.log" 2>&1 &&
 	ok "packets flow again after the restart" || bad "after restart" "$work/send2.log" "$work/a.log"
+# An outbound peer whose url changes redials with the new one (B's link to A).
+ups_b=$(grep -c 'event=peer.up peer=b ' "$work/a.log")
+sed -i -e "s|^url = ws://127.0.0.1:$P_A/\$|url = ws://127.0.0.1:$P_A/reloaded|" "$work/b.ini"
+kill -HUP $PID_B
+if wait_for "$work/b.log" "event=config.reloaded .*peers_reconnected=1" &&
+   wait_count "$work/a.log" 'event=peer.up peer=b ' $((ups_b + 1)) &&
+   "$ilpctl" send --url "ws://127.0.0.1:$P_A/" --token alice-secret-token-1 --to test.b.carol \
+	--count 10 --window 5 --amount 1000 > "$work/send3.log" 2>&1; then
+	ok "B's url to A changed: B redials with it and packets flow"
+else bad "outbound reconnect" "$work/b.log" "$work/send3.log"; fi
 
 kill -TERM $PID_A $PID_B $SINK 2>/dev/null
 wait $PID_A; rca=$?; wait $PID_B; rcb=$?
@@ -160,6 +276,7 @@ wait $PID_A; rca=$?; wait $PID_B; rcb=$?
 
 # --- no secret in any log ---------------------------------------------------------
 if grep -l -e alice-secret-token-1 -e bob-secret-token-2 -e b-secret-token-3 -e carol-secret-token-4 \
+	-e dave-secret-token-5 -e eve-secret-token-6 -e bob-secret-token-7 \
 	"$work"/*.log; then bad "a token appears in a log"; else ok "no token in any log"; fi
 
 echo "$passed passed, $failed failed"

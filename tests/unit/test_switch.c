@@ -28,9 +28,9 @@ static struct ilp_sw_action act;
 			th_fail(__FILE__, __LINE__, "switch check: %s", why_); \
 	} while (0)
 
-static void add_peer(uint16_t i, const char *name, uint8_t rel, uint8_t scale,
-		     const char *code, uint64_t max_packet, int64_t min_bal,
-		     int64_t max_bal)
+static struct ilp_peer_cfg peer_cfg(const char *name, uint8_t rel, uint8_t scale,
+				    const char *code, uint64_t max_packet, int64_t min_bal,
+				    int64_t max_bal)
 {
 	struct ilp_peer_cfg c;
 
@@ -45,6 +45,15 @@ static void add_peer(uint16_t i, const char *name, uint8_t rel, uint8_t scale,
 	c.min_balance = min_bal;
 	c.max_balance = max_bal;
 	c.settle_threshold = INT64_MAX;
+	return c;
+}
+
+static void add_peer(uint16_t i, const char *name, uint8_t rel, uint8_t scale,
+		     const char *code, uint64_t max_packet, int64_t min_bal,
+		     int64_t max_bal)
+{
+	struct ilp_peer_cfg c = peer_cfg(name, rel, scale, code, max_packet, min_bal, max_bal);
+
 	CHECK_EQ(ilp_switch_add_peer(&sw, i, &c), ILP_OK);
 	ilp_switch_set_peer_up(&sw, i, true);
 }
@@ -199,6 +208,38 @@ static void test_forward_and_fulfill(void)
 	CHECK_EQ(act.kind, ILP_SW_NONE);
 	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
 	CHECK_SW();
+}
+
+/* The source cannot be given the answer: a valid Fulfill commits only the
+ * next hop's side; anything else releases both. */
+static void test_undeliverable_answer(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+	uint32_t h;
+
+	setup(true);
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob", 50);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	h = act.tag;
+	CHECK_EQ(ilp_switch_handle_source(&sw, h), ALICE);
+	rlen = fulfill(resp, sizeof(resp), 50);
+	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, h, resp, rlen), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
+	CHECK_EQ(sw.stats.undelivered, 1);
+	CHECK_EQ(ilp_switch_handle_source(&sw, h), ILP_ROUTE_NONE);
+	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, h, resp, rlen), ILP_ERR_NOT_FOUND);
+
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob", 51);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = fulfill(resp, sizeof(resp), 52);   /* wrong preimage */
+	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, act.tag, resp, rlen), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
+	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 0);
+	CHECK_EQ(sw.stats.undelivered, 1);
 }
 
 static void test_reject_relayed_unchanged(void)
@@ -637,6 +678,262 @@ static void test_config_refusals(void)
 	CHECK_SW();
 }
 
+/* ---- reconfiguration: retire, remove, update, routes, windows ---------- */
+
+/* Answers pending `handle` with the fulfillment for n; the switch check
+ * runs after it. */
+static void answer_fulfill(uint32_t handle, uint32_t n)
+{
+	uint8_t resp[128];
+	size_t rlen = fulfill(resp, sizeof(resp), n);
+
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 5, handle, resp, rlen, rbuf, sizeof(rbuf), &act),
+		 ILP_OK);
+	CHECK_SW();
+}
+
+static void test_retire_waits_for_pending(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	uint32_t to_bob, from_bob;
+	struct ilp_peer_cfg dave = peer_cfg("dave", ILP_REL_PEER, 9, "XRP", UINT64_MAX,
+					    INT64_MIN, INT64_MAX);
+
+	setup(true);
+	/* One packet to bob (alice -> bob), one from bob (bob -> carol). */
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob.x", 41);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	to_bob = act.tag;
+	len = prepare(pkt, sizeof(pkt), 7000, T0 + 10000, "test.conn.carol", 42);
+	CHECK_EQ(send_prepare(BOB, 2, pkt, len, T0), ILP_SW_FORWARD);
+	from_bob = act.tag;
+	CHECK_EQ(sw.peers[BOB].pending, 1);
+	CHECK_EQ(sw.peers[BOB].pending_from, 1);
+
+	CHECK_EQ(ilp_switch_retire_peer(&sw, BOB), ILP_OK);
+	CHECK_SW();
+	CHECK(sw.peers[BOB].retired && !sw.peers[BOB].up);
+	ilp_switch_set_peer_up(&sw, BOB, true);
+	CHECK(!sw.peers[BOB].up);
+	CHECK_SW();
+	/* Unroutable at once: test.bob now takes the default route (up). */
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.bob.y", 43);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, UP);
+	answer_fulfill(act.tag, 43);
+	CHECK_EQ(ilp_switch_prepare(&sw, T0, BOB, 4, pkt, len, rbuf, sizeof(rbuf), &act),
+		 ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.z", 6, BOB), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_set_default_route(&sw, BOB), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_update_peer(&sw, BOB, &dave), ILP_ERR_ARG);
+
+	/* Busy in both directions: not freed. */
+	CHECK_EQ(ilp_switch_remove_peer(&sw, BOB), 0);
+	CHECK_SW();
+	CHECK(sw.peers[BOB].used);
+	CHECK_EQ(ilp_switch_abort_peer(&sw, BOB, rbuf, sizeof(rbuf), &act), 1);
+	expect_reject(ALICE, 1, "T01");
+	CHECK_SW();
+	CHECK_EQ(ilp_switch_abort_peer(&sw, BOB, rbuf, sizeof(rbuf), &act), 0);
+	CHECK_EQ(ilp_switch_handle_peer(&sw, to_bob), ILP_ROUTE_NONE);
+	CHECK_EQ(ilp_switch_remove_peer(&sw, BOB), 0);   /* bob's own packet is out */
+	CHECK(sw.peers[BOB].used);
+	CHECK_SW();
+
+	/* The packet from bob resolves normally; its answer is addressed to bob. */
+	answer_fulfill(from_bob, 42);
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, BOB);
+	CHECK_EQ(act.tag, 2);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, 7000);
+	CHECK_EQ(sw.peers[BOB].pending_from, 0);
+	CHECK_EQ(ilp_switch_remove_peer(&sw, BOB), 1);
+	CHECK_SW();
+	CHECK(!sw.peers[BOB].used && !sw.peers[BOB].retired);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, 0);
+	CHECK_EQ(sw.ledger.slot[BOB].flags, 0);
+	CHECK_EQ(ilp_switch_remove_peer(&sw, BOB), ILP_ERR_ARG);
+
+	/* The slot is reused by a new peer with a fresh ledger. */
+	CHECK_EQ(ilp_switch_add_peer(&sw, BOB, &dave), ILP_OK);
+	ilp_switch_set_peer_up(&sw, BOB, true);
+	CHECK(sw.peers[BOB].up);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.dave", 9, BOB), ILP_OK);
+	CHECK_SW();
+	len = prepare(pkt, sizeof(pkt), 9, T0 + 10000, "test.dave.q", 44);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, BOB);
+	answer_fulfill(act.tag, 44);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -9);
+}
+
+static void test_retire_default_and_child_routes(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+
+	setup(true);
+	CHECK_EQ(ilp_switch_retire_peer(&sw, UP), ILP_OK);
+	CHECK_EQ(ilp_switch_retire_peer(&sw, CAROL), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(sw.routes.default_peer, ILP_ROUTE_NONE);
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.elsewhere", 45);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 1, "F02");
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.conn.carol", 45);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "F02");
+	/* Idle: freed at once. */
+	CHECK_EQ(ilp_switch_remove_peer(&sw, UP), 1);
+	CHECK_EQ(ilp_switch_remove_peer(&sw, CAROL), 1);
+	CHECK_SW();
+	CHECK_EQ(ilp_switch_retire_peer(&sw, CAROL), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_remove_peer(&sw, (uint16_t)ILPD_MAX_PEERS), ILP_ERR_ARG);
+}
+
+static void test_update_peer_keeps_balance(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	uint32_t held;
+	struct ilp_peer_cfg c;
+
+	setup(false);
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob", 51);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	answer_fulfill(act.tag, 51);
+	len = prepare(pkt, sizeof(pkt), 50, T0 + 10000, "test.bob", 52);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_FORWARD);
+	held = act.tag;
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 50);
+
+	/* Lower alice's max packet amount and credit; balance and hold stay. */
+	c = peer_cfg("alice", ILP_REL_CHILD, 9, "XRP", 10, -5, 1000);
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 50);
+	CHECK_EQ(sw.ledger.slot[ALICE].max_balance, 1000);
+	CHECK_EQ(sw.ledger.slot[ALICE].min_balance, -5);
+	len = prepare(pkt, sizeof(pkt), 11, T0 + 10000, "test.bob", 53);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 3, "F08");
+	len = prepare(pkt, sizeof(pkt), 10, T0 + 10000, "test.bob", 54);
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, len, T0), ILP_SW_FORWARD);
+	answer_fulfill(act.tag, 54);
+	answer_fulfill(held, 52);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 160);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -160);
+
+	/* Refused updates change nothing. */
+	c = peer_cfg("alicia", ILP_REL_CHILD, 9, "XRP", 99, -5, 1000);
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_ERR_ARG);
+	c = peer_cfg("alice", ILP_REL_CHILD, 9, "XRP", 99, 1, 1000);
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_ERR_ARG);
+	c = peer_cfg("alice", ILP_REL_CHILD, 9, "XRP", 99, -5, 1000);
+	c.rate.den = 0;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_update_peer(&sw, 6 % ILPD_MAX_PEERS, &c), ILP_ERR_ARG);
+	CHECK_EQ_U64(sw.peers[ALICE].cfg.max_packet_amount, 10);
+	CHECK_EQ(sw.ledger.slot[ALICE].min_balance, -5);
+	CHECK_SW();
+
+	/* A relation change moves the child route. */
+	c = peer_cfg("alice", ILP_REL_PEER, 9, "XRP", 10, -5, 1000);
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	CHECK_SW();
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.alice", 55);
+	CHECK_EQ(send_prepare(BOB, 5, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(BOB, 5, "F02");
+	c.relation = ILP_REL_CHILD;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(send_prepare(BOB, 6, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, ALICE);
+	answer_fulfill(act.tag, 55);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 159);
+}
+
+/* Changing rates with a packet in flight: the hold stays exact. */
+static void test_update_rate_in_flight(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	uint32_t held;
+	struct ilp_peer_cfg c;
+
+	setup(false);
+	len = prepare(pkt, sizeof(pkt), 1000, T0 + 10000, "test.conn.carol", 61);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	held = act.tag;
+	CHECK_EQ(sw.ledger.slot[CAROL].pending_out, 1);   /* scale 9 -> 6 */
+	c = peer_cfg("carol", ILP_REL_CHILD, 3, "EUR", UINT64_MAX, INT64_MIN, INT64_MAX);
+	CHECK_EQ(ilp_switch_update_peer(&sw, CAROL, &c), ILP_OK);
+	CHECK_SW();
+	answer_fulfill(held, 61);
+	CHECK_EQ(sw.ledger.slot[CAROL].balance, -1);
+	len = prepare(pkt, sizeof(pkt), 1000000, T0 + 10000, "test.conn.carol", 62);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(sw.ledger.slot[CAROL].pending_out, 1);   /* scale 9 -> 3 now */
+}
+
+static void test_set_routes_and_windows(void)
+{
+	static struct ilp_routes t;
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_prepare out;
+
+	setup(true);
+	ilp_routes_init(&t);
+	CHECK_EQ(ilp_routes_add(&t, (const uint8_t *)"test.x", 6, CAROL), ILP_OK);
+	ilp_routes_set_default(&t, BOB);
+	CHECK_EQ(ilp_switch_set_routes(&sw, &t), ILP_OK);
+	CHECK_SW();
+	len = prepare(pkt, sizeof(pkt), 1000, T0 + 10000, "test.x.y", 71);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, CAROL);
+	answer_fulfill(act.tag, 71);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.alice", 72);
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, BOB);   /* the table had no child route: default */
+	answer_fulfill(act.tag, 72);
+
+	/* A table naming a retired or unused peer is refused whole. */
+	CHECK_EQ(ilp_switch_retire_peer(&sw, BIG), ILP_OK);
+	CHECK_EQ(ilp_routes_add(&t, (const uint8_t *)"test.q", 6, BIG), ILP_OK);
+	CHECK_EQ(ilp_switch_set_routes(&sw, &t), ILP_ERR_ARG);
+	CHECK_EQ(ilp_routes_add(&t, (const uint8_t *)"test.q", 6, 7 % ILPD_MAX_PEERS), ILP_OK);
+	CHECK_EQ(ilp_switch_set_routes(&sw, &t), ILP_ERR_ARG);
+	CHECK_EQ(ilp_routes_remove(&t, (const uint8_t *)"test.q", 6), ILP_OK);
+	ilp_routes_set_default(&t, BIG);
+	CHECK_EQ(ilp_switch_set_routes(&sw, &t), ILP_ERR_ARG);
+	CHECK_EQ(sw.routes.default_peer, BOB);
+	CHECK_SW();
+
+	ilp_switch_clear_routes(&sw);
+	CHECK_SW();
+	CHECK_EQ(send_prepare(UP, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 3, "F02");
+
+	/* Windows. */
+	CHECK_EQ(ilp_switch_set_windows(&sw, 0, 100), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_set_windows(&sw, 500, 499), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_set_windows(&sw, 500, 2000), ILP_OK);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.bob", 8, BOB), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 73);
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ(out.expires_at, T0 + 2000);   /* max hold */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 1400, "test.bob", 74);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(ilp_prepare_decode(act.pkt, act.len, &out, NULL), ILP_OK);
+	CHECK_EQ(out.expires_at, T0 + 900);   /* expiry - min window */
+	CHECK_SW();
+}
+
 /* xorshift64*: deterministic pseudo-random steps. */
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void)
@@ -732,6 +1029,7 @@ int main(void)
 {
 	TH_RUN(test_forward_and_fulfill);
 	TH_RUN(test_reject_relayed_unchanged);
+	TH_RUN(test_undeliverable_answer);
 	TH_RUN(test_wrong_fulfillment_f05);
 	TH_RUN(test_malformed_answer_t00);
 	TH_RUN(test_malformed_prepare_f01);
@@ -748,5 +1046,10 @@ int main(void)
 	TH_RUN(test_amount_conversion);
 	TH_RUN(test_config_refusals);
 	TH_RUN(test_random_soak);
+	TH_RUN(test_retire_waits_for_pending);
+	TH_RUN(test_retire_default_and_child_routes);
+	TH_RUN(test_update_peer_keeps_balance);
+	TH_RUN(test_update_rate_in_flight);
+	TH_RUN(test_set_routes_and_windows);
 	return th_finish();
 }

@@ -95,8 +95,10 @@ struct ilp_peer {
 	struct ilp_peer_cfg cfg;
 	bool used;
 	bool up;                               /* link ready for packets */
+	bool retired;                          /* removed: unroutable, freed when idle */
 	uint16_t name_len;
 	uint32_t pending;                      /* packets in flight to this peer */
+	uint32_t pending_from;                 /* packets in flight from this peer */
 };
 
 /* One forwarded Prepare awaiting its answer. 72 bytes. */
@@ -125,6 +127,7 @@ struct ilp_switch_stats {
 	uint64_t expired;         /* R00 after a silent next hop */
 	uint64_t bad_fulfill;     /* F05 created for a wrong fulfillment */
 	uint64_t late_responses;  /* answers for handles no longer pending */
+	uint64_t undelivered;     /* valid Fulfills the source could not be given */
 	uint64_t local_by_code[32]; /* created rejects per code, see ilp_switch_code_index() */
 	uint32_t pending_now;
 	uint32_t pending_hwm;     /* high-water mark of the pending table */
@@ -171,10 +174,56 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 			const struct ilp_peer_cfg *cfg) ILP_CHECK_RESULT;
 
 /* Marks a peer's link up or down. Going down does not touch pending packets:
- * call ilp_switch_abort_peer() to reject them. */
+ * call ilp_switch_abort_peer() to reject them. A retired peer stays down. */
 void ilp_switch_set_peer_up(struct ilp_switch *sw, uint16_t peer, bool up);
 
-/* Static and default routes (see routing.h). */
+/*
+ * Changing peers while packets flow (configuration reload). Every pending
+ * packet keeps the amounts it reserved, so commits and releases stay exact
+ * whatever changes; a peer's slot is only reused once nothing involving it
+ * is in flight (peers[i].pending counts packets to it, pending_from packets
+ * from it).
+ *
+ * ilp_switch_update_peer() replaces the settings of used, unretired peer
+ * `index` with cfg (same name): rate, asset, max packet amount and relation
+ * apply to the next Prepare; the ledger limits change with
+ * ledger_set_limits() (balance and holds stay). A relation change adds or
+ * removes the child route <address>.<name>. ILP_ERR_ARG for a bad cfg (as
+ * ilp_switch_add_peer), another name, or an unused or retired peer;
+ * ILP_ERR_FULL if a new child route does not fit. Nothing changes on error.
+ */
+int ilp_switch_update_peer(struct ilp_switch *sw, uint16_t index,
+			   const struct ilp_peer_cfg *cfg) ILP_CHECK_RESULT;
+
+/* Retires used peer `index`: it goes down, every route to it (the default
+ * route too) is removed, and it can no longer be marked up, routed to or
+ * send Prepares. Pending packets are not touched: reject those sent to it
+ * with ilp_switch_abort_peer(); those it sent still finish normally (their
+ * answers are addressed to it). ILP_ERR_ARG if the peer is not in use. */
+int ilp_switch_retire_peer(struct ilp_switch *sw, uint16_t index) ILP_CHECK_RESULT;
+
+/* Frees peer `index` (retired or not) if no packet to or from it is in
+ * flight: its routes are removed and its slot and ledger slot cleared (the
+ * balance is forgotten: read it first), so ilp_switch_add_peer() may reuse
+ * the index. Returns 1 when freed, 0 while packets are pending (nothing
+ * changes), ILP_ERR_ARG if the peer is not in use. */
+int ilp_switch_remove_peer(struct ilp_switch *sw, uint16_t index);
+
+/* Removes every route, the children's routes and the default route too. */
+void ilp_switch_clear_routes(struct ilp_switch *sw);
+
+/* Replaces the whole routing table with a copy of *t (built with routing.h,
+ * child routes included). ILP_ERR_ARG, with the table unchanged, if an
+ * entry or the default route names a peer that is unused or retired. */
+int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t) ILP_CHECK_RESULT;
+
+/* Changes the expiry windows (same rules as ilp_switch_cfg); packets in
+ * flight keep the expiry they were forwarded with. ILP_ERR_ARG if invalid. */
+int ilp_switch_set_windows(struct ilp_switch *sw, int64_t min_message_window_ms,
+			   int64_t max_hold_time_ms) ILP_CHECK_RESULT;
+
+/* Static and default routes (see routing.h); the peer must be used and
+ * not retired. */
 int ilp_switch_add_route(struct ilp_switch *sw, const uint8_t *prefix,
 			 size_t len, uint16_t peer) ILP_CHECK_RESULT;
 int ilp_switch_set_default_route(struct ilp_switch *sw, uint16_t peer) ILP_CHECK_RESULT;
@@ -183,7 +232,7 @@ int ilp_switch_set_default_route(struct ilp_switch *sw, uint16_t peer) ILP_CHECK
  * `tag`. pkt is rewritten in place when forwarded. rbuf (rcap >=
  * ILP_SWITCH_REPLY_MAX) receives any reply the switch writes. Always yields
  * an action (REPLY or FORWARD) and ILP_OK, unless the arguments are misused
- * (ILP_ERR_ARG: unknown peer, small rbuf). */
+ * (ILP_ERR_ARG: unknown or retired peer, small rbuf). */
 int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 		       uint32_t tag, uint8_t *pkt, size_t len, uint8_t *rbuf,
 		       size_t rcap, struct ilp_sw_action *act) ILP_CHECK_RESULT;
@@ -199,6 +248,21 @@ int ilp_switch_response(struct ilp_switch *sw, int64_t now, uint32_t handle,
  * The transport checks it before ilp_switch_response(), so a peer cannot
  * answer for a packet that was sent to another peer. */
 uint16_t ilp_switch_handle_peer(const struct ilp_switch *sw, uint32_t handle);
+
+/* The source peer of a live handle (where the Prepare came from), or
+ * ILP_ROUTE_NONE. The transport checks it can deliver the answer there. */
+uint16_t ilp_switch_handle_source(const struct ilp_switch *sw, uint32_t handle);
+
+/* Ends pending `handle` with the next hop's answer when that answer cannot
+ * be delivered to the source (its link is down or it does not read). A
+ * valid Fulfill before the expiry commits the next hop's side only: we owe
+ * the next hop, and the source, which never received the fulfillment, owes
+ * nothing, so the connector absorbs the amount (stats.undelivered). Any
+ * other answer releases both holds. No action is produced.
+ * ILP_ERR_NOT_FOUND if the handle is no longer pending. */
+int ilp_switch_response_undeliverable(struct ilp_switch *sw, int64_t now,
+				      uint32_t handle, const uint8_t *pkt,
+				      size_t len) ILP_CHECK_RESULT;
 
 /* Rejects pending `handle` upstream with `code` ("T01", "F02", ...) and a
  * message, releasing its reservations; for a next hop that could not be
@@ -226,7 +290,10 @@ unsigned ilp_switch_code_index(const char code[3]);
 /* Checks internal consistency: the ledger invariants, that every pending
  * entry's reservations are reflected in the ledger (sum of amount_in per
  * in_peer == pending_in, sum of amount_out per out_peer == pending_out), the
- * heap order and the free list. ILP_OK or ILP_ERR_INVALID with *why. */
+ * per-peer packet counts in both directions, that unused peers hold nothing
+ * (no packets, no ledger slot) and retired peers are down, that every route
+ * leads to a used, unretired peer, the heap order and the free list.
+ * ILP_OK or ILP_ERR_INVALID with *why. */
 int ilp_switch_check(const struct ilp_switch *sw, const char **why) ILP_CHECK_RESULT;
 
 #endif /* ILP_SWITCH_H */

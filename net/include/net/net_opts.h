@@ -28,6 +28,19 @@
 #define ILPD_CONN_TXBUF 131072
 #endif
 
+/* Backpressure threshold: a connection with more queued output than this
+ * stops reading its peer until the backlog halves (see wsconn.h). Must
+ * leave room for one more answer of the largest size. */
+#ifndef ILPD_WSCONN_TX_HIGH
+#define ILPD_WSCONN_TX_HIGH (ILPD_CONN_TXBUF / 2)
+#endif
+
+/* How long a connection may stay in CLOSING (our close frame sent, the
+ * peer not draining) before it is cut. */
+#ifndef ILPD_WSCONN_CLOSE_TIMEOUT_MS
+#define ILPD_WSCONN_CLOSE_TIMEOUT_MS 2000
+#endif
+
 /* Connections: one per peer, plus inbound ones still authenticating. */
 #ifndef ILPD_MAX_CONNS
 #define ILPD_MAX_CONNS (ILPD_MAX_PEERS + 4)
@@ -65,6 +78,64 @@
 #endif
 #ifndef ILPD_HTTP_MAX_HEADERS
 #define ILPD_HTTP_MAX_HEADERS 32
+#endif
+
+/* ---- TLS (net/tls.h) ------------------------------------------------------
+ * RAM per TLS connection and per loaded TLS configuration. The memory map
+ * prints sizeof(struct tls_conn) and sizeof(struct tls_config) for the
+ * backend compiled in (ILPD_TLS=bearssl|mbedtls). */
+
+/* Record I/O buffer per TLS connection, both directions together. 33178 is
+ * BearSSL's BR_SSL_BUFSIZE_BIDI: one whole 16 KiB record in (plus 325 bytes
+ * of header, MAC and padding) and one out (plus 85). A TLS 1.2 peer may send
+ * full-size records unless max_fragment_length was negotiated, and neither
+ * node nor most servers negotiate it, so the BearSSL backend refuses
+ * (at compile time) anything smaller. */
+#ifndef ILPD_TLS_BUFSIZE
+#define ILPD_TLS_BUFSIZE 33178
+#endif
+
+/* Trust anchors kept by a client configuration (one per CA certificate of
+ * the CA file). Debian's /etc/ssl/certs/ca-certificates.crt holds 150. */
+#ifndef ILPD_TLS_MAX_ANCHORS
+#define ILPD_TLS_MAX_ANCHORS 192
+#endif
+
+/* Byte pool for the anchors' subject DNs and public keys (RSA modulus and
+ * exponent, or EC point), copied from the CA file at load time: a 4096-bit
+ * RSA root takes up to ~690 bytes, a P-256 one ~150. Debian bookworm's
+ * bundle (150 CAs) takes 63,287 bytes with BearSSL; the default leaves 29%
+ * for its growth. Loading fails cleanly ("trust anchor pool full") when a
+ * file does not fit. A router that trusts only a private CA (or uses pins)
+ * can set ILPD_TLS_MAX_ANCHORS 8 and ILPD_TLS_ANCHOR_BYTES 4096. */
+#ifndef ILPD_TLS_ANCHOR_BYTES
+#define ILPD_TLS_ANCHOR_BYTES 81920
+#endif
+
+/* Byte pool for a server configuration: the DER certificate chain (leaf
+ * first) sent in the handshake. 8 KiB holds a leaf and two intermediates. */
+#ifndef ILPD_TLS_CHAIN_BYTES
+#define ILPD_TLS_CHAIN_BYTES 8192
+#endif
+
+/* mbedTLS backend only (ILPD_TLS=mbedtls): the static arena that replaces
+ * libc's heap for mbedTLS (net/tls_arena.h). It holds, for good, what the
+ * loaded configurations keep (the CA certificates parsed whole: Debian's
+ * bundle takes ILPD_TLS_ARENA_CONFIG) and, per TLS connection,
+ * ILPD_TLS_ARENA_PER_CONN: mbedTLS's two 16.7 KiB record buffers, the
+ * session with the peer's certificate chain and, while the handshake
+ * runs, its state. Figures measured by test_tls_arena (high-water of a
+ * handshake plus data, client and server; 64-bit). When the arena is
+ * full a new connection fails cleanly (TLS_ERR_INTERNAL) and is retried
+ * by the reconnect logic. */
+#ifndef ILPD_TLS_ARENA_PER_CONN
+#define ILPD_TLS_ARENA_PER_CONN 49152
+#endif
+#ifndef ILPD_TLS_ARENA_CONFIG
+#define ILPD_TLS_ARENA_CONFIG 393216
+#endif
+#ifndef ILPD_TLS_ARENA_BYTES
+#define ILPD_TLS_ARENA_BYTES (ILPD_TLS_ARENA_CONFIG + ILPD_MAX_CONNS * ILPD_TLS_ARENA_PER_CONN)
 #endif
 
 #endif /* NET_OPTS_H */

@@ -14,9 +14,17 @@
  * buffer; a message handed to on_message() stays valid only during the
  * callback.
  *
+ * Backpressure: while more than ILPD_WSCONN_TX_HIGH bytes wait in the send
+ * buffer, received frames are not parsed and the socket is not read; both
+ * resume once the backlog drains below half of that. A peer that sends
+ * requests but does not read its answers is thus slowed down instead of
+ * having answers dropped.
+ *
  * Life cycle: CONNECTING (client TCP connect) -> HANDSHAKE -> OPEN ->
- * CLOSING (close frame sent, draining) -> CLOSED. on_close() is called
- * exactly once, after which the slot may be reused (wsconn_connect/accept).
+ * CLOSING (close frame sent, draining) -> CLOSED. A connection in CLOSING
+ * is aborted after ILPD_WSCONN_CLOSE_TIMEOUT_MS if the peer never lets its
+ * send buffer drain. on_close() is called exactly once, after which the
+ * slot may be reused (wsconn_connect/accept).
  */
 #ifndef NET_WSCONN_H
 #define NET_WSCONN_H
@@ -55,6 +63,8 @@ struct wsconn {
 	uint8_t state;              /* enum wsconn_state */
 	bool dirty;                 /* queued in the flush list */
 	bool closing_after_flush;   /* close the socket once tx is empty */
+	bool rx_paused;             /* backpressure: not reading (see above) */
+	int close_timer;            /* deadline for CLOSING, or -1 */
 	hal_fd fd;
 	int io;                     /* event loop watcher id */
 	struct ev_loop *loop;
