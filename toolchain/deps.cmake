@@ -34,6 +34,29 @@ add_library(ilpd_mbedcrypto INTERFACE)
 target_include_directories(ilpd_mbedcrypto SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
 target_link_libraries(ilpd_mbedcrypto INTERFACE ${MBEDCRYPTO_LIBRARY})
 
+# mbedTLS's TLS and X.509 libraries, for the mbedTLS backend of net/tls.h
+# (ILPD_TLS=mbedtls). Debian builds mbedTLS without MBEDTLS_PLATFORM_MEMORY,
+# so it calls libc's calloc/free directly: whatever links this target is
+# linked with --wrap=calloc --wrap=free, and those calls land in ilpd's
+# static arena (net/src/tls_arena.c defines __wrap_calloc/__wrap_free).
+find_library(MBEDTLS_LIBRARY NAMES libmbedtls.a REQUIRED)
+find_library(MBEDX509_LIBRARY NAMES libmbedx509.a REQUIRED)
+if(CMAKE_CROSSCOMPILING AND DEFINED ILPD_TRIPLE
+   AND NOT MBEDTLS_LIBRARY MATCHES "/${ILPD_TRIPLE}/")
+  message(FATAL_ERROR "mbedTLS for ${ILPD_TRIPLE} not found (got ${MBEDTLS_LIBRARY}); "
+    "run toolchain/install-deps.sh")
+endif()
+add_library(ilpd_mbedtls INTERFACE)
+# libmbedcrypto.a is named again after libmbedx509.a: the static link order
+# must be tls, x509, crypto whatever hal_crypto put first.
+target_include_directories(ilpd_mbedtls SYSTEM INTERFACE ${MBEDTLS_INCLUDE_DIR})
+target_link_libraries(ilpd_mbedtls INTERFACE ${MBEDTLS_LIBRARY} ${MBEDX509_LIBRARY}
+  ${MBEDCRYPTO_LIBRARY})
+# -u pulls the arena's object out of libnet.a even into an executable that
+# makes no TLS call, since libmbedcrypto (hal_crypto) is wrapped there too.
+target_link_options(ilpd_mbedtls INTERFACE "LINKER:--wrap=calloc" "LINKER:--wrap=free"
+  "LINKER:-u,__wrap_calloc" "LINKER:-u,__wrap_free")
+
 # inih (libinih-dev): the INI parser for ilpd's configuration file.
 find_path(INIH_INCLUDE_DIR ini.h REQUIRED)
 find_library(INIH_LIBRARY NAMES libinih.a REQUIRED)
