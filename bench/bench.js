@@ -2,7 +2,7 @@
 // The benchmark driver (bench/run.sh starts it; see docs/benchmark.md).
 //
 //   node bench/bench.js --ilpd PATH --ilpctl PATH [--rounds N] [--quick]
-//                       [--json FILE]
+//                       [--tls] [--no-js] [--json FILE]
 //
 // In each round, one after the other on this machine: the load tool's own
 // floor (ilpctl send -> ilpctl sink --listen, no connector), ilpd, and the
@@ -18,16 +18,23 @@
 // the 100-in-flight run), latency p50/p99 with one in flight minus the
 // floor's, VmRSS / VmHWM after the round. The table shows the median over
 // rounds; then the ratios and the issue's targets.
+// --tls adds ilpd over wss:// (both hops TLS, the backend ilpd and ilpctl
+// were built with, test PKI from tests/tls/make-certs.sh) as one more row,
+// and TLS handshakes: node's tls.connect to ilpd's TLS listener, wall time
+// to the end of the handshake (p50/p90) and ilpd's CPU per handshake.
+// --no-js leaves ilp-connector out (for comparing ws and wss quickly).
 
 const childProcess = require('child_process')
 const fs = require('fs')
 const path = require('path')
+const tls = require('tls')
 const lib = require('../tests/interop/lib')
+const tlsKit = require('../tests/interop/t_tls')
 
 const CLK_TCK = Number(childProcess.execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
 
 function parseArgs (argv) {
-  const o = { rounds: null, quick: false, json: null, ilpd: null, ilpctl: null }
+  const o = { rounds: null, quick: false, json: null, ilpd: null, ilpctl: null, tls: false, js: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => {
@@ -38,6 +45,8 @@ function parseArgs (argv) {
     else if (a === '--ilpctl') o.ilpctl = path.resolve(val())
     else if (a === '--rounds') o.rounds = Math.max(1, parseInt(val(), 10) || 1)
     else if (a === '--quick') o.quick = true
+    else if (a === '--tls') o.tls = true
+    else if (a === '--no-js') o.js = false
     else if (a === '--json') o.json = val()
     else throw new Error('unknown option ' + a)
   }
@@ -53,13 +62,17 @@ function counts (quick) {
     return {
       floor: { warm: 20000, n: 100000, lat: 1000 },
       ilpd: { warm: 20000, n: 100000, lat: 1000 },
-      js: { warm: 5000, n: 10000, lat: 500 }
+      wss: { warm: 20000, n: 100000, lat: 1000 },
+      js: { warm: 5000, n: 10000, lat: 500 },
+      handshakes: 50
     }
   }
   return {
     floor: { warm: 50000, n: 400000, lat: 5000 },
     ilpd: { warm: 50000, n: 400000, lat: 5000 },
-    js: { warm: 20000, n: 60000, lat: 3000 }
+    wss: { warm: 50000, n: 400000, lat: 5000 },
+    js: { warm: 20000, n: 60000, lat: 3000 },
+    handshakes: 300
   }
 }
 
@@ -87,9 +100,9 @@ function memKb (pid) {
 }
 
 // Runs `ilpctl send`; resolves to the parsed summary.
-function send (ilpctl, url, token, to, count, window) {
+function send (ilpctl, url, token, to, count, window, extra) {
   const args = ['send', '--url', url, '--token', token, '--to', to, '--count', String(count),
-    '--window', String(window), '--amount', '1', '--data-size', '32', '--expiry-ms', '30000']
+    '--window', String(window), '--amount', '1', '--data-size', '32', '--expiry-ms', '30000'].concat(extra || [])
   const timeoutMs = 60000 + count * 2   // >= 500 packets/s
   return new Promise((resolve) => {
     childProcess.execFile(ilpctl, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
@@ -155,6 +168,77 @@ async function setupIlpd (o, dir) {
   return { procs: [sink, ilpd], pid: ilpd.pid, url, token: 'alice-token', to: 'test.ilpd.bob' }
 }
 
+// ilpd with a TLS listener; alice and bob over wss://localhost.
+async function setupWss (o, dir) {
+  const pki = o.pki
+  const ilpd = await tlsKit.startTlsIlpd(o.ilpd, dir, 'ilpd-wss', {
+    node: { address: 'test.ilpd', asset_code: 'XRP', asset_scale: 9 },
+    btp: { tls: 'on' },
+    log: { level: 'warn' },
+    peers: {
+      alice: { relation: 'child', token: 'alice-token' },
+      bob: { relation: 'child', token: 'bob-token' }
+    }
+  }, { cert_file: pki.file('server.pem'), key_file: pki.file('server.key') })
+  const url = 'wss://localhost:' + ilpd.btpPort + '/'
+  const extra = ['--ca', pki.file('ca.pem')]
+  const sink = startSink(o.ilpctl, dir, ['--url', url, '--token', 'bob-token', '--username', 'bob'].concat(extra), 'wss-sink')
+  try {
+    await waitSink(sink)
+  } catch (e) {
+    await ilpd.stop()
+    throw e
+  }
+  return { procs: [sink, ilpd], pid: ilpd.pid, url, token: 'alice-token', to: 'test.ilpd.bob', extra }
+}
+
+// n sequential TLS handshakes of node's client with ilpd's TLS listener:
+// wall time connect -> secureConnect (p50, p90) and ilpd's CPU for all.
+async function handshakes (o, dir, n) {
+  const pki = o.pki
+  const ilpd = await tlsKit.startTlsIlpd(o.ilpd, dir, 'ilpd-hs', {
+    node: { address: 'test.ilpd' },
+    btp: { tls: 'on' },
+    log: { level: 'warn' },
+    peers: { alice: { relation: 'child', token: 'alice-token' } }
+  }, { cert_file: pki.file('server.pem'), key_file: pki.file('server.key') })
+  const ca = pki.read('ca.pem')
+  const one = () => new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint()
+    // a fresh connection with no session given: every handshake is a full one
+    const s = tls.connect({ host: '127.0.0.1', port: ilpd.btpPort, servername: 'localhost', ca })
+    const timer = setTimeout(() => { s.destroy(); reject(new Error('TLS handshake timed out')) }, 10000)
+    s.once('secureConnect', () => {
+      const us = Number(process.hrtime.bigint() - t0) / 1000
+      clearTimeout(timer)
+      const r = { us, protocol: s.getProtocol(), cipher: s.getCipher().standardName || s.getCipher().name }
+      s.destroy()
+      resolve(r)
+    })
+    s.once('error', (e) => { clearTimeout(timer); reject(e) })
+  })
+  try {
+    for (let i = 0; i < 10; i++) await one()   // warm-up
+    const before = cpuTicks(ilpd.pid)
+    const us = []
+    let last
+    for (let i = 0; i < n; i++) {
+      last = await one()
+      us.push(last.us)
+    }
+    const after = cpuTicks(ilpd.pid)
+    us.sort((a, b) => a - b)
+    return {
+      hsP50Ms: us[us.length >> 1] / 1000,
+      hsP90Ms: us[Math.floor(us.length * 0.9)] / 1000,
+      hsCpuMs: (after - before) * 1000 / CLK_TCK / n,
+      hsSuite: last.protocol + ' ' + last.cipher
+    }
+  } finally {
+    await ilpd.stop()
+  }
+}
+
 async function setupJs (o, dir) {
   const [alicePort, bobPort] = await lib.freePorts(2)
   const acct = (port, secret) => ({
@@ -202,7 +286,7 @@ async function measure (o, name, setup, c, dir) {
   try {
     const run = async (count, window) => {
       const before = t.pid ? cpuTicks(t.pid) : 0
-      const s = await send(o.ilpctl, t.url, t.token, t.to, count, window)
+      const s = await send(o.ilpctl, t.url, t.token, t.to, count, window, t.extra)
       const after = t.pid ? cpuTicks(t.pid) : 0
       // ilp-plugin-btp picks random 32-bit BTP request ids and matches
       // replies by id alone: with 1000 in flight, about one packet in 4
@@ -263,14 +347,30 @@ async function main () {
   const c = counts(o.quick)
   const dir = lib.tmpDir('bench')
   const all = { floor: [], ilpd: [], js: [] }
+  const setups = [['floor', setupFloor], ['ilpd', setupIlpd]]
+  let backend = null
+  if (o.tls) {
+    all.wss = []
+    all.hs = []
+    setups.push(['wss', setupWss])
+    o.pki = tlsKit.makeCerts(path.join(dir, 'pki'))
+    backend = tlsKit.tlsBackend(o.ilpd).split(' ')[0]
+    console.log('TLS backend: ' + tlsKit.tlsBackend(o.ilpd) + ' (ilpctl: the same build, presumably)')
+  }
+  if (o.js) setups.push(['js', setupJs])
   const t0 = Date.now()
   let failed = false
   try {
     for (let round = 1; round <= o.rounds; round++) {
-      for (const [key, setup] of [['floor', setupFloor], ['ilpd', setupIlpd], ['js', setupJs]]) {
+      for (const [key, setup] of setups) {
         const r = await measure(o, key, setup, c[key], dir)
         all[key].push(r)
         console.log('round ' + round + ' ' + key.padEnd(5) + ' ' + JSON.stringify(r))
+      }
+      if (o.tls) {
+        const h = await handshakes(o, dir, c.handshakes)
+        all.hs.push(h)
+        console.log('round ' + round + ' hs    ' + JSON.stringify(h))
       }
     }
   } catch (e) {
@@ -282,6 +382,7 @@ async function main () {
 
   const m = {}
   for (const k of Object.keys(all)) {
+    if (k === 'hs') continue
     m[k] = {}
     for (const f of ['pps100', 'pps1000', 'cpu100', 'cpu1000', 'p50', 'p99', 'rss', 'hwm']) {
       m[k][f] = median(all[k].map((r) => r[f]))
@@ -292,8 +393,8 @@ async function main () {
     ['', 'packets/s @100', 'packets/s @1000', 'CPU us/pkt @100', 'CPU us/pkt @1000',
       'added p50 us', 'added p99 us', 'RSS MiB', 'peak RSS MiB']
   ]
-  const label = { floor: 'no connector (floor)', ilpd: 'ilpd', js: 'ilp-connector 23.0.2' }
-  for (const k of ['floor', 'ilpd', 'js']) {
+  const label = { floor: 'no connector (floor)', ilpd: 'ilpd', wss: 'ilpd over wss (' + backend + ')', js: 'ilp-connector 23.0.2' }
+  for (const k of setups.map((x) => x[0])) {
     rows.push([label[k], fmt(m[k].pps100), fmt(m[k].pps1000), fmt(m[k].cpu100, 2), fmt(m[k].cpu1000, 2),
       k === 'floor' ? '(' + fmt(m[k].p50) + ')' : fmt(added(k, 'p50')),
       k === 'floor' ? '(' + fmt(m[k].p99) + ')' : fmt(added(k, 'p99')),
@@ -310,7 +411,7 @@ async function main () {
     rss: ratio(m.js.rss, m.ilpd.rss),
     hwm: ratio(m.js.hwm, m.ilpd.hwm)
   }
-  rows.push(['ilpd advantage (x)', fmt(r.pps100, 1), fmt(r.pps1000, 1), fmt(r.cpu100, 1), fmt(r.cpu1000, 1),
+  if (o.js) rows.push(['ilpd advantage (x)', fmt(r.pps100, 1), fmt(r.pps1000, 1), fmt(r.cpu100, 1), fmt(r.cpu1000, 1),
     fmt(r.p50, 1), fmt(r.p99, 1), fmt(r.rss, 1), fmt(r.hwm, 1)])
 
   console.log('')
@@ -318,8 +419,28 @@ async function main () {
     '; packets: ilpd/floor ' + c.ilpd.n + ', ilp-connector ' + c.js.n + ' per run; ' +
     'latency: 3 x ' + c.ilpd.lat + '/' + c.js.lat + ' packets with 1 in flight; CPU clock ' + CLK_TCK + ' Hz')
   console.log(table(rows))
-  console.log('(advantage = ilpd / ilp-connector for packets/s; ilp-connector / ilpd for CPU, latency, memory)')
-  const f05 = all.js.reduce((a, x) => a + (x.f05 || 0), 0)
+  if (o.js) console.log('(advantage = ilpd / ilp-connector for packets/s; ilp-connector / ilpd for CPU, latency, memory)')
+  let tlsSummary = null
+  if (o.tls) {
+    tlsSummary = {
+      backend,
+      hsP50Ms: median(all.hs.map((x) => x.hsP50Ms)),
+      hsP90Ms: median(all.hs.map((x) => x.hsP90Ms)),
+      hsCpuMs: median(all.hs.map((x) => x.hsCpuMs)),
+      suite: all.hs.length ? all.hs[0].hsSuite : null,
+      pps100: ratio(m.wss.pps100, m.ilpd.pps100),
+      pps1000: ratio(m.wss.pps1000, m.ilpd.pps1000),
+      cpu100: ratio(m.wss.cpu100, m.ilpd.cpu100)
+    }
+    console.log('')
+    console.log('TLS (' + backend + ', ' + tlsSummary.suite + '): handshake with node\'s client p50 ' +
+      fmt(tlsSummary.hsP50Ms, 2) + ' ms, p90 ' + fmt(tlsSummary.hsP90Ms, 2) + ' ms, ilpd CPU ' +
+      fmt(tlsSummary.hsCpuMs, 2) + ' ms per handshake (' + c.handshakes + ' full handshakes per round)')
+    const pct = (x) => x === null ? '-' : fmt(100 * x)
+    console.log('TLS (' + backend + '): wss/ws packets/s ' + pct(tlsSummary.pps100) + ' % @100, ' +
+      pct(tlsSummary.pps1000) + ' % @1000; ilpd CPU per packet wss/ws ' + fmt(tlsSummary.cpu100, 2) + 'x @100')
+  }
+  const f05 = (all.js || []).reduce((a, x) => a + (x.f05 || 0), 0)
   if (f05) {
     console.log('note: ilp-connector answered ' + f05 + ' packet(s) with F05: ilp-plugin-btp\'s random BTP ' +
       'request ids collided (see docs/benchmark.md); not an ilpd or ilpctl error')
@@ -330,10 +451,12 @@ async function main () {
   }
   console.log('')
   const target = (what, ok, detail) => console.log((ok ? 'target met:    ' : 'target MISSED: ') + what + ' (' + detail + ')')
-  target('ilpd >= 10x ilp-connector packets/s at 100 in flight', r.pps100 >= 10, fmt(r.pps100, 1) + 'x')
-  target('ilpd CPU per packet <= 1/10 of ilp-connector', r.cpu100 >= 10, fmt(r.cpu100, 1) + 'x less')
+  if (o.js) {
+    target('ilpd >= 10x ilp-connector packets/s at 100 in flight', r.pps100 >= 10, fmt(r.pps100, 1) + 'x')
+    target('ilpd CPU per packet <= 1/10 of ilp-connector', r.cpu100 >= 10, fmt(r.cpu100, 1) + 'x less')
+  }
   console.log('bench took ' + ((Date.now() - t0) / 1000).toFixed(0) + ' s')
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ rounds: all, median: m, ratios: r, counts: c }, null, 2))
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ rounds: all, median: m, ratios: r, tls: tlsSummary, counts: c }, null, 2))
 }
 
 main().catch((e) => {

@@ -3,10 +3,12 @@
 # on this machine, with the same load tool (ilpctl send/sink) and the same
 # packets. A script to run by hand, not a test (see docs/benchmark.md).
 #
-#   bench/run.sh ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--json FILE]
+#   bench/run.sh ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--tls] [--no-js] [--json FILE]
 #
 # Default: 3 rounds, about 1.5 minutes. --quick: 1 round of short runs
-# (a smoke test, ~10 s). Prints one line per round and connector, then a
+# (a smoke test, ~10 s). --tls: adds ilpd over wss:// (the TLS backend ilpd
+# and ilpctl were built with) and TLS handshake times; --no-js: leaves
+# ilp-connector out. Prints one line per round and connector, then a
 # table of medians, the ratios and the targets. Uses the npm
 # packages pinned in tests/interop/package-lock.json (npm ci when
 # tests/interop/node_modules is missing or stale). Build ilpd and ilpctl
@@ -25,7 +27,7 @@ die() {
 	exit 1
 }
 
-[ $# -ge 2 ] || die "usage: $0 ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--json FILE]"
+[ $# -ge 2 ] || die "usage: $0 ILPD_PATH ILPCTL_PATH [--rounds N] [--quick] [--tls] [--no-js] [--json FILE]"
 ilpd=$1
 ilpctl=$2
 shift 2

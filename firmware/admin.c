@@ -166,6 +166,11 @@ static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		   (unsigned long long)d->ctr.btp_bad_frames);
 	adm_metric(b, "ilpd_auth_failures_total", "counter", "Refused BTP authentications.");
 	adm_printf(b, "ilpd_auth_failures_total %llu\n", (unsigned long long)d->ctr.auth_failures);
+	adm_metric(b, "ilpd_tls_handshakes_total", "counter", "TLS handshakes, both directions.");
+	adm_printf(b, "ilpd_tls_handshakes_total{result=\"ok\"} %llu\n",
+		   (unsigned long long)d->ctr.tls_ok);
+	adm_printf(b, "ilpd_tls_handshakes_total{result=\"failed\"} %llu\n",
+		   (unsigned long long)d->ctr.tls_failed);
 }
 
 /* The name of link i if it is in use, else NULL (skip it). */

@@ -55,7 +55,7 @@
 #define CONF_MS_MAX 86400000
 /* Longest ILP address (RFC 15). */
 #define CONF_ILP_ADDRESS_MAX 1023
-#define CONF_KEYS_MAX 12
+#define CONF_KEYS_MAX 16
 #define CONF_NAME_SHOW 48   /* bytes of a key/section name quoted in messages */
 
 enum conf_sec {
@@ -68,6 +68,7 @@ enum conf_sec {
 	SEC_PEER,
 	SEC_ROUTES,
 	SEC_TRANSPORT,
+	SEC_TLS,
 	SEC_COUNT
 };
 
@@ -76,10 +77,10 @@ static const char *const node_keys[] = {
 	"address", "asset_code", "asset_scale", NULL
 };
 
-enum { K_BTP_LISTEN, K_BTP_AUTH, K_BTP_PING, K_BTP_RMIN, K_BTP_RMAX };
+enum { K_BTP_LISTEN, K_BTP_AUTH, K_BTP_PING, K_BTP_RMIN, K_BTP_RMAX, K_BTP_TLS };
 static const char *const btp_keys[] = {
 	"listen", "auth_timeout_ms", "ping_interval_ms", "reconnect_min_ms",
-	"reconnect_max_ms", NULL
+	"reconnect_max_ms", "tls", NULL
 };
 
 enum { K_ADMIN_LISTEN };
@@ -96,24 +97,29 @@ static const char *const log_keys[] = { "level", "stderr", "syslog", NULL };
 enum {
 	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
 	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
-	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE
+	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
+	K_PEER_TLS_NAME
 };
 static const char *const peer_keys[] = {
 	"relation", "url", "token", "username", "asset_code", "asset_scale",
 	"rate", "max_packet_amount", "min_balance", "max_balance",
-	"settle_threshold", NULL
+	"settle_threshold", "tls_pin", "tls_server_name", NULL
 };
 
 enum { K_TRANSPORT_TYPE };
 static const char *const transport_keys[] = { "type", NULL };
 
+enum { K_TLS_CA, K_TLS_CERT, K_TLS_KEY };
+static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file", NULL };
+
 static const char *const sec_names[SEC_COUNT] = {
-	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport"
+	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport",
+	"tls"
 };
 
 static const char *const *const sec_keys[SEC_COUNT] = {
 	NULL, node_keys, btp_keys, admin_keys, limits_keys, log_keys,
-	peer_keys, NULL, transport_keys
+	peer_keys, NULL, transport_keys, tls_keys
 };
 
 /* Everything the parse needs besides the result; on the caller's stack. */
@@ -454,17 +460,20 @@ int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
 		*why = "expected ws://HOST[:PORT][/PATH]";
 		return -1;
 	}
+#if !defined(ILPD_TLS_BEARSSL) && !defined(ILPD_TLS_MBEDTLS)
 	if (tls) {
-		*why = "wss:// refused: TLS is not built in yet";
+		*why = "this ilpd was built without TLS (wss:// needs ILPD_TLS=bearssl or mbedtls)";
 		return -1;
 	}
+#endif
+	u->tls = tls;
 	auth = s + skip;
 	alen = strcspn(auth, "/?");
 	if (memchr(auth, '@', alen) != NULL) {
 		*why = "credentials in URLs are refused (put the secret in 'token')";
 		return -1;
 	}
-	*why = conf_hostport(auth, alen, u->host, &u->port, 80);
+	*why = conf_hostport(auth, alen, u->host, &u->port, tls ? 443 : 80);
 	if (*why != NULL)
 		return -1;
 	path = auth + alen;
@@ -530,6 +539,7 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	c->log_level = HAL_LOG_INFO;
 	c->log_stderr = true;
 	c->log_syslog = false;
+	strcpy(c->tls.ca_file, ILPD_TLS_DEFAULT_CA_FILE);
 }
 
 static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
@@ -701,6 +711,28 @@ static int conf_set_btp(struct conf_parse *st, int k, const char *v)
 		return conf_ms(st, "reconnect_min_ms", v, &c->reconnect_min_ms);
 	case K_BTP_RMAX:
 		return conf_ms(st, "reconnect_max_ms", v, &c->reconnect_max_ms);
+	case K_BTP_TLS:
+		return conf_bool(st, "tls", v, &c->tls.listen_tls);
+	default:
+		return -1;
+	}
+}
+
+/* [tls]: file names (loaded by the engine at the end, conf_finish_tls). */
+static int conf_set_tls(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_tls_conf *t = &st->c->tls;
+
+	switch (k) {
+	case K_TLS_CA:
+		t->ca_line = st->line;
+		return conf_text(st, "ca_file", v, t->ca_file, sizeof(t->ca_file), true);
+	case K_TLS_CERT:
+		t->cert_line = st->line;
+		return conf_text(st, "cert_file", v, t->cert_file, sizeof(t->cert_file), true);
+	case K_TLS_KEY:
+		t->key_line = st->line;
+		return conf_text(st, "key_file", v, t->key_file, sizeof(t->key_file), true);
 	default:
 		return -1;
 	}
@@ -786,6 +818,59 @@ static int conf_peer_balance(struct conf_parse *st, int k, const char *v,
 	return 0;
 }
 
+/* tls_pin: exactly 64 hex digits (either case), the SPKI's SHA-256. */
+static int conf_peer_pin(struct conf_parse *st, struct ilpd_peer_conf *p,
+			 const char *v)
+{
+	size_t i;
+
+	if (strlen(v) != 2 * sizeof(p->tls_pin)) {
+		conf_fail(st, st->line, "'tls_pin' must be 64 hex digits (SHA-256 of "
+			  "the server's SubjectPublicKeyInfo)");
+		return -1;
+	}
+	for (i = 0; i < 2 * sizeof(p->tls_pin); i++) {
+		char ch = v[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' :
+			ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+			ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+
+		if (d < 0) {
+			conf_fail(st, st->line, "'tls_pin' must be 64 hex digits "
+				  "(bad character at position %zu)", i + 1);
+			return -1;
+		}
+		if (i % 2 == 0)
+			p->tls_pin[i / 2] = (uint8_t)(d << 4);
+		else
+			p->tls_pin[i / 2] = (uint8_t)(p->tls_pin[i / 2] | d);
+	}
+	p->has_pin = true;
+	return 0;
+}
+
+/* tls_server_name: a DNS name (letters, digits, '-', '.', '_'). */
+static int conf_peer_server_name(struct conf_parse *st, struct ilpd_peer_conf *p,
+				 const char *v)
+{
+	size_t i, n = strlen(v);
+
+	if (n == 0 || n > ILPD_CONF_HOST_MAX) {
+		conf_fail(st, st->line, "'tls_server_name' must be 1..%d bytes",
+			  ILPD_CONF_HOST_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!url_host_char(v[i])) {
+			conf_fail(st, st->line, "'tls_server_name' must be a host name "
+				  "(letters, digits, '-', '.', '_')");
+			return -1;
+		}
+	}
+	memcpy(p->tls_server_name, v, n + 1);
+	return 0;
+}
+
 static int conf_set_peer(struct conf_parse *st, int k, const char *v)
 {
 	struct ilpd_peer_conf *p = &st->c->peer[st->peer];
@@ -839,6 +924,10 @@ static int conf_set_peer(struct conf_parse *st, int k, const char *v)
 		return conf_peer_balance(st, k, v, &p->max_balance);
 	case K_PEER_SETTLE:
 		return conf_peer_balance(st, k, v, &p->settle_threshold);
+	case K_PEER_TLS_PIN:
+		return conf_peer_pin(st, p, v);
+	case K_PEER_TLS_NAME:
+		return conf_peer_server_name(st, p, v);
 	default:
 		return -1;
 	}
@@ -934,6 +1023,7 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 	case SEC_LOG:
 	case SEC_PEER:
 	case SEC_ROUTES:
+	case SEC_TLS:
 	case SEC_COUNT:
 	default:
 		return -1;
@@ -993,6 +1083,9 @@ static int conf_handler(void *user, const char *section, const char *name,
 	case SEC_PEER:
 		st->peer_keys[st->peer] |= 1u << k;
 		r = conf_set_peer(st, k, value);
+		break;
+	case SEC_TLS:
+		r = conf_set_tls(st, k, value);
 		break;
 	case SEC_NONE:
 	case SEC_ADMIN:
@@ -1134,6 +1227,9 @@ static void conf_finish_peer(struct conf_parse *st, size_t i)
 	if (p->relation == ILP_REL_CHILD && alen > amax)
 		conf_fail(st, p->line, "child address of peer '%s' (%zu bytes) is "
 			  "longer than %zu bytes (board limit)", p->name, alen, amax);
+	if ((p->has_pin || p->tls_server_name[0] != '\0') && !(p->outbound && p->url.tls))
+		conf_fail(st, p->line, "'%s' in [peer %s] needs a wss:// url",
+			  p->has_pin ? "tls_pin" : "tls_server_name", p->name);
 	if (p->outbound)
 		return;
 	if (!c->btp_listen.enabled)
@@ -1145,6 +1241,55 @@ static void conf_finish_peer(struct conf_parse *st, size_t i)
 				  "'%s' (inbound tokens must be unique)", p->name,
 				  c->peer[j].name);
 	}
+}
+
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+#define CONF_HAVE_TLS 1
+#else
+#define CONF_HAVE_TLS 0
+#endif
+
+/* A [tls] file must be readable now; its contents are loaded by the TLS
+ * engine when the daemon starts (the engine's own reasons are reported
+ * then, at the same FILE:LINE). Validation does not load them: a reload
+ * would otherwise parse the CA bundle a second time (and the mbedTLS
+ * backend never gives a loaded configuration's memory back). */
+static void conf_tls_file(struct conf_parse *st, const char *key, const char *path,
+			  int line)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		conf_fail(st, line, "[tls] %s: cannot open: %s", key, strerror(errno));
+		return;
+	}
+	(void)close(fd);
+}
+
+static void conf_finish_tls(struct conf_parse *st)
+{
+	const struct ilpd_conf *c = st->c;
+	const struct ilpd_tls_conf *t = &c->tls;
+	int on_line = st->key_line[SEC_BTP][K_BTP_TLS];
+	bool cert = t->cert_file[0] != '\0', key = t->key_file[0] != '\0';
+
+	if (t->listen_tls && !CONF_HAVE_TLS)
+		conf_fail(st, on_line, "[btp] tls = on: this ilpd was built without TLS");
+	if (t->listen_tls && !c->btp_listen.enabled)
+		conf_fail(st, on_line, "[btp] tls = on needs [btp] listen, which is off");
+	if (t->listen_tls && (!cert || !key))
+		conf_fail(st, on_line, "[btp] tls = on needs [tls] cert_file and key_file");
+	if (cert != key)
+		conf_fail(st, cert ? t->cert_line : t->key_line,
+			  "[tls] cert_file and key_file must be given together");
+	if (st->failed)
+		return;
+	if (cert)
+		conf_tls_file(st, "cert_file", t->cert_file, t->cert_line);
+	if (key)
+		conf_tls_file(st, "key_file", t->key_file, t->key_line);
+	if (ilpd_conf_needs_tls_client(c) || t->ca_line != 0)
+		conf_tls_file(st, "ca_file", t->ca_file, t->ca_line);
 }
 
 static void conf_finish_routes(struct conf_parse *st)
@@ -1199,6 +1344,8 @@ static int conf_run(struct conf_parse *st)
 		conf_finish_peer(st, i);
 	if (!st->failed)
 		conf_finish_routes(st);
+	if (!st->failed)
+		conf_finish_tls(st);
 	return st->failed ? -1 : 0;
 }
 
@@ -1237,6 +1384,31 @@ int ilpd_conf_load_file(struct ilpd_conf *c, const char *path,
 	r = conf_run(&st);
 	(void)close(st.fd);
 	return r;
+}
+
+bool ilpd_conf_needs_tls_client(const struct ilpd_conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->npeers; i++)
+		if (c->peer[i].outbound && c->peer[i].url.tls)
+			return true;
+	return false;
+}
+
+bool ilpd_conf_tls_same(const struct ilpd_conf *o, const struct ilpd_conf *n)
+{
+	return o->tls.listen_tls == n->tls.listen_tls &&
+	       strcmp(o->tls.ca_file, n->tls.ca_file) == 0 &&
+	       strcmp(o->tls.cert_file, n->tls.cert_file) == 0 &&
+	       strcmp(o->tls.key_file, n->tls.key_file) == 0;
+}
+
+bool ilpd_peer_tls_same(const struct ilpd_peer_conf *a, const struct ilpd_peer_conf *b)
+{
+	return a->url.tls == b->url.tls && a->has_pin == b->has_pin &&
+	       memcmp(a->tls_pin, b->tls_pin, sizeof(a->tls_pin)) == 0 &&
+	       strcmp(a->tls_server_name, b->tls_server_name) == 0;
 }
 
 int ilpd_conf_peer_index(const struct ilpd_conf *c, const char *name)

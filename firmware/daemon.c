@@ -18,6 +18,11 @@
  *   later accept or dial, never inside a callback of the same slot.
  * - Logging: peer names and addresses from our own configuration only;
  *   tokens never.
+ * - TLS: connection slot i uses engine d->tls[i] (started here, handed to
+ *   the wsconn with wsconn_use_tls, released by the wsconn when the
+ *   connection ends), so engines need no allocator of their own. A TLS
+ *   failure reaches dm_on_close with w->tls_err set; a handshake that
+ *   finished shows up as an on_open on a connection with w->tls set.
  */
 #include "daemon.h"
 
@@ -374,6 +379,82 @@ static int dm_link_ip(struct ilpd_link *l)
 	return 0;
 }
 
+#if ILPD_HAVE_TLS
+/* Loads the trust anchors once; logs "FILE:LINE: [tls] ca_file: ..." on
+ * failure. 0 or -1. */
+static int dm_tls_client_cfg(struct ilpd_daemon *d)
+{
+	const struct ilpd_conf *cf = d->conf;
+	char err[400], msg[700], q[760];
+
+	if (d->tls_client_ready)
+		return 0;
+	if (tls_config_client(&d->tls_client_cfg, cf->tls.ca_file, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "%s:%d: [tls] ca_file: %s", cf->source,
+			 cf->tls.ca_line, err);
+		hal_log(HAL_LOG_ERROR, "tls.config_failed", "reason=%s",
+			hal_log_quote(msg, strlen(msg), q, sizeof(q)));
+		return -1;
+	}
+	d->tls_client_ready = true;
+	return 0;
+}
+
+static int dm_tls_server_cfg(struct ilpd_daemon *d)
+{
+	const struct ilpd_conf *cf = d->conf;
+	char err[400], msg[700], q[760];
+
+	if (d->tls_server_ready || !cf->tls.listen_tls)
+		return 0;
+	if (tls_config_server(&d->tls_server_cfg, cf->tls.cert_file, cf->tls.key_file, err,
+			      sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "%s:%d: [tls] cert_file: %s", cf->source,
+			 cf->tls.cert_line, err);
+		hal_log(HAL_LOG_ERROR, "tls.config_failed", "reason=%s",
+			hal_log_quote(msg, strlen(msg), q, sizeof(q)));
+		return -1;
+	}
+	d->tls_server_ready = true;
+	return 0;
+}
+
+/* Starts slot ci's engine as a client for link l and hands it to the
+ * connection. NULL, or the reason it failed. */
+static const char *dm_tls_dial(struct ilpd_daemon *d, struct ilpd_link *l, int ci)
+{
+	const struct ilpd_peer_conf *p = l->conf;
+	const char *name = p->tls_server_name[0] != '\0' ? p->tls_server_name : p->url.host;
+
+	if (dm_tls_client_cfg(d) != 0)
+		return "cannot load [tls] ca_file";
+	if (tls_conn_start(&d->tls[ci], &d->tls_client_cfg, TLS_CLIENT, name,
+			   p->has_pin ? p->tls_pin : NULL) != 0) {
+		tls_conn_release(&d->tls[ci]);
+		return "cannot start TLS";
+	}
+	(void)wsconn_use_tls(&d->conn[ci].ws, &d->tls[ci]);
+	return NULL;
+}
+#endif
+
+/* wss:// link: puts TLS under slot ci. 0, or -1 after logging. */
+static int dm_dial_tls(struct ilpd_daemon *d, struct ilpd_link *l, int ci)
+{
+	const char *why = "this ilpd was built without TLS";
+
+#if ILPD_HAVE_TLS
+	why = dm_tls_dial(d, l, ci);
+	if (why == NULL)
+		return 0;
+#else
+	(void)ci;
+#endif
+	d->ctr.tls_failed++;
+	hal_log(HAL_LOG_WARN, "peer.tls_failed", "peer=%s reason=\"%s\"", l->conf->name, why);
+	return -1;
+}
+
 static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	const struct ilpd_url *u = &l->conf->url;
@@ -394,6 +475,11 @@ static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 	c->inbound = false;
 	c->link = l->index;
 	c->since = ev_now(&d->loop);
+	if (u->tls && dm_dial_tls(d, l, ci) != 0) {
+		c->used = false;
+		dm_schedule_dial(d, l);
+		return;
+	}
 	if (wsconn_connect(&c->ws, &d->loop, l->ip, u->port, host, u->path, &dm_cbs, c) != 0) {
 		c->used = false;
 		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"connect failed\"",
@@ -551,7 +637,8 @@ static void dm_on_open(struct wsconn *w, void *user)
 	const char *user_name;
 	size_t len;
 
-	(void)w;
+	if (w->tls != NULL)
+		d->ctr.tls_ok++;
 	if (c->inbound || c->link < 0)
 		return;
 	l = &d->link[c->link];
@@ -608,12 +695,28 @@ static void dm_on_message(struct wsconn *w, uint8_t opcode, uint8_t *data,
 		dm_answer(d, l, &f);
 }
 
+/* A TLS failure: peer.tls_failed for an outbound link, conn.tls_failed
+ * for an inbound connection. */
+static void dm_tls_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
+			  const struct wsconn *w, const char *reason)
+{
+	if (!w->tls_up)
+		d->ctr.tls_failed++;
+	if (!c->inbound && c->link >= 0)
+		hal_log(HAL_LOG_WARN, "peer.tls_failed", "peer=%s reason=\"%s\"",
+			d->link[c->link].conf->name, reason);
+	else
+		hal_log(HAL_LOG_INFO, "conn.tls_failed", "conn=%u reason=\"%s\"",
+			(unsigned)c->index, reason);
+}
+
 static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 {
 	struct ilpd_conn *c = user;
 	struct ilpd_daemon *d = c->d;
 
-	(void)w;
+	if (w->tls_err != TLS_OK)
+		dm_tls_failed(d, c, w, reason);
 	if (c->auth_timer >= 0) {
 		ev_timer_del(&d->loop, c->auth_timer);
 		c->auth_timer = -1;
@@ -664,6 +767,23 @@ static int dm_inbound_slot(struct ilpd_daemon *d)
 	return dm_conn_alloc(d);
 }
 
+/* [btp] tls = on: puts a server engine under slot ci. 0 or -1. */
+static int dm_accept_tls(struct ilpd_daemon *d, int ci)
+{
+#if ILPD_HAVE_TLS
+	if (d->tls_server_ready &&
+	    tls_conn_start(&d->tls[ci], &d->tls_server_cfg, TLS_SERVER, NULL, NULL) == 0 &&
+	    wsconn_use_tls(&d->conn[ci].ws, &d->tls[ci]) == 0)
+		return 0;
+	tls_conn_release(&d->tls[ci]);
+#else
+	(void)ci;
+#endif
+	d->ctr.tls_failed++;
+	hal_log(HAL_LOG_WARN, "conn.tls_failed", "conn=%d reason=\"cannot start TLS\"", ci);
+	return -1;
+}
+
 static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 {
 	struct ilpd_daemon *d = arg;
@@ -684,6 +804,11 @@ static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 		c = &d->conn[ci];
 		c->inbound = true;
 		c->since = ev_now(loop);
+		if (d->conf->tls.listen_tls && dm_accept_tls(d, ci) != 0) {
+			hal_close(fd);
+			c->used = false;
+			continue;
+		}
 		if (wsconn_accept(&c->ws, loop, fd, &dm_cbs, c) != 0) {
 			c->used = false;
 			continue;
@@ -846,6 +971,17 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		l->conn = -1;
 		l->timer = -1;
 	}
+#if ILPD_HAVE_TLS
+	d->tls_client_ready = false;
+	d->tls_server_ready = false;
+	if (dm_tls_server_cfg(d) != 0 ||
+	    (ilpd_conf_needs_tls_client(conf) && dm_tls_client_cfg(d) != 0))
+		return -1;
+	if (conf->tls.listen_tls || ilpd_conf_needs_tls_client(conf))
+		hal_log(HAL_LOG_INFO, "tls.ready", "backend=%s listener=%s conn_bytes=%zu",
+			tls_backend(), conf->tls.listen_tls ? "on" : "off",
+			sizeof(struct tls_conn));
+#endif
 	if (dm_listen(d) != 0 || ilpd_admin_open(d) != 0)
 		return -1;
 	for (i = 0; i < conf->npeers; i++)

@@ -3,8 +3,17 @@
  * packet switch, the admin HTTP endpoints, and graceful shutdown.
  *
  * Memory: struct ilpd_daemon is the switch + ILPD_MAX_CONNS connections
- * (each a struct wsconn with its buffers) + the admin connections; main.c
- * holds exactly one, statically (see the memory map). No heap.
+ * (each a struct wsconn with its buffers) + the admin connections, and with
+ * TLS built in one struct tls_conn per connection slot and two struct
+ * tls_config; main.c holds exactly one, statically (see the memory map).
+ * No heap.
+ *
+ * TLS: outbound peers with a wss:// url dial over TLS (server name
+ * tls_server_name or the URL host; tls_pin replaces chain and name checks);
+ * with [btp] tls = on every inbound connection is TLS. A failed handshake
+ * is logged as peer.tls_failed (outbound, WARN) or conn.tls_failed
+ * (inbound, INFO) with the engine's reason, and an outbound link redials
+ * with its normal backoff.
  *
  * Threading: single-threaded; everything runs from ilpd_daemon_step().
  *
@@ -108,8 +117,17 @@ struct ilpd_counters {
 	uint64_t tx_full;             /* a frame did not fit a send buffer */
 	uint64_t evicted;             /* unauthenticated connections evicted */
 	uint64_t undeliverable;       /* answers the source could not be given */
+	uint64_t tls_ok;              /* TLS handshakes done (both directions) */
+	uint64_t tls_failed;          /* TLS handshakes that failed */
 	uint32_t conns_hwm;
 };
+
+/* TLS is compiled in (ILPD_TLS=bearssl or mbedtls). */
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+#define ILPD_HAVE_TLS 1
+#else
+#define ILPD_HAVE_TLS 0
+#endif
 
 struct ilpd_daemon {
 	const struct ilpd_conf *conf;
@@ -129,6 +147,17 @@ struct ilpd_daemon {
 	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */
 	int64_t close_deadline;       /* monotonic: abort connections still open */
 	struct ilpd_counters ctr;
+#if ILPD_HAVE_TLS
+	/* TLS: the client configuration (trust anchors; loaded at start when
+	 * a peer uses wss://, else at the first wss:// dial), the listener's
+	 * (chain and key, when [btp] tls = on), and one engine per connection
+	 * slot: tls[i] serves conn[i] while that connection uses TLS. */
+	bool tls_client_ready;
+	bool tls_server_ready;
+	struct tls_config tls_client_cfg;
+	struct tls_config tls_server_cfg;
+	struct tls_conn tls[ILPD_MAX_CONNS];
+#endif
 	uint8_t frame[ILPD_WS_MAX_MESSAGE];    /* BTP frame being written */
 	uint8_t reply[ILP_SWITCH_REPLY_MAX];   /* switch reply buffer */
 	char admin_body[ILPD_ADMIN_OUT_MAX];   /* an admin response being built */

@@ -128,11 +128,10 @@ static int main_load(struct ilpd_conf *c, const char *path)
 	return r;
 }
 
-/* The two configurations: the daemon runs on one; SIGHUP parses into the
- * other (never into the one in use) and, once the daemon has applied it,
- * the two swap roles. */
-static struct ilpd_conf main_conf_other;
-static struct ilpd_conf *main_spare = &main_conf_other;
+/* The two configurations (pool_conf[0..1]): the daemon runs on one; SIGHUP
+ * parses into the other (never into the one in use) and, once the daemon
+ * has applied it, the two swap roles. */
+static struct ilpd_conf *main_spare = &pool_conf[1];
 
 /* SIGHUP: load the file into the spare configuration and apply it. */
 static void main_reload(struct ilpd_daemon *d, const char *path)
@@ -158,7 +157,7 @@ static void main_reload(struct ilpd_daemon *d, const char *path)
 		return;
 	}
 	/* d->conf is main_spare now; the old one becomes the spare. */
-	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &main_conf_other;
+	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &pool_conf[1];
 }
 
 static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char *path)

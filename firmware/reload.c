@@ -74,6 +74,8 @@ static const char *rl_restart_needed(const struct ilpd_conf *o, const struct ilp
 		return "[btp] listen changed: needs a restart";
 	if (!rl_endpoint_eq(&o->admin_listen, &n->admin_listen))
 		return "[admin] listen changed: needs a restart";
+	if (!ilpd_conf_tls_same(o, n))
+		return "[tls] or [btp] tls changed: needs a restart";
 	return NULL;
 }
 
@@ -81,7 +83,8 @@ static const char *rl_restart_needed(const struct ilpd_conf *o, const struct ilp
 static bool rl_identity_eq(const struct ilpd_peer_conf *a, const struct ilpd_peer_conf *b)
 {
 	if (a->relation != b->relation || a->outbound != b->outbound ||
-	    strcmp(a->token, b->token) != 0 || strcmp(a->username, b->username) != 0)
+	    strcmp(a->token, b->token) != 0 || strcmp(a->username, b->username) != 0 ||
+	    !ilpd_peer_tls_same(a, b))
 		return false;
 	return !a->outbound ||
 	       (a->url.port == b->url.port && strcmp(a->url.host, b->url.host) == 0 &&

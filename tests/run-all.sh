@@ -9,6 +9,8 @@
 #   rpi-aarch64  ... rpi-aarch64                            (tests under qemu-aarch64)
 #   rpi-armhf    ... rpi-armhf                              (tests under qemu-arm)
 #   be-s390x     ... be-s390x                               (tests under qemu-s390x, big-endian)
+#   host-mbedtls, rpi-aarch64-mbedtls, rpi-armhf-mbedtls
+#                the same with the mbedTLS TLS backend (BearSSL is the default)
 #   layering     toolchain/check-layering.sh
 #   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
 #   daemon       tests/daemon/run.sh build/host        (ilpd end to end with ilpctl)
@@ -16,7 +18,9 @@
 #   interop      tests/interop/run.sh build/host/firmware/ilpd (ilp-plugin-btp,
 #                ilp-protocol-stream and ilp-connector from npm, pinned)
 #   interop-asan the same against the ASan+UBSan build
+#   interop-mbedtls  the TLS interop suite against the mbedTLS build
 #   alloc        tests/alloc/run.sh: no heap use after start-up, 100,000 packets
+#   alloc-tls, alloc-tls-mbedtls  the same with every hop over wss://, per backend
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
@@ -35,8 +39,8 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x layering diff daemon daemon-asan interop interop-asan alloc fuzz"
-QUICK_STEPS="deps host layering diff daemon interop alloc"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls layering diff daemon daemon-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls fuzz"
+QUICK_STEPS="deps host layering diff daemon interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
 usage() {
@@ -96,7 +100,8 @@ run_script() {
 run_step() {
 	case "$1" in
 	deps) toolchain/install-deps.sh ;;
-	host | host-asan | rpi-aarch64 | rpi-armhf | be-s390x) run_preset "$1" ;;
+	host | host-asan | rpi-aarch64 | rpi-armhf | be-s390x | host-mbedtls | \
+	rpi-aarch64-mbedtls | rpi-armhf-mbedtls) run_preset "$1" ;;
 	layering) toolchain/check-layering.sh "$ROOT" ;;
 	diff)
 		if [ ! -x build/host/tools/ilpctl/ilpctl ]; then
@@ -107,7 +112,12 @@ run_step() {
 	daemon-asan) run_script tests/daemon/run.sh build/host-asan ;;
 	interop) run_script tests/interop/run.sh build/host/firmware/ilpd ;;
 	interop-asan) run_script tests/interop/run.sh build/host-asan/firmware/ilpd ;;
+	interop-mbedtls) run_script tests/interop/run.sh build/host-mbedtls/firmware/ilpd tls ;;
 	alloc) run_script tests/alloc/run.sh build/host/firmware/ilpd build/host/tools/ilpctl/ilpctl ;;
+	alloc-tls) run_script tests/alloc/run.sh --tls build/host/firmware/ilpd build/host/tools/ilpctl/ilpctl ;;
+	alloc-tls-mbedtls)
+		run_script tests/alloc/run.sh --tls build/host-mbedtls/firmware/ilpd \
+			build/host-mbedtls/tools/ilpctl/ilpctl ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&

@@ -15,6 +15,19 @@
  *   bytes, refilled when used up: strong keys without a syscall per frame.
  * - The flush list and the key pool are the module's only state; one event
  *   loop per process uses them.
+ * - TLS (c->tls != NULL; compiled only when a backend is): every socket
+ *   write goes through wsc_tls_pump(), which repeats "write pending records,
+ *   else move plaintext from tx into the engine and flush it" until the
+ *   socket would block or nothing is left (BearSSL's run_until order: write
+ *   first). Reads (wsc_tls_read) move socket bytes into the engine and its
+ *   plaintext into rx - the one copy - then the unchanged handshake and
+ *   frame parsers run on rx. Plaintext the engine still holds when rx is
+ *   full is pulled after parsing made room (wsc_tls_input loops). The
+ *   watcher wants OUT only when records wait or plaintext can be taken, and
+ *   IN only when the engine takes records, so a handshake that waits on the
+ *   other direction never spins. The engine's first SENDAPP marks the
+ *   handshake done; a client then queues its HTTP upgrade. The engine is
+ *   released (tls_conn_release) in wsc_finish, before on_close.
  */
 #include "net/wsconn.h"
 
@@ -24,6 +37,15 @@
 
 #define WSC_MAX_DIRTY (ILPD_MAX_CONNS + 8)
 #define WSC_READS_PER_EVENT 4
+/* Record reads per readable event with TLS (a record is read in two parts:
+ * header, then body). */
+#define WSC_TLS_READS_PER_EVENT 16
+
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+#define WSC_TLS 1
+#else
+#define WSC_TLS 0
+#endif
 
 static struct wsconn *wsc_dirty[WSC_MAX_DIRTY];
 static size_t wsc_ndirty;
@@ -67,6 +89,9 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->dirty = false;
 	c->closing_after_flush = false;
 	c->rx_paused = false;
+	c->tls_up = false;
+	c->tls_closing = false;
+	c->tls_err = TLS_OK;
 	c->close_timer = -1;
 	c->rx_len = 0;
 	c->tx_off = 0;
@@ -75,6 +100,28 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->bytes_out = 0;
 	c->io = -1;
 	c->fd = HAL_FD_NONE;
+}
+
+/* Gives the TLS engine back (it may be started again). */
+static void wsc_drop_tls(struct wsconn *c)
+{
+#if WSC_TLS
+	if (c->tls != NULL)
+		tls_conn_release(c->tls);
+#endif
+	c->tls = NULL;
+}
+
+int wsconn_use_tls(struct wsconn *c, struct tls_conn *t)
+{
+#if WSC_TLS
+	c->tls = t;
+	return 0;
+#else
+	(void)c;
+	(void)t;
+	return -1;
+#endif
 }
 
 /* Ends the connection: closes the socket and reports once. */
@@ -93,6 +140,7 @@ static void wsc_finish(struct wsconn *c, const char *reason)
 	c->fd = HAL_FD_NONE;
 	c->dirty = false;
 	c->state = WSC_CLOSED;
+	wsc_drop_tls(c);
 	if (c->cbs->on_close != NULL)
 		c->cbs->on_close(c, reason, c->user);
 }
@@ -127,16 +175,21 @@ int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
 	size_t hn = strlen(host), pn = strlen(path);
 
 	wsc_reset(c, loop, cbs, user);
-	if (hn > ILPD_WSCONN_HOST_MAX || pn > ILPD_WSCONN_PATH_MAX)
+	if (hn > ILPD_WSCONN_HOST_MAX || pn > ILPD_WSCONN_PATH_MAX) {
+		wsc_drop_tls(c);
 		return -1;
+	}
 	memcpy(c->host, host, hn + 1);
 	memcpy(c->path, path, pn + 1);
 	ws_init(&c->ws, WS_CLIENT, ILPD_WS_MAX_MESSAGE, c->frag, sizeof(c->frag), wsc_random);
-	if (hal_tcp_connect(ip, port, &c->fd) != HAL_NET_OK)
+	if (hal_tcp_connect(ip, port, &c->fd) != HAL_NET_OK) {
+		wsc_drop_tls(c);
 		return -1;
+	}
 	if (wsc_watch(c, HAL_POLL_OUT) != 0) {
 		hal_close(c->fd);
 		c->fd = HAL_FD_NONE;
+		wsc_drop_tls(c);
 		return -1;
 	}
 	c->state = WSC_CONNECTING;
@@ -154,6 +207,7 @@ int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
 	if (wsc_watch(c, HAL_POLL_IN) != 0) {
 		hal_close(fd);
 		c->fd = HAL_FD_NONE;
+		wsc_drop_tls(c);
 		return -1;
 	}
 	c->state = WSC_HANDSHAKE;
@@ -250,6 +304,8 @@ static size_t wsc_backlog(const struct wsconn *c)
 
 static void wsc_frames(struct wsconn *c);
 
+static unsigned wsc_tls_want(const struct wsconn *c, unsigned want);
+
 /* Watch for output while bytes are queued; for input unless paused. */
 static void wsc_want(struct wsconn *c)
 {
@@ -257,11 +313,19 @@ static void wsc_want(struct wsconn *c)
 
 	if (wsc_backlog(c) > 0)
 		want |= HAL_POLL_OUT;
+	if (c->tls != NULL)
+		want = wsc_tls_want(c, want);
 	ev_io_want(c->loop, c->io, want);
 }
 
+static void wsc_tls_flush(struct wsconn *c);
+
 static void wsc_flush(struct wsconn *c)
 {
+	if (c->tls != NULL) {
+		wsc_tls_flush(c);
+		return;
+	}
 	while (c->tx_off < c->tx_len) {
 		long n = hal_tcp_send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
 
@@ -440,6 +504,12 @@ static void wsc_connected(struct wsconn *c)
 		wsc_finish(c, r == HAL_NET_REFUSED ? "connection refused" : "connect failed");
 		return;
 	}
+	if (c->tls != NULL) {
+		/* The upgrade request waits for the TLS handshake (wsc_tls_up). */
+		c->state = WSC_HANDSHAKE;
+		wsc_flush(c);
+		return;
+	}
 	if (ws_client_request(&c->ws, c->host, c->path, c->tx, sizeof(c->tx), &n) != ILP_OK) {
 		wsc_finish(c, "handshake request too large");
 		return;
@@ -449,6 +519,8 @@ static void wsc_connected(struct wsconn *c)
 	wsc_flush(c);
 }
 
+static void wsc_tls_io(struct wsconn *c, unsigned revents);
+
 static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 {
 	struct wsconn *c = arg;
@@ -457,6 +529,10 @@ static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 	(void)id;
 	if (c->state == WSC_CONNECTING) {
 		wsc_connected(c);
+		return;
+	}
+	if (c->tls != NULL) {
+		wsc_tls_io(c, revents);
 		return;
 	}
 	if ((revents & HAL_POLL_OUT) != 0) {
@@ -482,3 +558,257 @@ static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 	else if (c->state == WSC_OPEN)
 		wsc_frames(c);
 }
+
+/* ---- TLS layer (see the notes at the top) -------------------------------- */
+
+#if WSC_TLS
+
+/* The engine closed: a clean close_notify or a failure with its reason. */
+static bool wsc_tls_ended(struct wsconn *c)
+{
+	enum tls_error e = tls_error(c->tls);
+
+	if (e == TLS_ERR_CLOSED) {
+		wsc_finish(c, c->tls_closing ? "closed" : "peer closed the connection");
+		return false;
+	}
+	c->tls_err = (uint8_t)e;
+	wsc_finish(c, tls_error_str(e));
+	return false;
+}
+
+/* The handshake just finished: a client queues its HTTP upgrade. */
+static bool wsc_tls_up(struct wsconn *c)
+{
+	size_t n = 0;
+
+	c->tls_up = true;
+	if (c->ws.role != WS_CLIENT || c->state != WSC_HANDSHAKE)
+		return true;
+	if (ws_client_request(&c->ws, c->host, c->path, c->tx + c->tx_len,
+			      sizeof(c->tx) - c->tx_len, &n) != ILP_OK) {
+		wsc_finish(c, "handshake request too large");
+		return false;
+	}
+	c->tx_len += n;
+	return true;
+}
+
+/* Writes pending records, then moves plaintext from tx into the engine,
+ * until the socket blocks or nothing is left. False if the connection
+ * ended. */
+static bool wsc_tls_pump(struct wsconn *c)
+{
+	struct tls_conn *t = c->tls;
+
+	for (;;) {
+		unsigned st = tls_state(t);
+		uint8_t *buf;
+		size_t len;
+
+		if ((st & TLS_ST_CLOSED) != 0)
+			return wsc_tls_ended(c);
+		if ((st & TLS_ST_SENDREC) != 0) {
+			long n;
+
+			buf = tls_sendrec_buf(t, &len);
+			n = hal_tcp_send(c->fd, buf, len);
+			if (n == HAL_NET_AGAIN)
+				return true;
+			if (n < 0) {
+				wsc_finish(c, "send failed");
+				return false;
+			}
+			tls_sendrec_ack(t, (size_t)n);
+			c->bytes_out += (uint64_t)n;
+			continue;
+		}
+		if ((st & TLS_ST_SENDAPP) == 0)
+			return true;
+		if (!c->tls_up && !wsc_tls_up(c))
+			return false;
+		if (c->tx_off == c->tx_len)
+			return true;
+		buf = tls_sendapp_buf(t, &len);
+		if (len > c->tx_len - c->tx_off)
+			len = c->tx_len - c->tx_off;
+		memcpy(buf, c->tx + c->tx_off, len);
+		tls_sendapp_ack(t, len);
+		c->tx_off += len;
+		tls_flush(t);
+	}
+}
+
+static unsigned wsc_tls_want(const struct wsconn *c, unsigned want)
+{
+	unsigned st = tls_state(c->tls);
+
+	if ((st & TLS_ST_RECVREC) == 0)
+		want &= ~(unsigned)HAL_POLL_IN;
+	if ((st & TLS_ST_SENDAPP) == 0)
+		want &= ~(unsigned)HAL_POLL_OUT;   /* plaintext cannot go in yet */
+	if ((st & TLS_ST_SENDREC) != 0)
+		want |= HAL_POLL_OUT;
+	return want;
+}
+
+/* Moves the engine's plaintext into rx while there is room. */
+static void wsc_tls_pull(struct wsconn *c)
+{
+	while (c->rx_len < sizeof(c->rx) && (tls_state(c->tls) & TLS_ST_RECVAPP) != 0) {
+		size_t len;
+		uint8_t *buf = tls_recvapp_buf(c->tls, &len);
+
+		if (len > sizeof(c->rx) - c->rx_len)
+			len = sizeof(c->rx) - c->rx_len;
+		memcpy(c->rx + c->rx_len, buf, len);
+		tls_recvapp_ack(c->tls, len);
+		c->rx_len += len;
+	}
+}
+
+/* Reads records from the socket into the engine and their plaintext into
+ * rx; writes what the engine answers (handshake). False if it ended. */
+static bool wsc_tls_read(struct wsconn *c)
+{
+	int i;
+
+	for (i = 0; i < WSC_TLS_READS_PER_EVENT; i++) {
+		unsigned st;
+		uint8_t *buf;
+		size_t len;
+		long n;
+
+		wsc_tls_pull(c);
+		st = tls_state(c->tls);
+		if ((st & TLS_ST_CLOSED) != 0)
+			return true;   /* wsc_tls_input parses what came before */
+		if ((st & TLS_ST_SENDREC) != 0 || (!c->tls_up && (st & TLS_ST_SENDAPP) != 0)) {
+			if (!wsc_tls_pump(c))
+				return false;
+			st = tls_state(c->tls);
+		}
+		if ((st & TLS_ST_RECVREC) == 0)
+			break;
+		buf = tls_recvrec_buf(c->tls, &len);
+		n = hal_tcp_recv(c->fd, buf, len);
+		if (n == HAL_NET_AGAIN)
+			break;
+		if (n == 0 && !c->tls_up) {
+			c->tls_err = TLS_ERR_HANDSHAKE;
+			wsc_finish(c, "connection closed during the TLS handshake");
+			return false;
+		}
+		if (n <= 0) {
+			wsc_finish(c, n == 0 ? "peer closed the connection" : "receive failed");
+			return false;
+		}
+		tls_recvrec_ack(c->tls, (size_t)n);
+		c->bytes_in += (uint64_t)n;
+	}
+	wsc_tls_pull(c);
+	return (tls_state(c->tls) & TLS_ST_CLOSED) != 0 || wsc_tls_pump(c);
+}
+
+/* Reads and parses until the engine has no plaintext left that fits. */
+static void wsc_tls_input(struct wsconn *c)
+{
+	int guard;
+
+	for (guard = 0; guard < WSC_TLS_READS_PER_EVENT; guard++) {
+		size_t before;
+
+		if (!wsc_tls_read(c))
+			return;
+		if (c->state == WSC_CLOSING) {
+			c->rx_len = 0;   /* draining after our close */
+			if ((tls_state(c->tls) & TLS_ST_RECVAPP) == 0)
+				break;
+			continue;
+		}
+		before = c->rx_len;
+		if (before > 0 && c->state == WSC_HANDSHAKE)
+			wsc_handshake(c);
+		else if (before > 0 && c->state == WSC_OPEN)
+			wsc_frames(c);
+		if (c->state == WSC_CLOSED)
+			return;
+		if (before == 0 || c->rx_paused || c->rx_len == before ||
+		    (tls_state(c->tls) & TLS_ST_RECVAPP) == 0)
+			break;
+	}
+	/* The engine ended after the last records: once their plaintext is
+	 * parsed, the connection ends too. */
+	if (c->state != WSC_CLOSED &&
+	    (tls_state(c->tls) & (TLS_ST_CLOSED | TLS_ST_RECVAPP)) == TLS_ST_CLOSED)
+		(void)wsc_tls_ended(c);
+}
+
+static void wsc_tls_flush(struct wsconn *c)
+{
+	if (!wsc_tls_pump(c))
+		return;
+	if (c->tx_off == c->tx_len) {
+		c->tx_off = 0;
+		c->tx_len = 0;
+		if (c->closing_after_flush && (tls_state(c->tls) & TLS_ST_SENDREC) == 0) {
+			if (!c->tls_closing && c->tls_up) {
+				c->tls_closing = true;
+				tls_close(c->tls);   /* close_notify */
+				if (!wsc_tls_pump(c))
+					return;
+			}
+			if ((tls_state(c->tls) & TLS_ST_SENDREC) == 0) {
+				wsc_finish(c, "closed");
+				return;
+			}
+		}
+	}
+	if (c->rx_paused && wsc_backlog(c) <= ILPD_WSCONN_TX_HIGH / 2 && c->state == WSC_OPEN) {
+		c->rx_paused = false;
+		wsc_frames(c);
+		if (c->state == WSC_CLOSED)
+			return;
+		if (!c->rx_paused)
+			wsc_tls_input(c);
+		if (c->state == WSC_CLOSED)
+			return;
+	}
+	wsc_want(c);
+}
+
+static void wsc_tls_io(struct wsconn *c, unsigned revents)
+{
+	if ((revents & HAL_POLL_OUT) != 0) {
+		wsc_flush(c);
+		if (c->state == WSC_CLOSED)
+			return;
+	}
+	if ((revents & (HAL_POLL_IN | HAL_POLL_ERR)) != 0 && !c->rx_paused) {
+		wsc_tls_input(c);
+		if (c->state == WSC_CLOSED)
+			return;
+	}
+	wsc_want(c);
+}
+
+#else /* no TLS backend: c->tls is always NULL, none of this runs */
+
+static unsigned wsc_tls_want(const struct wsconn *c, unsigned want)
+{
+	(void)c;
+	return want;
+}
+
+static void wsc_tls_flush(struct wsconn *c)
+{
+	wsc_finish(c, "no TLS in this build");
+}
+
+static void wsc_tls_io(struct wsconn *c, unsigned revents)
+{
+	(void)revents;
+	wsc_finish(c, "no TLS in this build");
+}
+
+#endif

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # No heap use after start-up, proven on the running daemon.
 #
-#   tests/alloc/run.sh ILPD_PATH ILPCTL_PATH [PACKETS]
+#   tests/alloc/run.sh [--tls] ILPD_PATH ILPCTL_PATH [PACKETS]
 #
 # 1. Builds alloc_count.so (an LD_PRELOAD malloc-counting interposer, see
 #    alloc_count.c) and selftest.c with $CC (default cc) into a temp dir,
@@ -15,6 +15,11 @@
 #    exited=1, and send must report >= PACKETS fulfilled. While armed it
 #    also drives 1000 rejects (F02), GET /health and /metrics, and a
 #    SIGHUP (config re-check), so those paths are covered too.
+# 3. --tls (issue 5; an ilpd built with TLS, either backend): the same over
+#    TLS: alice -wss-> ilpd -wss-> a second ilpd "up" -wss-> bob, with a
+#    test PKI from tests/tls/make-certs.sh; the TLS server and client paths
+#    (handshakes happen after the mark), and a client refused for its
+#    wrong CA while armed; both ilpds must report no heap use.
 # Prints "N passed, N failed" last; exit status non-zero on any failure.
 # Env: CC, ILPD_ALLOC_TIMEOUT (seconds for the send, default 120),
 #      KEEP=1 keeps the temp dir (logs, config, report).
@@ -56,7 +61,12 @@ abspath() {
 	esac
 }
 
-[ $# -ge 2 ] || { echo "usage: $0 ILPD_PATH ILPCTL_PATH [PACKETS]" >&2; exit 2; }
+tls=0
+if [ "${1:-}" = --tls ]; then
+	tls=1
+	shift
+fi
+[ $# -ge 2 ] || { echo "usage: $0 [--tls] ILPD_PATH ILPCTL_PATH [PACKETS]" >&2; exit 2; }
 ilpd=$(abspath "$1")
 ilpctl=$(abspath "$2")
 packets=${3:-100000}
@@ -138,23 +148,96 @@ wait_port() {   # PORT SECONDS PID: until something accepts on 127.0.0.1:PORT
 	return 1
 }
 
-read -r btp_port admin_port <<<"$(free_ports 2)"
-[ -n "${admin_port:-}" ] || die "could not pick free ports"
-cat >"$tmp/ilpd.ini" <<EOF
-; tests/alloc: two children on loopback
+read -r btp_port admin_port up_btp up_admin <<<"$(free_ports 4)"
+[ -n "${up_admin:-}" ] || die "could not pick free ports"
+
+ini() {   # NAME ADDRESS BTP_PORT ADMIN_PORT [BTP_EXTRA]: the common part
+	cat >"$tmp/$1.ini" <<EOF
+; tests/alloc ($1)
 [node]
-address = test.alloc
+address = $2
 asset_code = XRP
 asset_scale = 9
 
 [btp]
-listen = 127.0.0.1:$btp_port
+listen = 127.0.0.1:$3
+${5:-}
 
 [admin]
-listen = 127.0.0.1:$admin_port
+listen = 127.0.0.1:$4
 
 [log]
 level = info
+EOF
+}
+
+start_ilpd() {   # NAME PORT: ilpd -c $tmp/NAME.ini under the interposer
+	LD_PRELOAD=$tmp/alloc_count.so ILPD_ALLOC_REPORT=$tmp/$1.alloc-report \
+		"$ilpd" -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
+	eval "${1}_pid=\$!"
+	pids+=("$!")
+	if ! wait_port "$2" 10 "$!"; then
+		sed "s/^/  $1: /" "$tmp/$1.log" | tail -n 20
+		die "$1 did not listen on 127.0.0.1:$2 within 10 s"
+	fi
+}
+
+ilpd_pid='' up_pid=''
+if [ "$tls" = 1 ]; then
+	# alice -wss-> ilpd -wss-> up -wss-> bob: ilpd's TLS server (alice)
+	# and client (up), up's TLS server (ilpd, bob); both ilpds counted.
+	bash "$here/../tls/make-certs.sh" "$tmp/pki" >/dev/null || die "tests/tls/make-certs.sh failed"
+	tls_keys="
+[tls]
+ca_file = $tmp/pki/ca.pem
+cert_file = $tmp/pki/server.pem
+key_file = $tmp/pki/server.key"
+	ini up test.up "$up_btp" "$up_admin" "tls = on"
+	cat >>"$tmp/up.ini" <<EOF
+$tls_keys
+
+[peer down]
+relation = peer
+token = down-token
+
+[peer bob]
+relation = child
+token = bob-token
+EOF
+	ini ilpd test.alloc "$btp_port" "$admin_port" "tls = on"
+	cat >>"$tmp/ilpd.ini" <<EOF
+$tls_keys
+
+[peer alice]
+relation = child
+token = alice-token
+
+[peer up]
+relation = peer
+url = wss://localhost:$up_btp/
+token = down-token
+
+[routes]
+test.up = up
+EOF
+	start_ilpd up "$up_btp"
+	start_ilpd ilpd "$btp_port"
+	send_url=wss://localhost:$btp_port/
+	sink_url=wss://localhost:$up_btp/
+	tls_args=(--ca "$tmp/pki/ca.pem")
+	to=test.up.bob
+	end=$((SECONDS + 10))
+	until grep -q 'event=peer.up peer=up ' "$tmp/ilpd.log"; do
+		if [ $SECONDS -ge $end ]; then
+			grep 'tls_failed' "$tmp/ilpd.log" | tail -n 3 | sed 's/^/  ilpd: /'
+			die "ilpd did not connect to up over wss:// within 10 s"
+		fi
+		sleep 0.05
+	done
+	ok "ilpd connected to up over wss:// (TLS client and server)"
+else
+	ini ilpd test.alloc "$btp_port" "$admin_port"
+	cat >>"$tmp/ilpd.ini" <<EOF
 
 [peer alice]
 relation = child
@@ -164,45 +247,58 @@ token = alice-token
 relation = child
 token = bob-token
 EOF
-
-report=$tmp/ilpd.alloc-report
-LD_PRELOAD=$tmp/alloc_count.so ILPD_ALLOC_REPORT=$report \
-	"$ilpd" -c "$tmp/ilpd.ini" >"$tmp/ilpd.log" 2>&1 &
-ilpd_pid=$!
-pids+=("$ilpd_pid")
-if ! wait_port "$btp_port" 10 "$ilpd_pid"; then
-	sed 's/^/  ilpd: /' "$tmp/ilpd.log" | tail -n 20
-	die "ilpd did not listen on 127.0.0.1:$btp_port within 10 s"
+	start_ilpd ilpd "$btp_port"
+	send_url=ws://127.0.0.1:$btp_port
+	sink_url=$send_url
+	tls_args=()
+	to=test.alloc.bob
 fi
 
-url=ws://127.0.0.1:$btp_port
-timeout $((send_timeout + 30)) "$ilpctl" sink --url "$url" --token bob-token \
-	--username bob >"$tmp/sink.log" 2>&1 &
+timeout $((send_timeout + 30)) "$ilpctl" sink --url "$sink_url" "${tls_args[@]}" \
+	--token bob-token --username bob >"$tmp/sink.log" 2>&1 &
 sink_pid=$!
 pids+=("$sink_pid")
-sleep 0.3   # let the sink authenticate (send would see T01 before that)
+end=$((SECONDS + 10))
+until grep -q '^sink address=' "$tmp/sink.log"; do   # authenticated, IL-DCP done
+	if [ $SECONDS -ge $end ] || ! kill -0 "$sink_pid" 2>/dev/null; then
+		tail -n 5 "$tmp/sink.log" | sed 's/^/  sink: /'
+		die "ilpctl sink did not connect to $sink_url within 10 s"
+	fi
+	sleep 0.05
+done
 
-timeout "$send_timeout" "$ilpctl" send --url "$url" --token alice-token \
-	--username alice --to test.alloc.bob --count "$packets" --window 100 \
+timeout "$send_timeout" "$ilpctl" send --url "$send_url" "${tls_args[@]}" --token alice-token \
+	--username alice --to "$to" --count "$packets" --window 100 \
 	--amount 1 >"$tmp/send.log" 2>&1
 send_rc=$?
 summary=$(grep '^sent=' "$tmp/send.log" | tail -n 1)
 fulfilled=$(printf '%s\n' "$summary" | tr ' ' '\n' | sed -n 's/^fulfilled=//p')
 if [ "$send_rc" -eq 0 ] && [ -n "$fulfilled" ] && [ "$fulfilled" -ge "$packets" ]; then
-	ok "ilpctl send: $summary"
+	ok "ilpctl send ($send_url): $summary"
 else
 	tail -n 5 "$tmp/send.log" | sed 's/^/  send: /'
 	bad "ilpctl send (rc $send_rc) did not get $packets packets fulfilled: ${summary:-no summary line}"
 fi
 
 # More paths while armed: rejects (no route), the admin endpoints, a reload.
-timeout 30 "$ilpctl" send --url "$url" --token alice-token --username alice \
+timeout 30 "$ilpctl" send --url "$send_url" "${tls_args[@]}" --token alice-token --username alice \
 	--to test.nowhere.bob --count 1000 --window 100 --amount 1 >"$tmp/send-f02.log" 2>&1
 summary=$(grep '^sent=' "$tmp/send-f02.log" | tail -n 1)
 case " $summary " in
 *" rejected=1000 "*F02=1000*) ok "1000 packets with no route rejected: $summary" ;;
 *) bad "1000 packets with no route: want rejected=1000 F02=1000, got: ${summary:-no summary line}" ;;
 esac
+if [ "$tls" = 1 ]; then
+	# a refused handshake while armed: a client that does not trust ilpd
+	timeout 15 "$ilpctl" send --url "$send_url" --ca "$tmp/pki/other-ca.pem" --token alice-token \
+		--username alice --to "$to" --count 1 --window 1 --amount 1 >"$tmp/send-badca.log" 2>&1
+	rc=$?
+	if [ "$rc" -ne 0 ] && grep -q 'TLS: unknown CA' "$tmp/send-badca.log"; then
+		ok "a client with the wrong CA is refused (TLS: unknown CA)"
+	else
+		bad "a client with the wrong CA: want an error and 'TLS: unknown CA', got rc $rc: $(tail -n 1 "$tmp/send-badca.log")"
+	fi
+fi
 http_get() {   # PATH: prints the status line of GET PATH on the admin port
 	(
 		exec 3<>"/dev/tcp/127.0.0.1/$admin_port" || exit 1
@@ -218,43 +314,50 @@ kill -HUP "$ilpd_pid" 2>/dev/null   # reload check (validates the file again)
 sleep 0.3
 
 kill -TERM "$sink_pid" 2>/dev/null
-kill -TERM "$ilpd_pid" 2>/dev/null
-ilpd_rc=
-for _ in $(seq 100); do
-	if ! kill -0 "$ilpd_pid" 2>/dev/null; then
-		wait "$ilpd_pid"
-		ilpd_rc=$?
-		break
-	fi
-	sleep 0.1
-done
-if [ -z "$ilpd_rc" ]; then
-	bad "ilpd did not exit within 10 s of SIGTERM"
-elif [ "$ilpd_rc" -eq 0 ]; then
-	ok "ilpd exited cleanly on SIGTERM"
-else
-	bad "ilpd exited with status $ilpd_rc on SIGTERM"
-fi
 
-if [ ! -s "$report" ]; then
-	bad "no allocation report: ilpd never called ilpd_alloc_mark() and did not exit through exit()"
-else
+stop_and_check() {   # NAME PID: SIGTERM, exit status, the allocation report
+	local name=$1 pid=$2 rc='' report=$tmp/$1.alloc-report
+	kill -TERM "$pid" 2>/dev/null
+	for _ in $(seq 100); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			rc=$?
+			break
+		fi
+		sleep 0.1
+	done
+	if [ -z "$rc" ]; then
+		bad "$name did not exit within 10 s of SIGTERM"
+	elif [ "$rc" -eq 0 ]; then
+		ok "$name exited cleanly on SIGTERM"
+	else
+		bad "$name exited with status $rc on SIGTERM"
+	fi
+	if [ ! -s "$report" ]; then
+		bad "$name: no allocation report: ilpd never called ilpd_alloc_mark() and did not exit through exit()"
+		return
+	fi
+	local armed allocs frees exited line
 	armed=$(field armed "$report")
 	allocs=$(field allocs_after_mark "$report")
 	frees=$(field frees_after_mark "$report")
 	exited=$(field exited "$report")
 	line=$(head -n 1 "$report")
 	if [ "$armed" != 1 ]; then
-		bad "ilpd never called ilpd_alloc_mark(): $line"
+		bad "$name never called ilpd_alloc_mark(): $line"
 	elif [ "$exited" != 1 ]; then
-		bad "ilpd did not reach exit() (killed by a signal?): $line"
+		bad "$name did not reach exit() (killed by a signal?): $line"
 	elif [ "$allocs" = 0 ] && [ "$frees" = 0 ]; then
-		ok "no heap use after initialisation: $line"
+		ok "$name: no heap use after initialisation: $line"
 	else
-		bad "heap used after initialisation: $line"
+		bad "$name: heap used after initialisation: $line"
 		sed -n '2,$p' "$report" | sed 's/^/  /'
 		echo "  (addr2line -f -e OBJECT OFFSET names each site; ILPD_ALLOC_ABORT=1 aborts at the first)"
 	fi
+}
+stop_and_check ilpd "$ilpd_pid"
+if [ "$tls" = 1 ]; then
+	stop_and_check up "$up_pid"
 fi
 
 finish

@@ -3,7 +3,9 @@
 # pinned in package-lock.json: ilp-plugin-btp 1.5.0, ilp-protocol-stream
 # 2.7.2-alpha.3 and ilp-connector 23.0.2 (see interop.js and t_*.js).
 #
-#   tests/interop/run.sh ILPD_PATH [SUITE...]     suites: btp stream connector
+#   tests/interop/run.sh ILPD_PATH [SUITE...]     suites: btp stream connector tls
+# (tls: ilpd's TLS against node's, see t_tls.js; needs openssl and an ilpd
+# built with TLS, -DILPD_TLS=bearssl or mbedtls)
 #
 # Installs tests/interop/node_modules with `npm ci` when it is missing or
 # older than package-lock.json. Prints "N passed, N failed" last and exits

@@ -351,10 +351,41 @@ static const struct bad_case bad_cases[] = {
 	BAD(NODE "[admin]\nlisten = 127.0.0.1:7768\n",
 	    "t.ini:4: [admin] listen is the same address as [btp] listen"),
 	/* urls */
-	BAD(NODE "[peer a]\nurl = wss://h/\n",
-	    "t.ini:4: bad 'url': wss:// refused: TLS is not built in yet"),
-	BAD(NODE "[peer a]\nurl = btp+wss://h/\n",
-	    "t.ini:4: bad 'url': wss:// refused: TLS is not built in yet"),
+#if !defined(ILPD_TLS_BEARSSL) && !defined(ILPD_TLS_MBEDTLS)
+	BAD(NODE "[peer a]\nurl = wss://h/\n", "t.ini:4: bad 'url': this ilpd was built "
+	    "without TLS (wss:// needs ILPD_TLS=bearssl or mbedtls)"),
+	BAD(NODE "[peer a]\nurl = btp+wss://h/\n", "t.ini:4: bad 'url': this ilpd was built "
+	    "without TLS (wss:// needs ILPD_TLS=bearssl or mbedtls)"),
+	BAD(NODE "[btp]\ntls = on\n", "t.ini:4: [btp] tls = on: this ilpd was built without TLS"),
+#else
+	/* TLS */
+	BAD(NODE "[btp]\ntls = on\n",
+	    "t.ini:4: [btp] tls = on needs [tls] cert_file and key_file"),
+	BAD(NODE "[btp]\ntls = on\nlisten = off\n" "[tls]\ncert_file = c\nkey_file = k\n",
+	    "t.ini:4: [btp] tls = on needs [btp] listen, which is off"),
+	BAD(NODE "[tls]\ncert_file = " ILPD_SOURCE_DIR "/no-such.pem\nkey_file = k\n",
+	    "t.ini:4: [tls] cert_file: cannot open: No such file or directory"),
+	BAD(NODE "[tls]\ncert_file = " ILPD_SOURCE_DIR "/README.md\nkey_file = /nope/k.pem\n",
+	    "t.ini:5: [tls] key_file: cannot open: No such file or directory"),
+	BAD(NODE "[tls]\nca_file = /nope/ca.pem\n" P "url = wss://h/\n",
+	    "t.ini:4: [tls] ca_file: cannot open: No such file or directory"),
+#endif
+	BAD(NODE "[btp]\ntls = maybe\n",
+	    "t.ini:4: 'tls' must be true or false (or yes/no, on/off, 1/0)"),
+	BAD(NODE "[tls]\ncert = x\n", "t.ini:4: unknown key 'cert' in [tls]"),
+	BAD(NODE "[tls]\nkey_file = k\n",
+	    "t.ini:4: [tls] cert_file and key_file must be given together"),
+	BAD(NODE "[tls]\nca_file =\n", "t.ini:4: 'ca_file' must not be empty"),
+	BAD(NODE P "tls_pin = 0123\n", "t.ini:6: 'tls_pin' must be 64 hex digits "
+	    "(SHA-256 of the server's SubjectPublicKeyInfo)"),
+	BAD(NODE P "tls_pin = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\n",
+	    "t.ini:6: 'tls_pin' must be 64 hex digits (bad character at position 64)"),
+	BAD(NODE P "tls_pin = 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
+	    "t.ini:3: 'tls_pin' in [peer a] needs a wss:// url"),
+	BAD(NODE P "url = ws://h/\ntls_server_name = h\n",
+	    "t.ini:3: 'tls_server_name' in [peer a] needs a wss:// url"),
+	BAD(NODE P "tls_server_name = a b\n", "t.ini:6: 'tls_server_name' must be a host name "
+	    "(letters, digits, '-', '.', '_')"),
 	BAD(NODE "[peer a]\nurl = http://h/\n",
 	    "t.ini:4: bad 'url': expected ws://HOST[:PORT][/PATH]"),
 	BAD(NODE "[peer a]\nurl = btp+ws://u:pw@h:1/\n",
@@ -437,7 +468,7 @@ static void test_url_parse(void)
 		{ "ws://[fe80::1]/", "fe80::1", "/", 80 },
 	};
 	static const char *const bad[] = {
-		"", "ws://", "ws:/h", "wss://h", "btp+wss://h", "ws://h:0",
+		"", "ws://", "ws:/h", "ws://h:0", "wss://", "wss://h:0",
 		"ws://h:65536", "ws://h:1x", "ws://u@h", "ws://u:p@h/", "ws://h h",
 		"ws://h/#f", "ws://[::1", "ws://[]:1", "ws://[zz::1]", "ws://h?x",
 		"ws://h\x7f", "WS://h", "ws://h:123456/",
@@ -462,8 +493,67 @@ static void test_url_parse(void)
 		if (ilpd_url_parse(bad[i], &u, &why) != -1 || why == NULL)
 			th_fail(__FILE__, __LINE__, "accepted %s", bad[i]);
 	}
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+	memset(&u, 0, sizeof(u));
+	CHECK_EQ(ilpd_url_parse("wss://h", &u, &why), 0);
+	CHECK(u.tls && u.port == 443 && strcmp(u.host, "h") == 0 && strcmp(u.path, "/") == 0);
+	CHECK_EQ(ilpd_url_parse("btp+wss://localhost:7443/btp", &u, &why), 0);
+	CHECK(u.tls && u.port == 7443 && strcmp(u.path, "/btp") == 0);
+	CHECK_EQ(ilpd_url_parse("ws://h", &u, &why), 0);
+	CHECK(!u.tls);
+#else
+	why = NULL;
 	CHECK_EQ(ilpd_url_parse("wss://h", &u, &why), -1);
-	CHECK(strstr(why, "TLS is not built in yet") != NULL);
+	CHECK(why != NULL && strstr(why, "built without TLS") != NULL);
+#endif
+}
+
+/* [tls], [btp] tls and the peer TLS keys load into the right fields. */
+static void test_tls_keys(void)
+{
+	static const uint8_t pin[32] = {
+		0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45,
+		0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab,
+		0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef
+	};
+
+	CHECK_EQ(load(NODE P), 0);
+	CHECK(!conf.tls.listen_tls);
+	CHECK(strcmp(conf.tls.ca_file, ILPD_TLS_DEFAULT_CA_FILE) == 0);
+	CHECK(conf.tls.cert_file[0] == '\0' && conf.tls.key_file[0] == '\0');
+	CHECK(!conf.peer[0].has_pin && conf.peer[0].tls_server_name[0] == '\0');
+	CHECK(!ilpd_conf_needs_tls_client(&conf));
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+	if (load(NODE "[btp]\ntls = on\n[tls]\nca_file = " ILPD_SOURCE_DIR "/README.md\n"
+		 "cert_file = " ILPD_SOURCE_DIR "/README.md\nkey_file = " ILPD_SOURCE_DIR
+		 "/README.md\n" P "url = wss://h:1/p\n"
+		 "tls_pin = 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef\n"
+		 "tls_server_name = node.example\n") != 0) {
+		th_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	CHECK(conf.tls.listen_tls);
+	CHECK_EQ(conf.tls.ca_line, 6);
+	CHECK_EQ(conf.tls.cert_line, 7);
+	CHECK_EQ(conf.tls.key_line, 8);
+	CHECK(conf.peer[0].url.tls && conf.peer[0].has_pin);
+	CHECK(memcmp(conf.peer[0].tls_pin, pin, sizeof(pin)) == 0);
+	CHECK(strcmp(conf.peer[0].tls_server_name, "node.example") == 0);
+	CHECK(ilpd_conf_needs_tls_client(&conf));
+	{
+		static struct ilpd_conf other;
+
+		other = conf;
+		CHECK(ilpd_conf_tls_same(&conf, &other));
+		CHECK(ilpd_peer_tls_same(&conf.peer[0], &other.peer[0]));
+		other.peer[0].tls_pin[31] ^= 1;
+		CHECK(!ilpd_peer_tls_same(&conf.peer[0], &other.peer[0]));
+		other.tls.cert_file[0] = 'x';
+		CHECK(!ilpd_conf_tls_same(&conf, &other));
+	}
+#else
+	(void)pin;
+#endif
 }
 
 /* Lines up to the limit load; one byte more is "line too long". */
@@ -622,6 +712,7 @@ static const char *const bad_files[] = {
 	"duplicate-peer.ini", "bad-number.ini", "negative-number.ini",
 	"bad-bool.ini", "bad-relation.ini", "bad-address.ini",
 	"bad-peer-name.ini", "long-peer-name.ini", "wss-url.ini",
+	"tls-pin-plain-url.ini", "tls-cert-without-key.ini",
 	"url-credentials.ini", "missing-relation.ini", "missing-token.ini",
 	"missing-address.ini", "shared-token.ini", "route-unknown-peer.ini",
 	"bad-route-prefix.ini", "min-balance-positive.ini",
@@ -759,6 +850,7 @@ int main(void)
 	TH_RUN(test_bad_table);
 	TH_RUN(test_no_secret_in_errors);
 	TH_RUN(test_url_parse);
+	TH_RUN(test_tls_keys);
 	TH_RUN(test_long_line);
 	TH_RUN(test_board_limits);
 	TH_RUN(test_lengths);

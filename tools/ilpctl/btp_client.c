@@ -143,10 +143,15 @@ int btpc_url_parse(const char *url, struct btpc_url *u, const char **why)
 		p += 9;
 	else if (strncmp(p, "ws://", 5) == 0)
 		p += 5;
-	else if (strncmp(p, "wss://", 6) == 0 || strncmp(p, "btp+wss://", 10) == 0)
-		return btpc_fail_why(why, "wss:// is not supported yet");
-	else
-		return btpc_fail_why(why, "URL must start with ws:// or btp+ws://");
+	else if (strncmp(p, "wss://", 6) == 0 || strncmp(p, "btp+wss://", 10) == 0) {
+		p += p[0] == 'w' ? 6 : 10;
+		u->tls = true;
+	} else
+		return btpc_fail_why(why, "URL must start with ws://, wss://, btp+ws:// or btp+wss://");
+#if !defined(ILPD_TLS_BEARSSL) && !defined(ILPD_TLS_MBEDTLS)
+	if (u->tls)
+		return btpc_fail_why(why, "wss://: this ilpctl was built without TLS");
+#endif
 	slash = strchr(p, '/');
 	an = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	at = memchr(p, '@', an);
@@ -156,7 +161,7 @@ int btpc_url_parse(const char *url, struct btpc_url *u, const char **why)
 		an -= (size_t)(at + 1 - p);
 		p = at + 1;
 	}
-	u->port = 80;
+	u->port = u->tls ? 443 : 80;
 	if (btpc_authority(p, an, u->host, &u->port, &has_port, why) != 0)
 		return -1;
 	if (btpc_copy(u->path, sizeof(u->path), slash != NULL ? slash : "/",
@@ -374,6 +379,61 @@ void btpc_init(struct btpc *b, struct ev_loop *loop, const struct btpc_cfg *cfg,
 	btpc_build_templates(b);
 }
 
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+/* 64 hex digits into pin[32]. 0 or -1. */
+static int btpc_pin_parse(const char *hex, uint8_t pin[TLS_PIN_LEN])
+{
+	size_t i;
+
+	if (strlen(hex) != 2 * TLS_PIN_LEN)
+		return -1;
+	for (i = 0; i < 2 * TLS_PIN_LEN; i++) {
+		char ch = hex[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' :
+			ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+			ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+
+		if (d < 0)
+			return -1;
+		pin[i / 2] = (uint8_t)(i % 2 == 0 ? d << 4 : (pin[i / 2] | d));
+	}
+	return 0;
+}
+
+/* wss://: loads the CA file, starts the engine, puts it under the link. */
+static int btpc_tls_start(struct btpc *b, const struct btpc_url *url)
+{
+	const char *name = b->cfg.tls_server_name != NULL ? b->cfg.tls_server_name : url->host;
+	uint8_t pin[TLS_PIN_LEN];
+	char err[300];
+
+	if (b->cfg.tls_pin != NULL && btpc_pin_parse(b->cfg.tls_pin, pin) != 0) {
+		btpc_fail(b, "%s", "TLS: --pin must be 64 hex digits");
+		return -1;
+	}
+	if (tls_config_client(&b->tls_cfg, b->cfg.tls_ca != NULL ? b->cfg.tls_ca : BTPC_DEFAULT_CA,
+			      err, sizeof(err)) != 0) {
+		btpc_fail(b, "TLS: %s", err);
+		return -1;
+	}
+	if (tls_conn_start(&b->tls, &b->tls_cfg, TLS_CLIENT, name,
+			   b->cfg.tls_pin != NULL ? pin : NULL) != 0) {
+		tls_conn_release(&b->tls);
+		btpc_fail(b, "%s", "TLS: cannot start the engine");
+		return -1;
+	}
+	(void)wsconn_use_tls(&b->ws, &b->tls);
+	return 0;
+}
+#else
+static int btpc_tls_start(struct btpc *b, const struct btpc_url *url)
+{
+	(void)url;
+	btpc_fail(b, "%s", "TLS: this ilpctl was built without TLS");
+	return -1;
+}
+#endif
+
 int btpc_connect(struct btpc *b, const struct btpc_url *url)
 {
 	char ip[HAL_IP_STR_MAX];
@@ -382,6 +442,8 @@ int btpc_connect(struct btpc *b, const struct btpc_url *url)
 		btpc_fail(b, "cannot resolve host %.200s", url->host);
 		return -1;
 	}
+	if (url->tls && btpc_tls_start(b, url) != 0)
+		return -1;
 	if (wsconn_connect(&b->ws, b->loop, ip, url->port, url->host_hdr, url->path,
 			   &btpc_ws_cbs, b) != 0) {
 		btpc_fail(b, "cannot connect to %s", ip);
@@ -539,9 +601,11 @@ static void btpc_ws_close(struct wsconn *c, const char *reason, void *user)
 {
 	struct btpc *b = user;
 	bool failed = b->state != BTPC_READY;
-	const char *why = b->reason[0] != '\0' ? b->reason : reason;
+	const char *why;
 
-	(void)c;
+	if (c->tls_err != TLS_OK)
+		btpc_fail(b, "TLS: %s", reason);
+	why = b->reason[0] != '\0' ? b->reason : reason;
 	b->ws_live = false;
 	b->deadline = 0;
 	b->s_off = 0;

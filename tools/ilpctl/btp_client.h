@@ -19,8 +19,15 @@
  * (BTPC_SPILL bytes) drained by btpc_poll(); a link whose spill overflows is
  * aborted. btpc_can_send() tells a generator whether a new request fits now.
  *
+ * TLS (client only): a wss:// (btp+wss://) URL runs the link over TLS
+ * (net/tls.h): the server is checked against the CA file cfg.tls_ca
+ * (default BTPC_DEFAULT_CA) and the name cfg.tls_server_name (default: the
+ * URL host), or only against the SPKI pin cfg.tls_pin (64 hex digits). A
+ * TLS failure ends the link with the reason "TLS: <engine's reason>".
+ *
  * Memory: struct btpc embeds its struct wsconn (~230 KiB with the host
- * board's buffers) and the spill queue; keep it static. No heap.
+ * board's buffers) and the spill queue, and with TLS built in one struct
+ * tls_config and one struct tls_conn; keep it static. No heap.
  */
 #ifndef ILPCTL_BTP_CLIENT_H
 #define ILPCTL_BTP_CLIENT_H
@@ -47,12 +54,16 @@
  * response, a BTP Error). */
 #define BTPC_FRAME_MAX 2048u
 
-/* A parsed ws://[user[:token]@]host[:port][/path] (btp+ws:// accepted). */
+#define BTPC_DEFAULT_CA "/etc/ssl/certs/ca-certificates.crt"
+
+/* A parsed ws[s]://[user[:token]@]host[:port][/path] (btp+ws[s]://
+ * accepted). */
 struct btpc_url {
+	bool tls;                           /* wss:// */
 	char host[BTPC_HOST_MAX + 1];       /* without IPv6 brackets */
 	char host_hdr[BTPC_HOST_MAX + 8];   /* Host header: host[:port] */
 	char path[BTPC_PATH_MAX + 1];       /* "/" if absent */
-	uint16_t port;                      /* 80 if absent */
+	uint16_t port;                      /* 80 (wss: 443) if absent */
 	bool has_user, has_token;
 	char user[BTPC_SECRET_MAX + 1];
 	char token[BTPC_SECRET_MAX + 1];    /* never printed */
@@ -104,6 +115,9 @@ struct btpc_cfg {
 	const char *address;          /* server: own address; client gets
 					 address + ".client" */
 	int64_t setup_timeout_ms;     /* client: connect..READY */
+	const char *tls_ca;           /* wss: CA file (NULL: BTPC_DEFAULT_CA) */
+	const char *tls_pin;          /* wss: 64 hex digits, or NULL */
+	const char *tls_server_name;  /* wss: NULL: the URL host */
 };
 
 struct btpc {
@@ -131,6 +145,10 @@ struct btpc {
 	uint8_t frame[BTPC_FRAME_MAX];
 	uint8_t spill[BTPC_SPILL];
 	struct wsconn ws;
+#if defined(ILPD_TLS_BEARSSL) || defined(ILPD_TLS_MBEDTLS)
+	struct tls_config tls_cfg;
+	struct tls_conn tls;
+#endif
 };
 
 void btpc_init(struct btpc *b, struct ev_loop *loop, const struct btpc_cfg *cfg,

@@ -47,6 +47,7 @@ struct snd_opts {
 	const char *token;
 	const char *username;
 	const char *to;
+	const char *ca, *pin, *server_name;   /* wss:// */
 	uint64_t count, window, amount, expiry_ms, data_size, timeout_ms;
 };
 
@@ -100,8 +101,10 @@ static int snd_parse_one(int argc, char **argv, int *i, struct snd_opts *o)
 	};
 	uint64_t *const nvals[] = { &o->count, &o->window, &o->amount,
 				    &o->expiry_ms, &o->data_size, &o->timeout_ms };
-	static const char *const snames[] = { "--url", "--token", "--username", "--to" };
-	const char **const svals[] = { &o->url, &o->token, &o->username, &o->to };
+	static const char *const snames[] = { "--url", "--token", "--username", "--to",
+					      "--ca", "--pin", "--server-name" };
+	const char **const svals[] = { &o->url, &o->token, &o->username, &o->to,
+				       &o->ca, &o->pin, &o->server_name };
 	const char *v = NULL;
 	size_t k;
 	int r;
@@ -436,6 +439,9 @@ int ilpctl_send_main(int argc, char **argv)
 	cfg.username = snd.o.username != NULL ? snd.o.username :
 		       snd.url.has_user ? snd.url.user : "";
 	cfg.ildcp = true;
+	cfg.tls_ca = snd.o.ca;
+	cfg.tls_pin = snd.o.pin;
+	cfg.tls_server_name = snd.o.server_name;
 	cfg.setup_timeout_ms = (int64_t)(snd.o.timeout_ms < SND_SETUP_MS ?
 					 snd.o.timeout_ms : SND_SETUP_MS);
 	btpc_init(&snd.link, &snd.loop, &cfg, &snd_cbs, NULL);

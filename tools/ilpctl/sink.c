@@ -31,6 +31,7 @@ struct snk_opts {
 	const char *token;
 	const char *username;
 	const char *address;
+	const char *ca, *pin, *server_name;   /* wss:// */
 	uint64_t count, timeout_ms;
 };
 
@@ -52,9 +53,11 @@ static struct {
 static int snk_parse_one(int argc, char **argv, int *i, struct snk_opts *o)
 {
 	static const char *const snames[] = { "--url", "--listen", "--token",
-					      "--username", "--address" };
+					      "--username", "--address", "--ca", "--pin",
+					      "--server-name" };
 	const char **const svals[] = { &o->url, &o->listen, &o->token,
-				       &o->username, &o->address };
+				       &o->username, &o->address, &o->ca, &o->pin,
+				       &o->server_name };
 	const char *v = NULL;
 	size_t k;
 	int r;
@@ -260,6 +263,9 @@ static int snk_start(void)
 	cfg.server = snk.o.listen != NULL;
 	cfg.ildcp = true;
 	cfg.address = snk.o.address;
+	cfg.tls_ca = snk.o.ca;
+	cfg.tls_pin = snk.o.pin;
+	cfg.tls_server_name = snk.o.server_name;
 	cfg.setup_timeout_ms = SNK_SETUP_MS;
 	btpc_init(&snk.link, &snk.loop, &cfg, &snk_cbs, NULL);
 	if (cfg.server) {

@@ -180,7 +180,7 @@ expect_usage_msg "missing --token" send --url $U --to g.a
 expect_usage_msg "missing --to" send --url $U --token t
 expect_usage_msg "--to: 'nope' is not a valid ILP address" send --url $U --token t --to nope
 expect_usage_msg "--url: URL must start with ws://" send --url http://h:1 --token t --to g.a
-expect_usage_msg "--url: wss:// is not supported yet" send --url wss://h --token t --to g.a
+expect_usage_msg "--url: URL must start with ws://, wss://" send --url http://h --token t --to g.a
 expect_usage_msg "--url: bad port" send --url ws://h:99999 --token t --to g.a
 expect_usage_msg "--url: empty host" send --url ws://:80/x --token t --to g.a
 expect_usage_msg "--count: '0' is out of range" send --url $U --token t --to g.a --count 0

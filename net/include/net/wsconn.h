@@ -25,6 +25,19 @@
  * is aborted after ILPD_WSCONN_CLOSE_TIMEOUT_MS if the peer never lets its
  * send buffer drain. on_close() is called exactly once, after which the
  * slot may be reused (wsconn_connect/accept).
+ *
+ * TLS (wss://): wsconn_use_tls() before wsconn_connect/accept puts a started
+ * struct tls_conn (net/tls.h) between the socket and the WebSocket engine.
+ * Socket bytes go into the TLS engine; its plaintext is copied once into rx
+ * and parsed there as on a plain connection. Frames are still built in tx
+ * and moved into the engine as the socket takes its records (written before
+ * anything is read, BearSSL's run_until order). A client sends its HTTP
+ * upgrade only once the TLS handshake is done. A TLS failure ends the
+ * connection with the engine's reason (tls_error_str()) as on_close's
+ * `reason`, and wsconn.tls_err says which enum tls_error it was (TLS_OK for
+ * every other end). Backpressure and the close deadline work as without TLS
+ * (the backlog is the plaintext not yet taken by the engine). Without TLS
+ * nothing of this runs: one pointer test per I/O event.
  */
 #ifndef NET_WSCONN_H
 #define NET_WSCONN_H
@@ -36,6 +49,7 @@
 #include "hal/hal_net.h"
 #include "net/ev.h"
 #include "net/net_opts.h"
+#include "net/tls.h"
 #include "net/ws.h"
 
 enum wsconn_state {
@@ -64,6 +78,10 @@ struct wsconn {
 	bool dirty;                 /* queued in the flush list */
 	bool closing_after_flush;   /* close the socket once tx is empty */
 	bool rx_paused;             /* backpressure: not reading (see above) */
+	bool tls_up;                /* TLS: handshake done (plaintext flows) */
+	bool tls_closing;           /* TLS: close_notify queued */
+	uint8_t tls_err;            /* enum tls_error that ended it, or TLS_OK */
+	struct tls_conn *tls;       /* NULL: plain TCP (see above) */
 	int close_timer;            /* deadline for CLOSING, or -1 */
 	hal_fd fd;
 	int io;                     /* event loop watcher id */
@@ -89,6 +107,14 @@ struct wsconn {
 int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
 		   uint16_t port, const char *host, const char *path,
 		   const struct wsconn_cbs *cbs, void *user);
+
+/* Puts TLS under the next wsconn_connect() or wsconn_accept() on c: t
+ * must have been started with tls_conn_start() (client role for connect,
+ * server for accept). The wsconn owns t from here until the connection
+ * ends (on_close, or a failed connect/accept), then calls
+ * tls_conn_release(t); t may then be started again. 0, or -1 if this
+ * build has no TLS (ILPD_TLS=none; t is left alone). */
+int wsconn_use_tls(struct wsconn *c, struct tls_conn *t);
 
 /* Takes over an accepted socket as the server side. 0 or -1 (fd closed). */
 int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
