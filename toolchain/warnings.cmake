@@ -16,16 +16,3 @@ endif()
 function(ilpd_warnings target)
   target_compile_options(${target} PRIVATE ${ILPD_WARNING_FLAGS})
 endfunction()
-
-# TRANSITIONAL (daemon bring-up): keeps only the listed sources that exist,
-# so engineers can build while others' files are still being written. Every
-# list is pinned before the daemon ships.
-function(ilpd_existing out)
-  set(found "")
-  foreach(f ${ARGN})
-    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/${f})
-      list(APPEND found ${f})
-    endif()
-  endforeach()
-  set(${out} ${found} PARENT_SCOPE)
-endfunction()
