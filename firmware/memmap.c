@@ -141,6 +141,7 @@ int main(void)
 	memmap_header();
 #define POOL(name, count, type) \
 	memmap_pool(&m, #name, #type, (size_t)(count), sizeof(type));
+#define POOL_EXTERN(name, count, type) POOL(name, count, type)
 #define POOL_PART(pool, member, count, type)                              \
 	memmap_part(&m, #member, #type, (size_t)(count), sizeof(type),    \
 		    sizeof(((memmap_##pool##_t *)0)->member));

@@ -21,6 +21,11 @@
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
 
+#if defined(ILPD_TLS_MBEDTLS)
+/* The mbedTLS arena (net/src/tls_arena.c), for the memory map. */
+typedef uint8_t ilpd_tls_arena_buf[ILPD_TLS_ARENA_BYTES];
+#endif
+
 /* The BTP frame being written (one WebSocket message). */
 typedef uint8_t ilpd_frame_buf[ILPD_WS_MAX_MESSAGE];
 
