@@ -34,17 +34,8 @@ shift 2
 [ -x "$ilpd" ] || die "ilpd not found or not executable: $ilpd"
 [ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
 "$ilpctl" send --help >/dev/null 2>&1 || die "$ilpctl has no 'send' command (built without net/?)"
-command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20 (ilp-connector runs on it)"
-command -v npm >/dev/null 2>&1 || die "npm not found: install npm (it comes with Node.js)"
 [ -r /proc/self/stat ] || die "/proc is needed for CPU and memory figures"
-
-stamp=$interop/node_modules/.ilpd-lock-stamp
-want=$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
-	.update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$interop/package-lock.json")
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-	echo "bench/run.sh: installing the reference stack (npm ci in tests/interop)"
-	(cd "$interop" && npm ci --no-audit --no-fund) || die "npm ci failed"
-	printf '%s\n' "$want" >"$stamp"
-fi
+. "$here/../tests/lib/npm-ci.sh"
+ilpd_npm_ci "$interop" bench/run.sh 18
 
 exec node "$here/bench.js" --ilpd "$ilpd" --ilpctl "$ilpctl" "$@"

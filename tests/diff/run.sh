@@ -30,18 +30,9 @@ case $ilpctl in
 esac
 [ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
 
-command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20 (the reference codecs run on it)"
-command -v npm >/dev/null 2>&1 || die "npm not found: install npm (it comes with Node.js)"
+. "$here/../lib/npm-ci.sh"
+ilpd_npm_ci "$here" tests/diff/run.sh 18
 node -e 'process.exit(typeof require("buffer").isUtf8 === "function" ? 0 : 1)' ||
 	die "node $(node --version) is too old: need Node.js >= 18.14 (buffer.isUtf8)"
-
-stamp=$here/node_modules/.ilpd-lock-stamp
-want=$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
-	.update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$here/package-lock.json")
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-	echo "tests/diff/run.sh: installing the reference codecs (npm ci)"
-	(cd "$here" && npm ci --no-audit --no-fund) || die "npm ci failed"
-	printf '%s\n' "$want" >"$stamp"
-fi
 
 exec node "$here/diff.js" "$ilpctl"

@@ -33,18 +33,7 @@ case $ilpd in
 esac
 [ -x "$ilpd" ] || die "ilpd not found or not executable: $ilpd"
 
-command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20 (the reference stack runs on it)"
-command -v npm >/dev/null 2>&1 || die "npm not found: install npm (it comes with Node.js)"
-node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' ||
-	die "node $(node --version) is too old: need Node.js >= 18"
-
-stamp=$here/node_modules/.ilpd-lock-stamp
-want=$(node -e 'process.stdout.write(require("crypto").createHash("sha256")
-	.update(require("fs").readFileSync(process.argv[1])).digest("hex"))' "$here/package-lock.json")
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-	echo "tests/interop/run.sh: installing the reference stack (npm ci)"
-	(cd "$here" && npm ci --no-audit --no-fund) || die "npm ci failed"
-	printf '%s\n' "$want" >"$stamp"
-fi
+. "$here/../lib/npm-ci.sh"
+ilpd_npm_ci "$here" tests/interop/run.sh 18
 
 exec node "$here/interop.js" "$ilpd" "$@"

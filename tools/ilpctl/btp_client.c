@@ -828,3 +828,16 @@ static void btpc_ws_message(struct wsconn *c, uint8_t opcode, uint8_t *data,
 	else
 		btpc_request(b, &f);
 }
+
+void btpc_close_wait(struct btpc *b, int64_t ms)
+{
+	int64_t until = hal_mono_ms() + ms;
+
+	btpc_close(b);
+	wsconn_flush_all();
+	while (btpc_busy(b) && hal_mono_ms() < until) {
+		if (ev_run_once(b->loop, 50) == HAL_NET_ERROR)
+			break;
+		wsconn_flush_all();
+	}
+}

@@ -186,4 +186,8 @@ void btpc_close(struct btpc *b);
 /* True while a WebSocket exists (open or closing). */
 bool btpc_busy(const struct btpc *b);
 
+/* Closes the link and runs the event loop until the close has gone out or
+ * `ms` milliseconds have passed. */
+void btpc_close_wait(struct btpc *b, int64_t ms);
+
 #endif /* ILPCTL_BTP_CLIENT_H */

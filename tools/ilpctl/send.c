@@ -378,16 +378,8 @@ static void snd_loop(int64_t deadline)
 /* Closes the link cleanly, waiting a little for the close to go out. */
 static void snd_close(void)
 {
-	int64_t until = hal_mono_ms() + SND_CLOSE_MS;
-
 	snd.closing = true;
-	btpc_close(&snd.link);
-	wsconn_flush_all();
-	while (btpc_busy(&snd.link) && hal_mono_ms() < until) {
-		if (ev_run_once(&snd.loop, 50) == HAL_NET_ERROR)
-			break;
-		wsconn_flush_all();
-	}
+	btpc_close_wait(&snd.link, SND_CLOSE_MS);
 }
 
 static void snd_report(void)

@@ -239,16 +239,8 @@ static void snk_loop(void)
 
 static void snk_close(void)
 {
-	int64_t until = hal_mono_ms() + SNK_CLOSE_MS;
-
 	snk.closing = true;
-	btpc_close(&snk.link);
-	wsconn_flush_all();
-	while (btpc_busy(&snk.link) && hal_mono_ms() < until) {
-		if (ev_run_once(&snk.loop, 50) == HAL_NET_ERROR)
-			break;
-		wsconn_flush_all();
-	}
+	btpc_close_wait(&snk.link, SNK_CLOSE_MS);
 }
 
 static int snk_start(void)
