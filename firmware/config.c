@@ -49,28 +49,7 @@
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
 
-/* Longest line accepted, without its line ending. */
-#define CONF_LINE_MAX 1024
-/* Longest time value in milliseconds: one day. */
-#define CONF_MS_MAX 86400000
-/* Longest ILP address (RFC 15). */
-#define CONF_ILP_ADDRESS_MAX 1023
-#define CONF_KEYS_MAX 16
-#define CONF_NAME_SHOW 48   /* bytes of a key/section name quoted in messages */
-
-enum conf_sec {
-	SEC_NONE = 0,
-	SEC_NODE,
-	SEC_BTP,
-	SEC_ADMIN,
-	SEC_LIMITS,
-	SEC_LOG,
-	SEC_PEER,
-	SEC_ROUTES,
-	SEC_TRANSPORT,
-	SEC_TLS,
-	SEC_COUNT
-};
+#include "config_int.h"
 
 enum { K_NODE_ADDRESS, K_NODE_ASSET_CODE, K_NODE_ASSET_SCALE };
 static const char *const node_keys[] = {
@@ -106,54 +85,23 @@ static const char *const peer_keys[] = {
 	"settle_threshold", "tls_pin", "tls_server_name", NULL
 };
 
-enum { K_TRANSPORT_TYPE };
-static const char *const transport_keys[] = { "type", NULL };
-
 enum { K_TLS_CA, K_TLS_CERT, K_TLS_KEY };
 static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file", NULL };
 
 static const char *const sec_names[SEC_COUNT] = {
 	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport",
-	"tls"
+	"tls", "netif"
 };
 
 static const char *const *const sec_keys[SEC_COUNT] = {
 	NULL, node_keys, btp_keys, admin_keys, limits_keys, log_keys,
-	peer_keys, NULL, transport_keys, tls_keys
-};
-
-/* Everything the parse needs besides the result; on the caller's stack. */
-struct conf_parse {
-	struct ilpd_conf *c;
-	struct ilpd_conf_err *err;
-	const char *name;              /* file name for messages */
-	/* input: a file descriptor or a NUL-terminated string */
-	int fd;
-	int read_errno;
-	const char *text;
-	size_t pos;
-	size_t blen, bpos;
-	unsigned char buf[512];
-	/* position */
-	int line;
-	bool failed;
-	int err_line;
-	/* current section */
-	enum conf_sec sec;
-	size_t peer;                   /* SEC_PEER: index in c->peer */
-	int sec_line[SEC_COUNT];       /* first line of each section, 0: absent */
-	int key_line[SEC_COUNT][CONF_KEYS_MAX];  /* SEC_PEER: current peer only */
-	uint32_t peer_keys[ILPD_MAX_PEERS];      /* bit per peer key given */
-	int default_route_line;
+	peer_keys, NULL, conf_transport_keys, tls_keys, conf_netif_keys
 };
 
 /* ---- messages ------------------------------------------------------------ */
 
-static void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
 /* Records the first error as "NAME:LINE: message"; later ones are dropped. */
-static void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
+void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -173,7 +121,7 @@ static void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
 }
 
 /* A printable copy of s[0..n) (at most CONF_NAME_SHOW bytes) for messages. */
-static const char *conf_show(const char *s, size_t n, char *out, size_t cap)
+const char *conf_show(const char *s, size_t n, char *out, size_t cap)
 {
 	size_t i, m = n < cap - 1 ? n : cap - 1;
 
@@ -199,10 +147,9 @@ static const char *conf_sec_label(const struct conf_parse *st, char *out,
 
 /* ---- value parsers ------------------------------------------------------- */
 
-enum conf_num_err { NUM_OK = 0, NUM_GARBAGE = -1, NUM_NEGATIVE = -2, NUM_RANGE = -3 };
 
 /* Unsigned decimal: digits only, no sign, no blanks. */
-static int conf_parse_u64(const char *s, uint64_t *out)
+int conf_parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -259,7 +206,7 @@ static void conf_num_fail(struct conf_parse *st, const char *key, int r,
 }
 
 /* An integer in [min, max]; 0 or -1 (reported). */
-static int conf_int(struct conf_parse *st, const char *key, const char *v,
+int conf_int(struct conf_parse *st, const char *key, const char *v,
 		    int64_t min, int64_t max, int64_t *out)
 {
 	char range[48];
@@ -281,13 +228,13 @@ static int conf_int(struct conf_parse *st, const char *key, const char *v,
 	return 0;
 }
 
-static int conf_ms(struct conf_parse *st, const char *key, const char *v,
+int conf_ms(struct conf_parse *st, const char *key, const char *v,
 		   int64_t *out)
 {
 	return conf_int(st, key, v, 1, CONF_MS_MAX, out);
 }
 
-static bool conf_ieq(const char *a, const char *b)
+bool conf_ieq(const char *a, const char *b)
 {
 	for (; *a != '\0' && *b != '\0'; a++, b++) {
 		char x = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
@@ -298,7 +245,7 @@ static bool conf_ieq(const char *a, const char *b)
 	return *a == *b;
 }
 
-static int conf_bool(struct conf_parse *st, const char *key, const char *v,
+int conf_bool(struct conf_parse *st, const char *key, const char *v,
 		     bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on", "1" };
@@ -322,7 +269,7 @@ static int conf_bool(struct conf_parse *st, const char *key, const char *v,
 
 /* Copies a non-empty value of printable, non-blank bytes (>= 0x21, UTF-8
  * allowed) into out[cap]; blanks inside are allowed if `blanks`. */
-static int conf_text(struct conf_parse *st, const char *key, const char *v,
+int conf_text(struct conf_parse *st, const char *key, const char *v,
 		     char *out, size_t cap, bool blanks)
 {
 	size_t i, n = strlen(v);
@@ -365,7 +312,7 @@ static bool url_v6_char(char ch)
 
 /* Parses "HOST[:PORT]" or "[V6][:PORT]" in s[0..n) into host/port. A port
  * is required unless def_port != 0. NULL on success, else a reason. */
-static const char *conf_hostport(const char *s, size_t n, char *host,
+const char *conf_hostport(const char *s, size_t n, char *host,
 				 uint16_t *port, uint16_t def_port)
 {
 	size_t hlen, i;
@@ -540,6 +487,7 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	c->log_stderr = true;
 	c->log_syslog = false;
 	strcpy(c->tls.ca_file, ILPD_TLS_DEFAULT_CA_FILE);
+	conf_transport_defaults(c);
 }
 
 static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
@@ -1012,11 +960,9 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 		return conf_ms(st, limits_keys[k], v, k == K_LIM_WINDOW ?
 			       &c->min_message_window_ms : &c->max_hold_time_ms);
 	case SEC_TRANSPORT:
-		if (strcmp(v, "direct") == 0)
-			return 0;
-		conf_fail(st, st->line, "transport type is not supported yet "
-			  "(only 'direct')");
-		return -1;
+		return conf_set_transport(st, k, v);
+	case SEC_NETIF:
+		return conf_set_netif(st, k, v);
 	case SEC_NONE:
 	case SEC_NODE:
 	case SEC_BTP:
@@ -1092,6 +1038,7 @@ static int conf_handler(void *user, const char *section, const char *name,
 	case SEC_LIMITS:
 	case SEC_ROUTES:
 	case SEC_TRANSPORT:
+	case SEC_NETIF:
 	case SEC_COUNT:
 	default:
 		r = conf_set_other(st, k, value);
@@ -1346,6 +1293,8 @@ static int conf_run(struct conf_parse *st)
 		conf_finish_routes(st);
 	if (!st->failed)
 		conf_finish_tls(st);
+	if (!st->failed)
+		conf_finish_transport(st);
 	return st->failed ? -1 : 0;
 }
 

@@ -44,7 +44,23 @@
  *               tls_server_name [the URL host] (both for wss:// urls only)
  *   [routes]    PREFIX = PEER (one line per static route),
  *               default = PEER (the default route)
- *   [transport] reserved for SOCKS5/onion (next issue): type = direct only
+ *   [transport] type = direct|socks5 [direct], proxy = socks5h://HOST:PORT
+ *               (HOST numeric or localhost; socks5:// and other schemes are
+ *               refused: local DNS would leak), proxy_scope = all|onion [all],
+ *               allow_direct_loopback [false], onion_suffixes [.onion
+ *               .anyone .anon], connect_timeout_ms [30000],
+ *               onion_connect_timeout_ms [120000], probe_interval_ms [30000],
+ *               onion_service = off|managed|external|dir [off], state_dir
+ *               [/var/lib/ilpd], tor_path [/usr/bin/tor], torrc_append,
+ *               socks_port [9150], control_port [9151], control = HOST:PORT
+ *               [127.0.0.1:9051] (external), control_auth = cookie|password
+ *               [cookie], control_password, control_cookie_file, hs_dir,
+ *               onion_port [BTP port], bootstrap_timeout_ms [300000],
+ *               stop_timeout_ms [10000], external_url = auto|URL
+ *               (docs/onion.md)
+ *   [netif]     lwIP builds only: driver = tap, name [tap0], address =
+ *               A.B.C.D/LEN (required), gateway, address6 = X::Y/LEN,
+ *               mtu [1500] (docs/lwip.md)
  */
 #ifndef ILPD_CONFIG_FILE_H
 #define ILPD_CONFIG_FILE_H
@@ -53,6 +69,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hal/hal_net.h"
 #include "ilp/amount.h"
 #include "ilp/ilp_opts.h"
 
@@ -105,6 +122,76 @@ struct ilpd_tls_conf {
 
 #define ILPD_TLS_DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
 
+/* [transport] (issue 4; operator guide docs/onion.md). */
+enum ilpd_transport_type {
+	ILPD_TRANSPORT_DIRECT = 0,           /* type = direct: dial peers directly */
+	ILPD_TRANSPORT_SOCKS5                /* type = socks5: dial through proxy */
+};
+
+enum ilpd_proxy_scope {
+	ILPD_PROXY_ALL = 0,                  /* proxy_scope = all: every peer */
+	ILPD_PROXY_ONION                     /* = onion: only onion hosts (explicit
+					      * choice; others dial directly) */
+};
+
+enum ilpd_onion_mode {
+	ILPD_ONION_OFF = 0,                  /* onion_service = off */
+	ILPD_ONION_MANAGED,                  /* ilpd runs tor/anon itself */
+	ILPD_ONION_EXTERNAL,                 /* ADD_ONION via an existing daemon's
+					      * control port */
+	ILPD_ONION_DIR                       /* an operator-managed
+					      * HiddenServiceDir (hostname file) */
+};
+
+enum ilpd_control_auth {
+	ILPD_CONTROL_AUTH_COOKIE = 0,        /* control_auth = cookie */
+	ILPD_CONTROL_AUTH_PASSWORD           /* = password (control_password) */
+};
+
+#define ILPD_ONION_SUFFIX_MAX 4              /* entries in onion_suffixes */
+#define ILPD_ONION_SUFFIX_LEN 15             /* chars in one, with its dot */
+
+struct ilpd_transport_conf {
+	uint8_t type;                        /* enum ilpd_transport_type */
+	uint8_t scope;                       /* enum ilpd_proxy_scope */
+	uint8_t onion_mode;                  /* enum ilpd_onion_mode */
+	uint8_t control_auth;                /* enum ilpd_control_auth */
+	bool allow_direct_loopback;          /* loopback peers skip the proxy */
+	/* proxy = socks5h://HOST:PORT, HOST numeric or "localhost". Managed
+	 * mode without proxy: 127.0.0.1:socks_port of the managed daemon. */
+	char proxy_host[HAL_IP_STR_MAX];
+	uint16_t proxy_port;
+	/* onion_suffixes [".onion .anyone .anon"]: hosts that are onion
+	 * services (case-insensitive, each starts with '.'). */
+	char suffix[ILPD_ONION_SUFFIX_MAX][ILPD_ONION_SUFFIX_LEN + 1];
+	size_t nsuffix;
+	int64_t connect_timeout_ms;          /* [30000] proxy connect+SOCKS,
+					      * clearnet hosts */
+	int64_t onion_connect_timeout_ms;    /* [120000] the same, onion hosts */
+	int64_t probe_interval_ms;           /* [30000] proxy health probe */
+	/* Onion service. */
+	char state_dir[ILPD_CONF_PATH_MAX + 1];    /* [/var/lib/ilpd] key, torrc,
+						    * DataDirectory (managed) */
+	char tor_path[ILPD_CONF_PATH_MAX + 1];     /* [/usr/bin/tor] or anon */
+	char torrc_append[ILPD_CONF_PATH_MAX + 1]; /* "" or a file %include'd
+						    * into the generated torrc */
+	uint16_t socks_port;                 /* [9150] managed SocksPort */
+	uint16_t control_port;               /* [9151] managed ControlPort;
+					      * external: from `control` */
+	char control_host[HAL_IP_STR_MAX];    /* external: control =
+						    * HOST:PORT [127.0.0.1:9051] */
+	char control_password[ILPD_CONF_TOKEN_MAX + 1]; /* secret: never logged */
+	char control_cookie_file[ILPD_CONF_PATH_MAX + 1]; /* "" : from PROTOCOLINFO */
+	char hs_dir[ILPD_CONF_PATH_MAX + 1];       /* onion_service = dir */
+	uint16_t onion_port;                 /* [BTP listen port] virtual port */
+	int64_t bootstrap_timeout_ms;        /* [300000] managed/external:
+					      * bootstrap + publish budget */
+	int64_t stop_timeout_ms;             /* [10000] managed daemon stop */
+	bool external_url_auto;              /* external_url = auto */
+	char external_url[ILPD_CONF_HOST_MAX + 1]; /* or a fixed URL, or "" */
+	int line;                            /* where [transport] starts */
+};
+
 struct ilpd_route_conf {
 	char prefix[ILPD_ROUTE_PREFIX_MAX + 1];
 	char peer[ILPD_PEER_NAME_MAX + 1];
@@ -128,6 +215,8 @@ struct ilpd_conf {
 	bool log_stderr;
 	bool log_syslog;
 	struct ilpd_tls_conf tls;
+	struct ilpd_transport_conf transport;
+	struct hal_netif_conf netif;         /* [netif]: lwIP builds only */
 	struct ilpd_peer_conf peer[ILPD_MAX_PEERS];
 	size_t npeers;
 	struct ilpd_route_conf route[ILPD_MAX_ROUTES];
@@ -168,6 +257,21 @@ bool ilpd_conf_tls_same(const struct ilpd_conf *o, const struct ilpd_conf *n);
 
 /* True if peer a and b connect the same way over TLS (pin, server name). */
 bool ilpd_peer_tls_same(const struct ilpd_peer_conf *a, const struct ilpd_peer_conf *b);
+
+/* True if host ends in one of t's onion suffixes (case-insensitive). */
+bool ilpd_host_is_onion(const struct ilpd_transport_conf *t, const char *host);
+
+/* True for 127.0.0.0/8, ::1 and "localhost". */
+bool ilpd_host_is_loopback(const char *host);
+
+/* True if a connection to host goes through the SOCKS5 proxy: type =
+ * socks5 and (an onion host, or proxy_scope = all unless the host is
+ * loopback and allow_direct_loopback is set). Never falls back. */
+bool ilpd_peer_via_proxy(const struct ilpd_transport_conf *t, const char *host);
+
+/* True if [transport] and [netif] are the same (a reload cannot change
+ * them: they need a restart). */
+bool ilpd_conf_transport_same(const struct ilpd_conf *o, const struct ilpd_conf *n);
 
 /* True if the configuration has an outbound wss:// peer. */
 bool ilpd_conf_needs_tls_client(const struct ilpd_conf *c);

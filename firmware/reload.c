@@ -76,6 +76,8 @@ static const char *rl_restart_needed(const struct ilpd_conf *o, const struct ilp
 		return "[admin] listen changed: needs a restart";
 	if (!ilpd_conf_tls_same(o, n))
 		return "[tls] or [btp] tls changed: needs a restart";
+	if (!ilpd_conf_transport_same(o, n))
+		return "[transport] or [netif] changed: needs a restart";
 	return NULL;
 }
 

@@ -23,6 +23,8 @@
  * - gmtime_r() of UTC needs no time-zone data; hal_log_setup() still makes
  *   one call so that any lazy initialisation inside libc happens there.
  * - Before hal_log_setup() lines go to stderr at level info.
+ * - Lines at info and above pass hal_log_redact() (hal_log.h) after they
+ *   are formatted: one pass over the line into a second stack buffer.
  */
 #include "hal/hal_log.h"
 #include "hal/hal_time.h"
@@ -41,6 +43,90 @@ static struct hal_log_cfg log_cfg = { HAL_LOG_INFO, 1, 0 };
 static int log_syslog_open;
 
 static const char *const log_level_name[] = { "debug", "info", "warn", "error" };
+
+static char log_suffix[HAL_LOG_SUFFIX_MAX][16] = { ".onion", ".anyone", ".anon" };
+static size_t log_nsuffix = 3;
+
+void hal_log_set_onion_suffixes(const char (*suffix)[16], size_t n)
+{
+	size_t i;
+
+	if (n > HAL_LOG_SUFFIX_MAX)
+		n = HAL_LOG_SUFFIX_MAX;
+	for (i = 0; i < n; i++)
+		(void)snprintf(log_suffix[i], sizeof(log_suffix[i]), "%s", suffix[i]);
+	log_nsuffix = n;
+}
+
+static int log_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '-' || c == '.';
+}
+
+static int log_b32_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7');
+}
+
+/* True if tok[0..n) (a host-name token) is an onion name or a bare v3 id. */
+static int log_is_onion(const char *tok, size_t n)
+{
+	size_t i, j;
+
+	while (n > 0 && tok[n - 1] == '.')
+		n--;
+	if (n == 56) {
+		for (i = 0; i < n && log_b32_char(tok[i]); i++)
+			;
+		if (i == n)
+			return 1;
+	}
+	for (i = 0; i < log_nsuffix; i++) {
+		size_t sn = strlen(log_suffix[i]);
+
+		if (sn == 0 || n <= sn)
+			continue;
+		for (j = 0; j < sn; j++) {
+			char c = tok[n - sn + j];
+
+			if ((c >= 'A' && c <= 'Z' ? (char)(c + 32) : c) != log_suffix[i][j])
+				break;
+		}
+		if (j == sn)
+			return 1;
+	}
+	return 0;
+}
+
+size_t hal_log_redact(const char *in, size_t len, char *out, size_t cap)
+{
+	static const char mark[] = "[onion]";
+	size_t r = 0, w = 0;
+
+	if (cap == 0)
+		return 0;
+	while (r < len && w < cap) {
+		size_t n = 0;
+		const char *src;
+		size_t sn;
+
+		if (!log_host_char(in[r])) {
+			out[w++] = in[r++];
+			continue;
+		}
+		while (r + n < len && log_host_char(in[r + n]))
+			n++;
+		src = log_is_onion(in + r, n) ? mark : in + r;
+		sn = src == mark ? sizeof(mark) - 1 : n;
+		if (sn > cap - w)
+			sn = cap - w;
+		memcpy(out + w, src, sn);
+		w += sn;
+		r += n;
+	}
+	return w;
+}
 
 void hal_log_setup(const struct hal_log_cfg *cfg)
 {
@@ -144,6 +230,12 @@ void hal_log(int level, const char *event, const char *fmt, ...)
 
 		if (c < 0x20 || c == 0x7f)
 			line[i] = '?';
+	}
+	if (level >= HAL_LOG_INFO) {
+		char scrub[HAL_LOG_LINE_MAX + 1];
+
+		len = hal_log_redact(line, len, scrub, HAL_LOG_LINE_MAX - 1);
+		memcpy(line, scrub, len);
 	}
 	line[len] = '\n';
 	line[len + 1] = '\0';  /* len + 1 <= HAL_LOG_LINE_MAX: it fits */

@@ -362,3 +362,16 @@ int hal_poll(struct hal_pollfd *fds, size_t n, int timeout_ms)
 	}
 	return r;
 }
+
+bool hal_net_has_own_stack(void)
+{
+	return false;
+}
+
+int hal_net_init(const struct hal_netif_conf *c, char *why, size_t why_len)
+{
+	(void)c;
+	(void)why;
+	(void)why_len;
+	return HAL_NET_OK;
+}

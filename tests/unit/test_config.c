@@ -284,8 +284,73 @@ static const struct bad_case bad_cases[] = {
 	BAD(NODE "[peer abcdefghijabcdefghijabcdefghijXY]\n",
 	    "t.ini:3: peer name 'abcdefghijabcdefghijabcdefghijXY' is longer than"),
 	BAD(NODE P "[peer a]\n", "t.ini:6: duplicate peer 'a' (first at line 3)"),
-	BAD("[transport]\ntype = socks5\n",
-	    "t.ini:2: transport type is not supported yet (only 'direct')"),
+	/* [transport]: socks5h only, credentials redacted, fail closed */
+	BAD(NODE "[transport]\ntype = socks5\n",
+	    "t.ini:4: type = socks5 needs 'proxy = socks5h://HOST:PORT' (or "
+	    "onion_service = managed, whose SocksPort is then used)"),
+	BAD(NODE "[transport]\ntype = tor\n", "t.ini:4: 'type' must be direct or socks5"),
+	BAD(NODE "[transport]\ntype = socks5\nproxy = socks5://127.0.0.1:9050\n",
+	    "t.ini:5: 'proxy' must be socks5h://HOST:PORT, not socks5://127.0.0.1:9050: "
+	    "that scheme has the client resolve host names itself, and local DNS "
+	    "would leak every peer's destination"),
+	BAD(NODE "[transport]\nproxy = socks5://user:secret@127.0.0.1:9050\n",
+	    "t.ini:4: 'proxy' must be socks5h://HOST:PORT, not socks5://***@127.0.0.1:9050"),
+	BAD(NODE "[transport]\nproxy = socks4a://127.0.0.1:9050\n",
+	    "t.ini:4: 'proxy' must be socks5h://HOST:PORT, not socks4a://127.0.0.1:9050"),
+	BAD(NODE "[transport]\nproxy = http://127.0.0.1:8080\n",
+	    "t.ini:4: 'proxy' must be socks5h://HOST:PORT (got http://127.0.0.1:8080): "
+	    "only socks5h keeps name resolution in the proxy"),
+	BAD(NODE "[transport]\nproxy = socks5h://u:pw@127.0.0.1:9050\n",
+	    "t.ini:4: 'proxy' must not carry credentials (socks5h://***@127.0.0.1:9050)"),
+	BAD(NODE "[transport]\nproxy = socks5h://tor.lan:9050\n",
+	    "t.ini:4: 'proxy' (socks5h://tor.lan:9050): the proxy's host must be a "
+	    "numeric address"),
+	BAD(NODE "[transport]\nproxy = socks5h://127.0.0.1\n",
+	    "t.ini:4: 'proxy' (socks5h://127.0.0.1): missing :PORT"),
+	BAD(NODE "[transport]\nproxy = socks5h://127.0.0.1:9050\n",
+	    "t.ini:4: 'proxy' needs type = socks5 (type is direct)"),
+	BAD(NODE "[transport]\nproxy_scope = onion\n",
+	    "t.ini:4: 'proxy_scope' needs type = socks5 (type is direct)"),
+	BAD(NODE "[transport]\nallow_direct_loopback = yes\n",
+	    "t.ini:4: 'allow_direct_loopback' needs type = socks5 (type is direct)"),
+	BAD(NODE "[transport]\nproxy_scope = some\n", "t.ini:4: 'proxy_scope' must be all or onion"),
+	BAD(NODE "[transport]\nonion_suffixes = onion\n",
+	    "t.ini:4: 'onion_suffixes' takes up to 4 names like .onion"),
+	BAD(NODE "[transport]\nonion_suffixes = .a .b .c .d .e\n",
+	    "t.ini:4: 'onion_suffixes' takes up to 4 names"),
+	BAD(NODE "[transport]\nonion_suffixes = ,\n",
+	    "t.ini:4: 'onion_suffixes' must list at least one suffix"),
+	BAD(NODE "[transport]\nonion_service = on\n",
+	    "t.ini:4: 'onion_service' must be off, managed, external or dir"),
+	BAD(NODE "[transport]\nonion_service = dir\n",
+	    "t.ini:4: onion_service = dir needs 'hs_dir'"),
+	BAD(NODE "[transport]\nstate_dir = var/lib/ilpd\n",
+	    "t.ini:4: 'state_dir' must be an absolute path"),
+	BAD(NODE "[transport]\nonion_service = external\ncontrol_auth = password\n",
+	    "t.ini:5: control_auth = password needs 'control_password'"),
+	BAD(NODE "[transport]\ncontrol = tor:9051\n",
+	    "t.ini:4: 'control' must be HOST:PORT: the host must be a numeric address"),
+	BAD(NODE "[transport]\nonion_service = managed\nsocks_port = 9151\n",
+	    "t.ini:3: 'socks_port' and 'control_port' must differ"),
+	BAD(NODE "[btp]\nlisten = off\n[transport]\nonion_service = managed\n",
+	    "t.ini:6: an onion service needs [btp] listen, which is off"),
+	BAD(NODE "[transport]\nexternal_url = auto\n",
+	    "t.ini:4: external_url = auto needs an onion service"),
+	BAD(NODE "[transport]\nexternal_url = http://x\n",
+	    "t.ini:4: 'external_url' must be auto or a ws[s]:// URL"),
+	BAD(NODE "[peer o]\nrelation = peer\ntoken = t\n"
+	    "url = ws://abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz234567.onion/\n",
+	    "t.ini:3: peer 'o' has an onion URL: it needs [transport] type = socks5"),
+	BAD(NODE "[peer o]\nrelation = peer\ntoken = t\nurl = ws://X.ANYONE:80\n",
+	    "t.ini:3: peer 'o' has an onion URL"),
+	BAD(NODE "[netif]\naddress = 10.0.0.2/24\n",
+	    "t.ini:3: [netif] is for builds with their own TCP/IP stack (lwIP)"),
+	BAD(NODE "[netif]\naddress = 10.0.0.2\n",
+	    "t.ini:4: 'address' must be an IPv4 address with a prefix length"),
+	BAD(NODE "[netif]\naddress = fd00::2/24\n", "t.ini:4: 'address': not a numeric IPv4"),
+	BAD(NODE "[netif]\naddress6 = fd00::2/129\n", "t.ini:4: 'address6' must be an IPv6"),
+	BAD(NODE "[netif]\ndriver = slip\n", "t.ini:4: 'driver' must be tap"),
+	BAD(NODE "[netif]\nmtu = 100\n", "t.ini:4: 'mtu' is out of range (576..9000)"),
 	/* numbers */
 	BAD("[node]\nasset_scale = 256\n",
 	    "t.ini:2: 'asset_scale' is out of range (0..255)"),
@@ -441,6 +506,11 @@ static const char *const secret_cases[] = {
 	NODE "[log]\nlevel = " SECRET "\n",
 	NODE "[btp]\nlisten = " SECRET "\n",
 	NODE "[transport]\ntype = " SECRET "\n",
+	NODE "[transport]\nproxy = socks5://u:" SECRET "@127.0.0.1:9050\n",
+	NODE "[transport]\nproxy = socks5h://" SECRET ":" SECRET "@127.0.0.1:9050\n",
+	NODE "[transport]\nproxy = http://" SECRET "@127.0.0.1:9050\n",
+	NODE "[transport]\nonion_service = managed\ncontrol_password = " SECRET "\n"
+	"socks_port = 9151\n",
 };
 
 static void test_no_secret_in_errors(void)
@@ -453,6 +523,45 @@ static void test_no_secret_in_errors(void)
 			th_fail(__FILE__, __LINE__, "case %zu echoes the token: %s",
 				i, err.msg);
 	}
+}
+
+/* [transport]: defaults, the proxy, and which hosts go through it. */
+static void test_transport(void)
+{
+	const struct ilpd_transport_conf *t = &conf.transport;
+
+	CHECK_EQ(load(NODE), 0);
+	CHECK_EQ(t->type, ILPD_TRANSPORT_DIRECT);
+	CHECK_EQ(t->nsuffix, 3);
+	CHECK(!ilpd_peer_via_proxy(t, "x.onion"));   /* direct: nothing proxied */
+	CHECK_EQ(load(NODE "[btp]\nlisten = 127.0.0.1:7000\n[transport]\n"
+		      "type = socks5\nonion_service = managed\nsocks_port = 9200\n"
+		      "external_url = auto\n"), 0);
+	CHECK(strcmp(t->proxy_host, "127.0.0.1") == 0 && t->proxy_port == 9200);
+	CHECK_EQ(t->onion_port, 7000);
+	CHECK(t->external_url_auto);
+	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://[::1]:9050\n"
+		      "onion_suffixes = .onion, .Anyone\n"), 0);
+	CHECK(strcmp(t->proxy_host, "::1") == 0 && t->proxy_port == 9050);
+	CHECK_EQ(t->nsuffix, 2);
+	CHECK(ilpd_host_is_onion(t, "abc.onion") && ilpd_host_is_onion(t, "ABC.ANYONE."));
+	CHECK(!ilpd_host_is_onion(t, "abc.anon") && !ilpd_host_is_onion(t, ".onion"));
+	CHECK(!ilpd_host_is_onion(t, "onion.example") && !ilpd_host_is_onion(t, "xonion"));
+	CHECK(ilpd_peer_via_proxy(t, "example.com"));
+	CHECK(ilpd_peer_via_proxy(t, "127.0.0.1"));  /* no carve-out unless asked */
+	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://localhost:9050\n"
+		      "allow_direct_loopback = true\n"), 0);
+	CHECK(strcmp(t->proxy_host, "127.0.0.1") == 0);
+	CHECK(!ilpd_peer_via_proxy(t, "127.0.0.5") && !ilpd_peer_via_proxy(t, "localhost"));
+	CHECK(!ilpd_peer_via_proxy(t, "::1") && ilpd_peer_via_proxy(t, "10.0.0.1"));
+	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://127.0.0.1:9050\n"
+		      "proxy_scope = onion\n"), 0);
+	CHECK(!ilpd_peer_via_proxy(t, "example.com") && ilpd_peer_via_proxy(t, "a.anon"));
+	CHECK_EQ(load(NODE "[transport]\nonion_service = external\ncontrol = 127.0.0.1:9999\n"
+		      "control_auth = password\ncontrol_password = pass word\n"), 0);
+	CHECK(strcmp(t->control_password, "pass word") == 0 && t->control_port == 9999);
+	CHECK_EQ(load(NODE "[transport]\nonion_service = dir\nhs_dir = /var/lib/tor/ilpd\n"), 0);
+	CHECK_EQ(t->onion_mode, ILPD_ONION_DIR);
 }
 
 static void test_url_parse(void)
@@ -704,7 +813,7 @@ static int read_expect(const char *path, char *out, size_t cap)
 
 static const char *const good_files[] = {
 	"minimal.ini", "full.ini", "outbound-parent.ini", "ipv6.ini",
-	"crlf-bom-indent.ini", "default-equivalent.ini",
+	"crlf-bom-indent.ini", "default-equivalent.ini", "onion-managed.ini",
 };
 
 static const char *const bad_files[] = {
@@ -849,6 +958,7 @@ int main(void)
 	TH_RUN(test_full);
 	TH_RUN(test_bad_table);
 	TH_RUN(test_no_secret_in_errors);
+	TH_RUN(test_transport);
 	TH_RUN(test_url_parse);
 	TH_RUN(test_tls_keys);
 	TH_RUN(test_long_line);

@@ -366,6 +366,60 @@ static size_t log_capture_end(char *out, size_t cap)
 	return n;
 }
 
+/* hal_log_redact on one string; the result in out. */
+static const char *redact(const char *in, char *out, size_t cap)
+{
+	size_t n = hal_log_redact(in, strlen(in), out, cap - 1);
+
+	out[n] = '\0';
+	return out;
+}
+
+#define V3 "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd"
+
+static void test_log_redact(void)
+{
+	struct hal_log_cfg cfg = { HAL_LOG_DEBUG, 1, 0 };
+	static const char own[][16] = { ".onion", ".i2p" };
+	char b[512], out[2048];
+
+	CHECK(strcmp(redact("event=peer.up peer=a url=ws://" V3 ".onion:7768/x", b,
+			    sizeof(b)), "event=peer.up peer=a url=ws://[onion]:7768/x") == 0);
+	CHECK(strcmp(redact("host=ABC.Onion. x", b, sizeof(b)), "host=[onion] x") == 0);
+	CHECK(strcmp(redact("h=x.anyone,y.anon", b, sizeof(b)), "h=[onion],[onion]") == 0);
+	CHECK(strcmp(redact("id=" V3 " done", b, sizeof(b)), "id=[onion] done") == 0);
+	/* Not onion: other names, a 55-char run, the bare suffix, upper-case ids. */
+	CHECK(strcmp(redact("host=example.com onion=.onion peer.up", b, sizeof(b)),
+		     "host=example.com onion=.onion peer.up") == 0);
+	CHECK(strcmp(redact("x=" V3 "a", b, sizeof(b)), "x=" V3 "a") == 0);
+	CHECK(strcmp(redact("x=onionx.com", b, sizeof(b)), "x=onionx.com") == 0);
+	CHECK(strcmp(redact("a=b.onion", b, 6), "a=[on") == 0);   /* cut at cap */
+
+	/* Through hal_log: redacted at info and above, as written at debug. */
+	hal_log_setup(&cfg);
+	log_capture_begin();
+	hal_log(HAL_LOG_INFO, "t.info", "host=%s.onion", V3);
+	hal_log(HAL_LOG_ERROR, "t.err", "reason=\"cannot reach %s.anyone:80\"", V3);
+	hal_log(HAL_LOG_DEBUG, "t.debug", "host=%s.onion", V3);
+	(void)log_capture_end(out, sizeof(out));
+	CHECK(strstr(out, "event=t.info host=[onion]\n") != NULL);
+	CHECK(strstr(out, "event=t.err reason=\"cannot reach [onion]:80\"\n") != NULL);
+	CHECK(strstr(out, "event=t.debug host=" V3 ".onion\n") != NULL);
+
+	/* Configured suffixes replace the defaults. */
+	hal_log_set_onion_suffixes(own, 2);
+	CHECK(strcmp(redact("a=x.i2p b=y.anon", b, sizeof(b)), "a=[onion] b=y.anon") == 0);
+	hal_log_set_onion_suffixes(own, 0);
+	CHECK(strcmp(redact("a=x.onion", b, sizeof(b)), "a=x.onion") == 0);
+	{
+		static const char def[][16] = { ".onion", ".anyone", ".anon" };
+
+		hal_log_set_onion_suffixes(def, 3);
+	}
+	cfg.level = HAL_LOG_INFO;
+	hal_log_setup(&cfg);
+}
+
 /* "ts=YYYY-MM-DDTHH:MM:SS.mmmZ " */
 static int ts_ok(const char *s)
 {
@@ -578,6 +632,7 @@ int main(void)
 	TH_RUN(test_random);
 	TH_RUN(test_log_format);
 	TH_RUN(test_log_syslog);
+	TH_RUN(test_log_redact);
 	TH_RUN(test_log_quote);
 	TH_RUN(test_log_level_parse);
 	TH_RUN(test_base64);

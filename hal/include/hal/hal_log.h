@@ -7,7 +7,7 @@
  * key=value pairs written by the caller's format. Values with spaces or
  * quotes must be written with hal_log_quote(). Secrets (tokens) are never
  * passed here. Lines go to stderr and/or syslog(3) (POSIX backend).
- * Memory: a 1 KiB line buffer on the stack; no heap.
+ * Memory: two 1 KiB line buffers on the stack; no heap.
  */
 #ifndef HAL_LOG_H
 #define HAL_LOG_H
@@ -38,6 +38,21 @@ void hal_log(int level, const char *event, const char *fmt, ...)
 /* Copies s into out (cap bytes) as a double-quoted value with \" and \\
  * escaped and control bytes as \xNN; returns out. */
 const char *hal_log_quote(const char *s, size_t n, char *out, size_t cap);
+
+/* Onion-address redaction. Every line at level info or above is scrubbed
+ * before it is written: a host-name token (letters, digits, '-', '.')
+ * that ends in one of the onion suffixes (case-insensitive; default
+ * ".onion", ".anyone", ".anon") and any bare 56-character base32 run (a v3
+ * onion id) become "[onion]". Debug lines are written as they are. This is
+ * the last line of defence: callers still keep onion hosts out of
+ * info-level events. hal_log_set_onion_suffixes copies up to
+ * HAL_LOG_SUFFIX_MAX suffixes of up to 15 characters (longer are cut). */
+#define HAL_LOG_SUFFIX_MAX 4
+void hal_log_set_onion_suffixes(const char (*suffix)[16], size_t n);
+
+/* Writes in[0..len) scrubbed as described above into out[0..cap) (cut at
+ * cap); returns the length written. No NUL is added. Exposed for tests. */
+size_t hal_log_redact(const char *in, size_t len, char *out, size_t cap);
 
 /* Parses "debug", "info", "warn", "error"; -1 if unknown. */
 int hal_log_level_parse(const char *s);

@@ -6,11 +6,15 @@
  * is that backend's socket number and is only ever passed back to hal_*
  * functions (lwIP numbers overlap OS descriptors). Every socket returned is
  * non-blocking with TCP_NODELAY set. Memory: no objects; no heap.
- * Thread/ISR: call from the event loop's thread only.
+ * Thread/ISR: call from the event loop's thread only. With the lwIP
+ * backend (hal/lwip/, NO_SYS=1 raw API) hal_poll also runs the stack: it
+ * waits on the TAP device and lwIP's timers, feeds frames in, and reports
+ * readiness from the backend's socket table.
  */
 #ifndef HAL_NET_H
 #define HAL_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +33,32 @@ enum hal_net_result {
 
 /* Longest textual IP address (IPv6 with brackets) plus NUL. */
 #define HAL_IP_STR_MAX 48
+
+/* The network interface a backend with its own TCP/IP stack (lwIP) brings
+ * up: config section [netif]. The POSIX backend uses the kernel's stack and
+ * ignores it (the config loader refuses [netif] in such a build). */
+#define HAL_NETIF_NAME_MAX 15
+struct hal_netif_conf {
+	bool present;                        /* [netif] was given */
+	char driver[8];                      /* "tap" (the only driver so far) */
+	char ifname[HAL_NETIF_NAME_MAX + 1]; /* [tap0] existing TAP device */
+	char ip4[HAL_IP_STR_MAX];            /* address = A.B.C.D/LEN */
+	uint8_t prefix4;
+	char gw4[HAL_IP_STR_MAX];            /* gateway [none: ""] */
+	char ip6[HAL_IP_STR_MAX];            /* address6 = X::Y/LEN ["": link-local
+					      * only] */
+	uint8_t prefix6;
+	uint16_t mtu;                        /* [1500] */
+};
+
+/* True if this build carries its own TCP/IP stack and needs [netif]. */
+bool hal_net_has_own_stack(void);
+
+/* Brings the network up before any other call: the lwIP backend
+ * initialises its stack and netif from *c; the POSIX backend returns
+ * HAL_NET_OK at once. HAL_NET_ADDR with a message in why[0..why_len)
+ * if c is unusable (e.g. the TAP device cannot be opened). */
+int hal_net_init(const struct hal_netif_conf *c, char *why, size_t why_len);
 
 /* Opens a listening socket on a numeric IPv4/IPv6 address ("127.0.0.1",
  * "::1", "0.0.0.0"). */
