@@ -8,6 +8,7 @@
  *  transport:{type, healthy}} plus per-peer state under "peers".
  */
 #include "daemon.h"
+#include "transport.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -68,6 +69,30 @@ static unsigned adm_peers(const struct ilpd_daemon *d, unsigned *up)
 	return n;
 }
 
+/* "transport":{...}: the type, whether the proxy answers its probe, the
+ * onion service's state and ilpd's own URL (which /health may show: it is
+ * not a log). healthy = the proxy answers (socks5) and, with an onion
+ * service, it is published. */
+static void adm_transport_json(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct ilpd_transport_conf *tc = &d->conf->transport;
+	bool socks = tc->type == ILPD_TRANSPORT_SOCKS5;
+	bool proxy_ok = d->tp != NULL && ilpd_transport_proxy_ok(d->tp);
+	enum ilpd_onion_state os = d->tp != NULL ? ilpd_transport_onion_state(d->tp) :
+						   ILPD_ONION_ST_OFF;
+	const char *url = tc->external_url;
+	bool healthy = (!socks || proxy_ok) &&
+		       (tc->onion_mode == ILPD_ONION_OFF || os == ILPD_ONION_ST_PUBLISHED);
+
+	if (tc->external_url_auto)
+		url = d->tp != NULL ? ilpd_transport_onion_url(d->tp) : "";
+	adm_printf(b, "\"transport\":{\"type\":\"%s\",\"healthy\":%s,\"proxyOk\":%s,"
+		   "\"onionService\":\"%s\",\"externalUrl\":\"%s\"}",
+		   socks ? "socks5" : "direct", healthy ? "true" : "false",
+		   socks ? (proxy_ok ? "true" : "false") : "null",
+		   ilpd_onion_state_str(os), url);
+}
+
 size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 {
 	struct adm_buf b = { out, cap, 0, false };
@@ -76,11 +101,12 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 	size_t i;
 
 	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%u,"
-		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\","
-		   "\"transport\":{\"type\":\"direct\",\"healthy\":true},\"peers\":[",
+		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\",",
 		   d->stopping ? "stopping" : (up == total ? "ok" : "degraded"),
 		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
 		   total, d->conf->address, ILPD_VERSION);
+	adm_transport_json(d, &b);
+	adm_printf(&b, ",\"peers\":[");
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ledger_slot *s = &d->sw.ledger.slot[i];
 		const struct ilpd_peer_conf *p = d->link[i].conf;
@@ -89,11 +115,14 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 			continue;
 		adm_printf(&b, "%s{\"name\":\"%s\",\"relation\":\"%s\",\"connected\":%s,"
 			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
-			   "\"inFlight\":%u}",
+			   "\"inFlight\":%u,\"viaProxy\":%s,\"lastError\":\"%s\"}",
 			   sep, p->name, adm_rel[p->relation],
 			   d->link[i].state == LINK_UP ? "true" : "false",
 			   (long long)s->balance, (unsigned long long)s->pending_in,
-			   (unsigned long long)s->pending_out, (unsigned)d->sw.peers[i].pending);
+			   (unsigned long long)s->pending_out, (unsigned)d->sw.peers[i].pending,
+			   p->outbound && ilpd_peer_via_proxy(&d->conf->transport, p->url.host) ?
+			   "true" : "false",
+			   d->link[i].last_error != NULL ? d->link[i].last_error : "");
 		sep = ",";
 	}
 	adm_printf(&b, "]}\n");
@@ -104,6 +133,35 @@ static void adm_metric(struct adm_buf *b, const char *name, const char *type,
 		       const char *help)
 {
 	adm_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Proxy dials that failed, the proxy probe, the managed daemon. */
+static void adm_transport_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	struct ilpd_transport_counters tc = { 0, 0, 0 };
+
+	if (d->tp != NULL)
+		ilpd_transport_counters(d->tp, &tc);
+	adm_metric(b, "ilpd_connections_accepted_total", "counter",
+		   "Inbound TCP connections accepted on the BTP listener.");
+	adm_printf(b, "ilpd_connections_accepted_total %llu\n",
+		   (unsigned long long)d->ctr.conns_accepted);
+	adm_metric(b, "ilpd_proxy_dial_failures_total", "counter",
+		   "Peer dials through the SOCKS5 proxy that did not complete.");
+	adm_printf(b, "ilpd_proxy_dial_failures_total %llu\n",
+		   (unsigned long long)d->ctr.proxy_failed);
+	adm_metric(b, "ilpd_proxy_up", "gauge", "1 if the last proxy probe was answered.");
+	adm_printf(b, "ilpd_proxy_up %d\n", d->tp != NULL && ilpd_transport_proxy_ok(d->tp));
+	adm_metric(b, "ilpd_proxy_probe_failures_total", "counter", "Proxy probes not answered.");
+	adm_printf(b, "ilpd_proxy_probe_failures_total %llu\n",
+		   (unsigned long long)tc.probe_failures);
+	adm_metric(b, "ilpd_onion_daemon_restarts_total", "counter",
+		   "Times the managed tor/anon was started again.");
+	adm_printf(b, "ilpd_onion_daemon_restarts_total %llu\n",
+		   (unsigned long long)tc.daemon_restarts);
+	adm_metric(b, "ilpd_onion_published", "gauge", "1 while the onion service is published.");
+	adm_printf(b, "ilpd_onion_published %d\n", d->tp != NULL &&
+		   ilpd_transport_onion_state(d->tp) == ILPD_ONION_ST_PUBLISHED);
 }
 
 static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
@@ -171,6 +229,7 @@ static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		   (unsigned long long)d->ctr.tls_ok);
 	adm_printf(b, "ilpd_tls_handshakes_total{result=\"failed\"} %llu\n",
 		   (unsigned long long)d->ctr.tls_failed);
+	adm_transport_metrics(d, b);
 }
 
 /* The name of link i if it is in use, else NULL (skip it). */

@@ -299,6 +299,8 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	l->up_since = ev_now(&d->loop);
 	l->connects++;
 	l->backoff_ms = d->conf->reconnect_min_ms;
+	l->last_socks_err = SOCKS5_OK;
+	l->last_error = NULL;
 	l->idle_mark = UINT64_MAX;
 	l->idle_ticks = 0;
 	ilp_switch_set_peer_up(&d->sw, l->index, true);
@@ -455,20 +457,68 @@ static int dm_dial_tls(struct ilpd_daemon *d, struct ilpd_link *l, int ci)
 	return -1;
 }
 
+/* Where a dial connects: the peer itself (resolved once, dm_link_ip), or
+ * the SOCKS5 proxy with the peer's host and port in l->socks, never
+ * resolved here ([transport], ilpd_peer_via_proxy). A proxy dial that fails
+ * is never retried directly. 0, or -1 with *why. */
+static int dm_dial_target(struct ilpd_daemon *d, struct ilpd_link *l, char ip[HAL_IP_STR_MAX],
+			  uint16_t *port, const char **why)
+{
+	const struct ilpd_transport_conf *t = &d->conf->transport;
+	const struct ilpd_url *u = &l->conf->url;
+
+	l->via_proxy = ilpd_peer_via_proxy(t, u->host);
+	if (!l->via_proxy) {
+		*why = "cannot resolve host";
+		if (dm_link_ip(l) != 0)
+			return -1;
+		memcpy(ip, l->ip, HAL_IP_STR_MAX);
+		*port = u->port;
+		return 0;
+	}
+	/* RFC 1929 credentials per peer: tor's IsolateSOCKSAuth then keeps
+	 * every peer on circuits of its own. */
+	*why = "cannot start SOCKS5";
+	if (socks5_start(&l->socks, u->host, u->port, l->conf->name, "ilpd") != 0)
+		return -1;
+	snprintf(ip, HAL_IP_STR_MAX, "%s", t->proxy_host);
+	*port = t->proxy_port;
+	return 0;
+}
+
+static int64_t dm_proxy_deadline(const struct ilpd_daemon *d, const struct ilpd_link *l)
+{
+	const struct ilpd_transport_conf *t = &d->conf->transport;
+
+	if (!l->via_proxy)
+		return 0;
+	return ilpd_host_is_onion(t, l->conf->url.host) ? t->onion_connect_timeout_ms :
+							   t->connect_timeout_ms;
+}
+
+static void dm_dial_failed(struct ilpd_daemon *d, struct ilpd_link *l, int ci, const char *why)
+{
+	if (ci >= 0)
+		d->conn[ci].used = false;
+	l->last_error = why;
+	hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"%s\"", l->conf->name, why);
+	dm_schedule_dial(d, l);
+}
+
 static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	const struct ilpd_url *u = &l->conf->url;
-	char host[ILPD_WSCONN_HOST_MAX + 1];
+	char host[ILPD_WSCONN_HOST_MAX + 1], ip[HAL_IP_STR_MAX];
+	const char *why = "no free connection";
 	int ci = dm_conn_alloc(d);
+	int64_t proxy_ms;
+	uint16_t port = 0;
 	struct ilpd_conn *c;
 	int hl = snprintf(host, sizeof(host), "%s:%u", u->host, (unsigned)u->port);
 
-	if (ci < 0 || dm_link_ip(l) != 0 || hl < 0 || (size_t)hl >= sizeof(host)) {
-		if (ci >= 0)
-			d->conn[ci].used = false;
-		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"%s\"",
-			l->conf->name, ci < 0 ? "no free connection" : "cannot resolve host");
-		dm_schedule_dial(d, l);
+	if (ci < 0 || hl < 0 || (size_t)hl >= sizeof(host) ||
+	    dm_dial_target(d, l, ip, &port, &why) != 0) {
+		dm_dial_failed(d, l, ci, why);
 		return;
 	}
 	c = &d->conn[ci];
@@ -480,16 +530,34 @@ static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 		dm_schedule_dial(d, l);
 		return;
 	}
-	if (wsconn_connect(&c->ws, &d->loop, l->ip, u->port, host, u->path, &dm_cbs, c) != 0) {
+	proxy_ms = dm_proxy_deadline(d, l);
+	if (proxy_ms > 0)
+		(void)wsconn_use_socks(&c->ws, &l->socks, proxy_ms);
+	if (wsconn_connect(&c->ws, &d->loop, ip, port, host, u->path, &dm_cbs, c) != 0) {
+		dm_dial_failed(d, l, -1, l->via_proxy ? "cannot connect to the proxy" :
+			       "connect failed");
 		c->used = false;
-		hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"connect failed\"",
-			l->conf->name);
-		dm_schedule_dial(d, l);
 		return;
 	}
 	l->conn = ci;
 	l->state = LINK_CONNECTING;
-	dm_link_arm(d, l, DM_CONNECT_TIMEOUT_MS);
+	dm_link_arm(d, l, DM_CONNECT_TIMEOUT_MS + proxy_ms);
+}
+
+void ilpd_daemon_transport_changed(struct ilpd_daemon *d)
+{
+	size_t i;
+
+	if (d->stopping)
+		return;
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		struct ilpd_link *l = &d->link[i];
+
+		if (l->conf == NULL || !l->conf->outbound || l->state != LINK_DOWN)
+			continue;
+		l->backoff_ms = d->conf->reconnect_min_ms;
+		dm_link_arm(d, l, (int64_t)(dm_random_u32() % 200u));
+	}
 }
 
 /* Keepalive (up), connect/auth timeout (connecting), redial (down). */
@@ -710,6 +778,24 @@ static void dm_tls_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
 			(unsigned)c->index, reason);
 }
 
+/* A dial through the SOCKS5 proxy failed (socks5.h says how): warn when
+ * the reason changes, else debug. The reason names no host. */
+static void dm_proxy_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
+			    const struct wsconn *w, const char *reason)
+{
+	struct ilpd_link *l;
+
+	d->ctr.proxy_failed++;
+	if (c->inbound || c->link < 0)
+		return;
+	l = &d->link[c->link];
+	l->proxy_failures++;
+	hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,
+		"peer.proxy_failed", "peer=%s socks_reply=0x%02x reason=\"%s\"", l->conf->name,
+		(unsigned)socks5_reply_code(&l->socks), reason);
+	l->last_socks_err = w->socks_err;
+}
+
 static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 {
 	struct ilpd_conn *c = user;
@@ -717,6 +803,10 @@ static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 
 	if (w->tls_err != TLS_OK)
 		dm_tls_failed(d, c, w, reason);
+	if (w->socks_err != SOCKS5_OK)
+		dm_proxy_failed(d, c, w, reason);
+	if (c->link >= 0 && !c->inbound)
+		d->link[c->link].last_error = reason;
 	if (c->auth_timer >= 0) {
 		ev_timer_del(&d->loop, c->auth_timer);
 		c->auth_timer = -1;

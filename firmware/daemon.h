@@ -49,6 +49,7 @@
 #include "ilp/ilp_switch.h"
 #include "net/ev.h"
 #include "net/net_opts.h"
+#include "net/socks5.h"
 #include "net/wsconn.h"
 
 enum ilpd_link_state {
@@ -59,6 +60,7 @@ enum ilpd_link_state {
 };
 
 struct ilpd_daemon;
+struct ilpd_transport;
 
 struct ilpd_link {
 	struct ilpd_daemon *d;
@@ -78,6 +80,14 @@ struct ilpd_link {
 	char ip_host[ILPD_CONF_HOST_MAX + 1];  /* the host name ip was resolved from */
 	uint64_t connects;            /* times the link came up */
 	uint64_t auth_failures;
+	/* [transport] type = socks5: the link's SOCKS5 engine (used while a
+	 * dial goes through the proxy) and the last proxy failure (enum
+	 * socks5_error; logged at warn only when it changes). */
+	bool via_proxy;               /* the current/last dial used the proxy */
+	uint8_t last_socks_err;
+	const char *last_error;       /* static reason the link last failed, or NULL */
+	uint64_t proxy_failures;
+	struct socks5 socks;
 };
 
 struct ilpd_conn {
@@ -118,6 +128,7 @@ struct ilpd_counters {
 	uint64_t evicted;             /* unauthenticated connections evicted */
 	uint64_t undeliverable;       /* answers the source could not be given */
 	uint64_t tls_ok;              /* TLS handshakes done (both directions) */
+	uint64_t proxy_failed;        /* dials the SOCKS5 proxy did not complete */
 	uint64_t tls_failed;          /* TLS handshakes that failed */
 	uint32_t conns_hwm;
 };
@@ -147,6 +158,7 @@ struct ilpd_daemon {
 	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */
 	int64_t close_deadline;       /* monotonic: abort connections still open */
 	struct ilpd_counters ctr;
+	struct ilpd_transport *tp;    /* set by main before start; /health */
 #if ILPD_HAVE_TLS
 	/* TLS: the client configuration (trust anchors; loaded at start when
 	 * a peer uses wss://, else at the first wss:// dial), the listener's
@@ -166,6 +178,11 @@ struct ilpd_daemon {
 /* Builds the switch from the configuration, opens the listeners and
  * starts dialling outbound peers. 0, or -1 after logging why. */
 int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf);
+
+/* The transport changed (the proxy answers again, or the onion service
+ * came up): outbound links waiting to redial dial again soon, with their
+ * backoff reset. */
+void ilpd_daemon_transport_changed(struct ilpd_daemon *d);
 
 /* Runs one event-loop iteration (waiting at most max_wait_ms), then
  * expires pending packets and flushes the send buffers. */

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "hal/hal_log.h"
+#include "hal/hal_net.h"
 #include "pools.h"
 
 #ifndef ILPD_VERSION
@@ -61,7 +62,26 @@ static const char main_usage[] =
 "               omit to accept the peer), token, username, asset_code, asset_scale,\n"
 "               rate (1), max_packet_amount, min_balance, max_balance,\n"
 "               settle_threshold\n"
-"  [routes]     PREFIX = PEER, default = PEER\n"
+"  [routes]     PREFIX = PEER, default = PEER\n";
+
+/* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
+static const char main_usage2[] =
+"  [tls]        ca_file, cert_file, key_file (wss:// peers and listener)\n"
+"  [transport]  type (direct|socks5), proxy (socks5h://HOST:PORT only: socks5://\n"
+"               is refused, local DNS would leak), proxy_scope (all|onion),\n"
+"               allow_direct_loopback (false), onion_suffixes (.onion .anyone\n"
+"               .anon), connect_timeout_ms (30000), onion_connect_timeout_ms\n"
+"               (120000), probe_interval_ms (30000), onion_service\n"
+"               (off|managed|external|dir), state_dir (/var/lib/ilpd), tor_path\n"
+"               (/usr/bin/tor; or anon), torrc_append, socks_port (9150),\n"
+"               control_port (9151), control (127.0.0.1:9051), control_auth\n"
+"               (cookie|password), control_password, control_cookie_file,\n"
+"               hs_dir, onion_port (BTP port), bootstrap_timeout_ms (300000),\n"
+"               stop_timeout_ms (10000), external_url (auto|URL).\n"
+"               Fail-closed: a peer that goes through the proxy is never dialled\n"
+"               directly. Operator guide: docs/onion.md\n"
+"  [netif]      lwIP builds only: driver (tap), name (tap0), address (A.B.C.D/LEN),\n"
+"               gateway, address6 (X::Y/LEN), mtu (1500). See docs/lwip.md\n"
 "\n"
 "Default configuration (no -c): node test.ilpd, BTP on 127.0.0.1:7768, admin on\n"
 "127.0.0.1:7769, inbound children 'alice' (token alice-token) and 'bob' (token\n"
@@ -81,13 +101,16 @@ static const char main_usage[] =
 "                   dropped (their packets in flight rejected T01), new ones\n"
 "                   started. [routes], [limits], [log] and the [btp] timers\n"
 "                   apply at once. A changed [node] address or asset, [btp]\n"
-"                   listen or [admin] listen needs a restart: such a reload is\n"
+"                   listen, [admin] listen, [tls], [transport] or [netif] needs\n"
+"                   a restart: such a reload is\n"
 "                   refused as a whole and nothing changes. Success is logged as\n"
 "                   config.reloaded peers_added=.. peers_removed=.. ...\n"
 "\n"
 "Logging: one event per line on stderr (and syslog if enabled), as\n"
 "  ts=2026-11-22T10:00:00.123Z level=info event=peer.up peer=alice ...\n"
-"Tokens are never logged.\n"
+"Tokens, control passwords and keys are never logged. Onion addresses\n"
+"(.onion/.anyone/.anon and bare v3 ids) are replaced by [onion] in every line\n"
+"at level info and above; only level=debug shows them.\n"
 "\n"
 "Exit status: 0 after a clean stop or a successful check; 1 for a configuration\n"
 "error; 2 for a usage error; 3 if start-up failed (e.g. a port in use).\n";
@@ -160,19 +183,61 @@ static void main_reload(struct ilpd_daemon *d, const char *path)
 	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &pool_conf[1];
 }
 
+static void main_transport_changed(void *user)
+{
+	ilpd_daemon_transport_changed(user);
+}
+
+/* The network (lwIP builds bring up their own stack here), then the
+ * transport manager once the BTP listener exists. 0 or -1 after logging. */
+static int main_net_up(const struct ilpd_conf *c, char *why, size_t cap)
+{
+	char q[300];
+
+	if (hal_net_init(&c->netif, why, cap) == HAL_NET_OK)
+		return 0;
+	hal_log(HAL_LOG_ERROR, "net.init_failed", "reason=%s",
+		hal_log_quote(why, strlen(why), q, sizeof(q)));
+	return -1;
+}
+
+static int main_transport_up(struct ilpd_daemon *d, const struct ilpd_conf *c)
+{
+	char why[256], q[300];
+	const char *ip = c->btp_listen.enabled ? c->btp_listen.host : "127.0.0.1";
+
+	if (ilpd_transport_start(&pool_transport[0], &d->loop, &c->transport, ip,
+				 c->btp_listen.port, main_transport_changed, d, why,
+				 sizeof(why)) == 0)
+		return 0;
+	hal_log(HAL_LOG_ERROR, "transport.start_failed", "reason=%s",
+		hal_log_quote(why, strlen(why), q, sizeof(q)));
+	return -1;
+}
+
 static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char *path)
 {
 	struct hal_log_cfg lc = { c->log_level, c->log_stderr, c->log_syslog };
+	char why[256];
 
 	hal_log_setup(&lc);
+	hal_log_set_onion_suffixes(c->transport.suffix, c->transport.nsuffix);
 	main_signals();
+	if (main_net_up(c, why, sizeof(why)) != 0)
+		return 3;
+	d->tp = &pool_transport[0];
 	if (ilpd_daemon_start(d, c) != 0)
 		return 3;
+	if (main_transport_up(d, c) != 0) {
+		ilpd_transport_stop(&pool_transport[0]);
+		return 3;
+	}
 	hal_log(HAL_LOG_INFO, "config.loaded", "source=%s", c->source);
 	if (ilpd_alloc_mark)
 		ilpd_alloc_mark();
 	for (;;) {
 		ilpd_daemon_step(d, d->stopping ? 20 : 1000);
+		ilpd_transport_tick(&pool_transport[0]);
 		if (main_stop_signal) {
 			main_stop_signal = 0;
 			ilpd_daemon_stop(d, MAIN_STOP_GRACE_MS);
@@ -184,6 +249,7 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		if (ilpd_daemon_done(d))
 			break;
 	}
+	ilpd_transport_stop(&pool_transport[0]);
 	hal_log(HAL_LOG_INFO, "shutdown.done", "fulfilled=%llu",
 		(unsigned long long)d->sw.stats.fulfilled);
 	return 0;
@@ -199,6 +265,7 @@ int main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(main_usage, stdout);
+			fputs(main_usage2, stdout);
 			return 0;
 		}
 		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {

@@ -13,6 +13,24 @@
 #include "ilp/ilp_opts.h"
 #include "pools.h"
 
+#if defined(ILPD_NET_LWIP)
+/* lwIP's pools (ILPD_NET=lwip): the types memp_std.h names, as memp.c
+ * includes them, with this board's lwipopts.h. */
+#include "lwip/opt.h"
+#include "lwip/etharp.h"
+#include "lwip/ip4_frag.h"
+#include "lwip/ip6_frag.h"
+#include "lwip/mem.h"
+#include "lwip/memp.h"
+#include "lwip/mld6.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/nd6_priv.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ppp/ppp_opts.h"
+#endif
+
 /* One typedef per pool, so POOL_PART can name the pool's members. */
 #define POOL(name, count, type) typedef type memmap_##name##_t;
 #include "pools.def"
@@ -105,6 +123,32 @@ static void memmap_part(struct memmap *m, const char *member, const char *type,
 	m->parts_bytes += bytes;
 }
 
+#if defined(ILPD_NET_LWIP)
+/* Mirror of the block header lwIP's mem.c puts in front of every heap block
+ * and twice around the heap (struct mem, MEM_OVERFLOW_CHECK 0). */
+struct memmap_lwip_mem {
+	mem_size_t next;
+	mem_size_t prev;
+	u8_t used;
+};
+
+/* lwIP's static memory: every memp pool memp_std.h enables with this
+ * board's options (count x element size, as memp.c declares them), then
+ * the heap array mem.c declares (ram_heap: MEM_SIZE plus two block
+ * headers). */
+static void memmap_lwip(struct memmap *m)
+{
+	size_t heap = LWIP_MEM_ALIGN_SIZE((size_t)MEM_SIZE) +
+		      2 * LWIP_MEM_ALIGN_SIZE(sizeof(struct memmap_lwip_mem));
+
+#define LWIP_MEMPOOL(name, num, size, desc) \
+	memmap_pool(m, "lwip." #name, "lwIP memp " desc, (size_t)(num), \
+		    (size_t)(MEMP_SIZE + MEMP_ALIGN_SIZE(size)));
+#include "lwip/priv/memp_std.h"
+	memmap_pool(m, "lwip.ram_heap", "lwIP MEM_SIZE heap", 1, heap);
+}
+#endif
+
 static void memmap_header(void)
 {
 	printf("ilpd memory map: board %s, target %s (%zu-bit pointers, %s)\n",
@@ -132,6 +176,14 @@ static void memmap_footer(const struct memmap *m)
 	       "buffer (ILPD_CONN_TXBUF = %zu) and a fragment buffer "
 	       "(ILPD_WS_MAX_MESSAGE = %zu).\n",
 	       (size_t)ILPD_CONN_RXBUF, (size_t)ILPD_CONN_TXBUF, (size_t)ILPD_WS_MAX_MESSAGE);
+#if defined(ILPD_NET_LWIP)
+	printf("lwIP (ILPD_NET=lwip): TCP_MSS %d, TCP_WND %d, TCP_SND_BUF %d, "
+	       "PBUF_POOL_BUFSIZE %d, PBUF_POOL_SIZE %d, MEM_SIZE %zu, "
+	       "MEMP_NUM_TCP_PCB %d (boards/%s/lwipopts.h).\n",
+	       (int)TCP_MSS, (int)TCP_WND, (int)TCP_SND_BUF, (int)PBUF_POOL_BUFSIZE,
+	       (int)PBUF_POOL_SIZE, (size_t)MEM_SIZE, (int)MEMP_NUM_TCP_PCB,
+	       ILPD_BOARD_NAME);
+#endif
 }
 
 int main(void)
@@ -145,6 +197,7 @@ int main(void)
 #define POOL_PART(pool, member, count, type)                              \
 	memmap_part(&m, #member, #type, (size_t)(count), sizeof(type),    \
 		    sizeof(((memmap_##pool##_t *)0)->member));
+#define POOL_LWIP() memmap_lwip(&m);
 #include "pools.def"
 	memmap_end_pool(&m);
 	memmap_footer(&m);

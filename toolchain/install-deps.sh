@@ -19,6 +19,17 @@ HOST_PKGS="build-essential cmake ninja-build pkgconf clang llvm libclang-rt-14-d
   libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-s390x-cross
   binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-s390x-linux-gnu
   qemu-user ca-certificates openssl"
+# The onion tests (tests/onion/run.sh) build a private Tor network on
+# 127.0.0.1 from Debian's tor (tor-gencert comes with it); socat is their
+# counting TCP listener, curl polls the authorities' consensus.
+HOST_PKGS="$HOST_PKGS tor socat curl"
+# The lwIP tests (tests/lwip/run.sh) make a network namespace with a TAP
+# device (ip), ping ilpd over it, and NAT loopback ports to it (iptables).
+HOST_PKGS="$HOST_PKGS iproute2 iputils-ping iptables"
+# toolchain/fetch-lwip.sh (ILPD_NET=lwip builds) downloads Debian's lwip
+# source package with apt on a private deb-src list: dpkg-source unpacks it,
+# the archive keyring checks the Sources index, xz unpacks the tarball.
+HOST_PKGS="$HOST_PKGS dpkg-dev debian-archive-keyring xz-utils"
 # node/npm drive the differential and interop tests. Some images ship node
 # from another source with npm bundled; Debian's npm package would conflict
 # with that, so each is installed only when its command is missing.
@@ -65,5 +76,11 @@ if [ -n "$missing" ]; then
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
 else
   echo "install-deps: everything already installed"
+fi
+# Debian's tor package starts a system tor that joins the public network
+# where an init system runs services. The tests start their own tors on
+# 127.0.0.1 only: keep the system one stopped.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet tor 2>/dev/null; then
+  $SUDO systemctl disable --now tor || echo "install-deps: could not stop the system tor service"
 fi
 mkdir -p "$stamp_dir" && touch "$stamp"

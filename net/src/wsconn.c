@@ -28,6 +28,14 @@
  *   other direction never spins. The engine's first SENDAPP marks the
  *   handshake done; a client then queues its HTTP upgrade. The engine is
  *   released (tls_conn_release) in wsc_finish, before on_close.
+ * - SOCKS5 (c->socks != NULL, client only): after the TCP connect the state
+ *   is WSC_SOCKS; wsc_socks_io sends the engine's output straight from its
+ *   buffer (tx stays empty) and reads the proxy into rx (empty until then),
+ *   feeding the engine. On SOCKS5_DONE the unconsumed tail of that read is
+ *   moved to the front of rx: without TLS the handshake parser sees it; with
+ *   TLS it is fed to the engine as records (wsc_tls_feed). Then the timer
+ *   is dropped, c->socks forgotten, and wsc_stream_start does what a direct
+ *   connect does. Failures set c->socks_err and end with its string.
  */
 #include "net/wsconn.h"
 
@@ -92,6 +100,8 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->tls_up = false;
 	c->tls_closing = false;
 	c->tls_err = TLS_OK;
+	c->socks_err = SOCKS5_OK;
+	c->socks_timer = -1;
 	c->close_timer = -1;
 	c->rx_len = 0;
 	c->tx_off = 0;
@@ -124,6 +134,26 @@ int wsconn_use_tls(struct wsconn *c, struct tls_conn *t)
 #endif
 }
 
+/* Forgets the SOCKS5 engine (the caller's) and its deadline. */
+static void wsc_drop_socks(struct wsconn *c)
+{
+	if (c->socks_timer >= 0)
+		ev_timer_del(c->loop, c->socks_timer);
+	c->socks_timer = -1;
+	c->socks = NULL;
+}
+
+int wsconn_use_socks(struct wsconn *c, struct socks5 *s, int64_t deadline_ms)
+{
+	const uint8_t *p;
+
+	if (s == NULL || deadline_ms <= 0 || socks5_output(s, &p) == 0)
+		return -1;
+	c->socks = s;
+	c->socks_ms = deadline_ms;
+	return 0;
+}
+
 /* Ends the connection: closes the socket and reports once. */
 static void wsc_finish(struct wsconn *c, const char *reason)
 {
@@ -141,6 +171,7 @@ static void wsc_finish(struct wsconn *c, const char *reason)
 	c->dirty = false;
 	c->state = WSC_CLOSED;
 	wsc_drop_tls(c);
+	wsc_drop_socks(c);
 	if (c->cbs->on_close != NULL)
 		c->cbs->on_close(c, reason, c->user);
 }
@@ -168,6 +199,8 @@ static int wsc_watch(struct wsconn *c, unsigned want)
 	return c->io >= 0 ? 0 : -1;
 }
 
+static void wsc_socks_deadline(struct ev_loop *loop, int id, void *arg);
+
 int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
 		   uint16_t port, const char *host, const char *path,
 		   const struct wsconn_cbs *cbs, void *user)
@@ -177,6 +210,7 @@ int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
 	wsc_reset(c, loop, cbs, user);
 	if (hn > ILPD_WSCONN_HOST_MAX || pn > ILPD_WSCONN_PATH_MAX) {
 		wsc_drop_tls(c);
+		wsc_drop_socks(c);
 		return -1;
 	}
 	memcpy(c->host, host, hn + 1);
@@ -184,12 +218,20 @@ int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
 	ws_init(&c->ws, WS_CLIENT, ILPD_WS_MAX_MESSAGE, c->frag, sizeof(c->frag), wsc_random);
 	if (hal_tcp_connect(ip, port, &c->fd) != HAL_NET_OK) {
 		wsc_drop_tls(c);
+		wsc_drop_socks(c);
 		return -1;
 	}
-	if (wsc_watch(c, HAL_POLL_OUT) != 0) {
+	if (c->socks != NULL)
+		c->socks_timer = ev_timer_add(loop, ev_now(loop) + c->socks_ms,
+					      wsc_socks_deadline, c);
+	if (wsc_watch(c, HAL_POLL_OUT) != 0 || (c->socks != NULL && c->socks_timer < 0)) {
+		if (c->io >= 0)
+			ev_io_del(loop, c->io);
+		c->io = -1;
 		hal_close(c->fd);
 		c->fd = HAL_FD_NONE;
 		wsc_drop_tls(c);
+		wsc_drop_socks(c);
 		return -1;
 	}
 	c->state = WSC_CONNECTING;
@@ -200,6 +242,7 @@ int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
 		  const struct wsconn_cbs *cbs, void *user)
 {
 	wsc_reset(c, loop, cbs, user);
+	c->socks = NULL;   /* SOCKS is for outbound connections only */
 	c->fd = fd;
 	c->host[0] = '\0';
 	c->path[0] = '\0';
@@ -365,7 +408,8 @@ void wsconn_flush_all(void)
 		if (!c->dirty)
 			continue;
 		c->dirty = false;
-		if (c->state != WSC_IDLE && c->state != WSC_CLOSED && c->state != WSC_CONNECTING)
+		if (c->state != WSC_IDLE && c->state != WSC_CLOSED &&
+		    c->state != WSC_CONNECTING && c->state != WSC_SOCKS)
 			wsc_flush(c);
 	}
 	wsc_ndirty = 0;
@@ -495,19 +539,25 @@ static bool wsc_read(struct wsconn *c)
 	return true;
 }
 
-static void wsc_connected(struct wsconn *c)
+static bool wsc_tls_feed(struct wsconn *c);
+static void wsc_tls_input(struct wsconn *c);
+
+/* The byte stream to the server is open (directly or through the proxy,
+ * whose reply may have been followed by stream bytes, now in rx). */
+static void wsc_stream_start(struct wsconn *c)
 {
 	size_t n = 0;
-	int r = hal_tcp_connect_result(c->fd);
 
-	if (r != HAL_NET_OK) {
-		wsc_finish(c, r == HAL_NET_REFUSED ? "connection refused" : "connect failed");
-		return;
-	}
+	c->state = WSC_HANDSHAKE;
 	if (c->tls != NULL) {
 		/* The upgrade request waits for the TLS handshake (wsc_tls_up). */
-		c->state = WSC_HANDSHAKE;
+		bool fed = c->rx_len > 0;
+
+		if (!wsc_tls_feed(c))
+			return;
 		wsc_flush(c);
+		if (fed && c->state != WSC_CLOSED)
+			wsc_tls_input(c);
 		return;
 	}
 	if (ws_client_request(&c->ws, c->host, c->path, c->tx, sizeof(c->tx), &n) != ILP_OK) {
@@ -515,8 +565,121 @@ static void wsc_connected(struct wsconn *c)
 		return;
 	}
 	c->tx_len = n;
-	c->state = WSC_HANDSHAKE;
 	wsc_flush(c);
+	if (c->state == WSC_HANDSHAKE && c->rx_len > 0)
+		wsc_handshake(c);
+}
+
+/* ---- SOCKS5 layer (see the notes at the top) ----------------------------- */
+
+static void wsc_socks_fail(struct wsconn *c, enum socks5_error e)
+{
+	c->socks_err = (uint8_t)e;
+	wsc_finish(c, socks5_error_str(e));
+}
+
+static void wsc_socks_deadline(struct ev_loop *loop, int id, void *arg)
+{
+	struct wsconn *c = arg;
+
+	(void)loop;
+	(void)id;
+	c->socks_timer = -1;
+	wsc_socks_fail(c, SOCKS5_ERR_PROXY_TIMEOUT);
+}
+
+/* Sends what the engine has for the proxy; false if the connection ended. */
+static bool wsc_socks_send(struct wsconn *c)
+{
+	const uint8_t *p;
+	size_t n;
+
+	while ((n = socks5_output(c->socks, &p)) > 0) {
+		long k = hal_tcp_send(c->fd, p, n);
+
+		if (k == HAL_NET_AGAIN)
+			break;
+		if (k < 0) {
+			wsc_socks_fail(c, SOCKS5_ERR_PROXY_IO);
+			return false;
+		}
+		socks5_output_done(c->socks, (size_t)k);
+		c->bytes_out += (uint64_t)k;
+	}
+	return true;
+}
+
+/* Reads the proxy's replies into rx and feeds them to the engine. On
+ * SOCKS5_DONE the bytes after the reply are left at the front of rx.
+ * False if the connection ended. */
+static bool wsc_socks_recv(struct wsconn *c)
+{
+	int i;
+
+	for (i = 0; i < WSC_READS_PER_EVENT; i++) {
+		long n = hal_tcp_recv(c->fd, c->rx, sizeof(c->rx));
+		size_t used = 0;
+		enum socks5_status st;
+
+		if (n == HAL_NET_AGAIN)
+			break;
+		if (n <= 0) {
+			wsc_socks_fail(c, n == 0 ? SOCKS5_ERR_PROXY_CLOSED : SOCKS5_ERR_PROXY_IO);
+			return false;
+		}
+		c->bytes_in += (uint64_t)n;
+		st = socks5_input(c->socks, c->rx, (size_t)n, &used);
+		if (st == SOCKS5_FAILED) {
+			wsc_socks_fail(c, socks5_error(c->socks));
+			return false;
+		}
+		if (st == SOCKS5_DONE) {
+			c->rx_len = (size_t)n - used;
+			memmove(c->rx, c->rx + used, c->rx_len);
+			break;
+		}
+	}
+	return true;
+}
+
+static void wsc_socks_io(struct wsconn *c, unsigned revents)
+{
+	const uint8_t *p;
+
+	if (!wsc_socks_send(c))
+		return;
+	if ((revents & (HAL_POLL_IN | HAL_POLL_ERR)) != 0 && !wsc_socks_recv(c))
+		return;
+	if (socks5_status(c->socks) == SOCKS5_DONE) {
+		wsc_drop_socks(c);
+		wsc_stream_start(c);
+		return;
+	}
+	if (!wsc_socks_send(c))   /* the next request, if a reply came */
+		return;
+	ev_io_want(c->loop, c->io,
+		   HAL_POLL_IN | (socks5_output(c->socks, &p) > 0 ? HAL_POLL_OUT : 0u));
+}
+
+static void wsc_connected(struct wsconn *c)
+{
+	int r = hal_tcp_connect_result(c->fd);
+
+	if (r != HAL_NET_OK && c->socks != NULL) {
+		wsc_socks_fail(c, r == HAL_NET_REFUSED ? SOCKS5_ERR_PROXY_REFUSED
+						       : SOCKS5_ERR_PROXY_UNREACHABLE);
+		return;
+	}
+	if (r != HAL_NET_OK) {
+		wsc_finish(c, r == HAL_NET_REFUSED ? "connection refused" : "connect failed");
+		return;
+	}
+	if (c->socks != NULL) {
+		c->state = WSC_SOCKS;
+		wsc_socks_io(c, 0);
+		return;
+	}
+	wsc_stream_start(c);
 }
 
 static void wsc_tls_io(struct wsconn *c, unsigned revents);
@@ -529,6 +692,10 @@ static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 	(void)id;
 	if (c->state == WSC_CONNECTING) {
 		wsc_connected(c);
+		return;
+	}
+	if (c->state == WSC_SOCKS) {
+		wsc_socks_io(c, revents);
 		return;
 	}
 	if (c->tls != NULL) {
@@ -744,6 +911,33 @@ static void wsc_tls_input(struct wsconn *c)
 		(void)wsc_tls_ended(c);
 }
 
+/* Hands the bytes that followed the proxy's reply (in rx) to the engine as
+ * records. A TLS server never speaks first, so the engine fails on them,
+ * or takes them; bytes it will not take end the connection. */
+static bool wsc_tls_feed(struct wsconn *c)
+{
+	size_t off = 0;
+
+	while (off < c->rx_len && (tls_state(c->tls) & TLS_ST_RECVREC) != 0) {
+		size_t len;
+		uint8_t *buf = tls_recvrec_buf(c->tls, &len);
+
+		if (len > c->rx_len - off)
+			len = c->rx_len - off;
+		memcpy(buf, c->rx + off, len);
+		tls_recvrec_ack(c->tls, len);
+		off += len;
+	}
+	if (off < c->rx_len && (tls_state(c->tls) & TLS_ST_CLOSED) == 0) {
+		c->rx_len = 0;
+		c->tls_err = TLS_ERR_PROTOCOL;
+		wsc_finish(c, tls_error_str(TLS_ERR_PROTOCOL));
+		return false;
+	}
+	c->rx_len = 0;
+	return true;
+}
+
 static void wsc_tls_flush(struct wsconn *c)
 {
 	if (!wsc_tls_pump(c))
@@ -793,6 +987,17 @@ static void wsc_tls_io(struct wsconn *c, unsigned revents)
 }
 
 #else /* no TLS backend: c->tls is always NULL, none of this runs */
+
+static bool wsc_tls_feed(struct wsconn *c)
+{
+	wsc_finish(c, "no TLS in this build");
+	return false;
+}
+
+static void wsc_tls_input(struct wsconn *c)
+{
+	wsc_finish(c, "no TLS in this build");
+}
 
 static unsigned wsc_tls_want(const struct wsconn *c, unsigned want)
 {

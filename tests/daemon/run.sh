@@ -58,7 +58,7 @@ metric() {  # port 'name{labels}' -> its value on GET /metrics (0 if absent)
 	local v
 	exec 3<>/dev/tcp/127.0.0.1/$1 || return 1
 	printf 'GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n' >&3
-	v=$(grep -F "$2 " <&3 | head -1 | awk '{print $2}')
+	v=$(grep -F "$2 " <&3 | grep -v "^#" | head -1 | awk '{print $2}')
 	exec 3<&-
 	echo "${v:-0}"
 }
@@ -400,9 +400,73 @@ for p in $PID_T $PID_U $PID_E $PID_W $PID_V; do wait "$p"; rcs="$rcs $?"; done
 [ "$rcs" = " 0 0 0 0 0" ] && ok "TLS: every TLS ilpd exits 0 on SIGTERM" || bad "TLS: exit codes$rcs"
 fi
 
+# --- [transport] socks5 is fail-closed (no tor needed: the proxy is down) ----------
+# D dials peer c at a decoy ilpd (numeric loopback) through a proxy port where
+# nothing listens: the link stays down with the proxy's reason and the decoy
+# accepts no connection at all. E, the same with allow_direct_loopback = true,
+# reaches the decoy directly, which shows the decoy check can fail.
+P_DEC=$(port 10) P_DECA=$(port 11) P_DA=$(port 13) P_NOPROXY=$(port 14) P_EA=$(port 15)
+cat > "$work/decoy.ini" <<EOF
+[node]
+address = test.decoy
+[btp]
+listen = 127.0.0.1:$P_DEC
+[admin]
+listen = 127.0.0.1:$P_DECA
+[peer d]
+relation = peer
+token = decoy-token-9
+EOF
+socks_ini() {  # file admin_port [extra transport line]
+	cat > "$1" <<EOF
+[node]
+address = test.d
+[btp]
+listen = off
+reconnect_min_ms = 50
+reconnect_max_ms = 200
+[admin]
+listen = 127.0.0.1:$2
+[transport]
+type = socks5
+proxy = socks5h://127.0.0.1:$P_NOPROXY
+probe_interval_ms = 200
+$3
+[peer c]
+relation = peer
+url = ws://127.0.0.1:$P_DEC/
+token = decoy-token-9
+EOF
+}
+socks_ini "$work/d.ini" "$P_DA" ""
+socks_ini "$work/e.ini" "$P_EA" "allow_direct_loopback = true"
+"$ilpd" -c "$work/decoy.ini" > "$work/decoy.log" 2>&1 & PID_DEC=$!; pids+=($PID_DEC)
+wait_port "$P_DECA" || bad "decoy ilpd did not start" "$work/decoy.log"
+"$ilpd" -c "$work/d.ini" > "$work/d.log" 2>&1 & PID_D=$!; pids+=($PID_D)
+wait_port "$P_DA" || bad "ilpd D did not start" "$work/d.log"
+sleep 1.5   # about ten redials at 50..200 ms
+hd=$(health "$P_DA")
+acc=$(metric "$P_DECA" ilpd_connections_accepted_total)
+if echo "$hd" | grep -q '"type":"socks5","healthy":false,"proxyOk":false' &&
+   echo "$hd" | grep -q '"name":"c","relation":"peer","connected":false,.*"viaProxy":true,"lastError":"proxy' &&
+   [ "$acc" = 0 ] && grep -q 'level=warn event=peer.proxy_failed peer=c ' "$work/d.log"; then
+	ok "socks5, proxy down: link down, reason in /health and log, no direct dial (decoy accepted $acc)"
+else bad "fail-closed: health=$hd decoy accepted=$acc" "$work/d.log"; fi
+"$ilpd" -c "$work/e.ini" > "$work/e.log" 2>&1 & PID_E2=$!; pids+=($PID_E2)
+wait_port "$P_EA" || bad "ilpd E did not start" "$work/e.log"
+if wait_for "$work/e.log" "event=peer.up peer=c "; then
+	acc=$(metric "$P_DECA" ilpd_connections_accepted_total)
+	[ "$acc" -ge 1 ] && ok "allow_direct_loopback: the loopback peer is dialled directly (decoy accepted $acc)" ||
+		bad "carve-out: decoy accepted=$acc"
+else bad "allow_direct_loopback: no peer.up" "$work/e.log" "$work/decoy.log"; fi
+kill -TERM $PID_D $PID_E2 $PID_DEC 2>/dev/null
+rcs=""
+for p in $PID_D $PID_E2 $PID_DEC; do wait "$p"; rcs="$rcs $?"; done
+[ "$rcs" = " 0 0 0" ] && ok "transport: every ilpd exits 0 on SIGTERM" || bad "transport: exit codes$rcs"
+
 # --- no secret in any log ---------------------------------------------------------
 if grep -l -e alice-secret-token-1 -e bob-secret-token-2 -e b-secret-token-3 -e carol-secret-token-4 \
-	-e dave-secret-token-5 -e eve-secret-token-6 -e bob-secret-token-7 -e u-secret-token-8 \
+	-e dave-secret-token-5 -e eve-secret-token-6 -e decoy-token-9 -e bob-secret-token-7 -e u-secret-token-8 \
 	"$work"/*.log; then bad "a token appears in a log"; else ok "no token in any log"; fi
 
 echo "$passed passed, $failed failed"

@@ -251,3 +251,41 @@ text http obs-fold "$(printf 'GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n')"
 text http space-before-colon "$(printf 'GET / HTTP/1.1\r\nHost : x\r\n\r\n')"
 text http bare-lf "$(printf 'GET / HTTP/1.1\nHost: x\n\n')"
 text http partial "$(printf 'GET / HTTP/1.1\r\nHost: x\r\n')"
+
+# ---- torctl: control-port replies (see fuzz_torctl.c: byte 0 is the chunk
+# size - 1 of the second pass). Shapes of control-spec's examples and of
+# Debian tor 0.4.9's replies.
+text torctl protocolinfo "$(printf '\006250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE,HASHEDPASSWORD COOKIEFILE="/var/lib/tor/control_auth_cookie"\r\n250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n')"
+text torctl protocolinfo-escapes "$(printf '\001250-AUTH METHODS=COOKIE COOKIEFILE="/a \\"b\\\\c\\n\\101\\x41"\r\n250 OK\r\n')"
+text torctl auth-ok "$(printf '\002250 OK\r\n')"
+text torctl auth-failed "$(printf '\003515 Authentication failed: Password did not match HashedControlPassword value from configuration\r\n')"
+text torctl bootstrap "$(printf '\011250-status/bootstrap-phase=NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY="Done"\r\n250 OK\r\n')"
+text torctl bootstrap-warn "$(printf '\004250-status/bootstrap-phase=WARN BOOTSTRAP PROGRESS=0 TAG=starting SUMMARY="Starting" WARNING="Network is unreachable" REASON=NOROUTE COUNT=1 RECOMMENDATION=warn\r\n250 OK\r\n')"
+text torctl add-onion-new "$(printf '\020250-ServiceID=vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd\r\n250-PrivateKey=ED25519-V3:8Ekj6uX6QzzKyvRzTnWjyzFLuBCtMxLnz5qzwtfwlGqfNlD6T1uFcCgN5vkdGqtszBiCPTdh5QTDKEB3tGVAYw==\r\n250 OK\r\n')"
+text torctl hs-desc-events "$(printf '\005650 HS_DESC UPLOAD vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd UNKNOWN $F1B8D4C1A0D9AE43F3BD1D5C6D4F8C2BDA8C4F34~relay HSDIR_INDEX=0123\r\n650 HS_DESC UPLOADED vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd UNKNOWN $F1B8D4C1A0D9AE43F3BD1D5C6D4F8C2BDA8C4F34~relay\r\n650 HS_DESC FAILED vww6ybal4bd7szmgncyruucpgfkqahzddi37ktceo3ah7ngmcopnpyyd NO_AUTH $AA~r REASON=UPLOAD_REJECTED\r\n')"
+text torctl data-block "$(printf '\007250+config-text=\r\nSocksPort 9050\r\n..hidden\r\n\r\n.\r\n250 OK\r\n650-STATUS_CLIENT NOTICE CIRCUIT_ESTABLISHED\r\n650 OK\r\n')"
+text torctl bare-lf "$(printf '\001250-PROTOCOLINFO 1\n250 OK\n')"
+text torctl garbage "$(printf '\001hello\r\n')"
+text torctl unrecognized "$(printf '\001510 Unrecognized command "FOO"\r\n')"
+
+# ---- socks5: proxy replies (see fuzz_socks5.c: byte 0 bit 0 = with
+# credentials, bits 1-2 = destination kind; byte 1 = chunk size) -------------
+seed socks5 tor-success 0005 0500 05000001 00000000 0000
+seed socks5 auth-success 0103 0502 0100 05000001 00000000 0000
+seed socks5 bnd-ipv6-trailing 0201 0500 05000004 00000000000000000000000000000001 1f90 474554
+seed socks5 bnd-domain 0402 0500 05000003 09 6c6f63616c686f7374 0050
+seed socks5 bnd-domain-255 0601 0500 05000003 ff "$(printf '61%.0s' $(seq 255))" 0050 16030100
+seed socks5 onion-f0 0205 0500 05f00001 00000000 0000
+seed socks5 onion-f6 0305 0502 0100 05f60001 00000000 0000
+seed socks5 refused-05 0001 0500 05050001 00000000 0000
+seed socks5 unknown-rep 0001 0500 05800001 00000000 0000
+seed socks5 no-method 0101 05ff
+seed socks5 bad-method 0101 0500
+seed socks5 auth-failed 0102 0502 0101
+seed socks5 bad-auth-version 0101 0502 0500
+seed socks5 bad-version 0001 0400
+seed socks5 http-answer 0007 485454502f312e312034303020426164
+seed socks5 bad-rsv 0001 0500 05000101 7f000001 0050
+seed socks5 bad-atyp 0601 0500 05000002 7f000001 0050
+seed socks5 empty-domain 0003 0500 05000003 00 0050
+seed socks5 truncated 0001 0500 050000

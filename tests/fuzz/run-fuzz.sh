@@ -31,6 +31,12 @@ fi
 if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then
 	targets="$targets fuzz_ws fuzz_http"
 fi
+if [ -f "$src/net/src/socks5.c" ]; then
+	targets="$targets fuzz_socks5"
+fi
+if [ -f "$src/net/src/torctl.c" ]; then
+	targets="$targets fuzz_torctl"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM

@@ -38,6 +38,18 @@
  * every other end). Backpressure and the close deadline work as without TLS
  * (the backlog is the plaintext not yet taken by the engine). Without TLS
  * nothing of this runs: one pointer test per I/O event.
+ *
+ * SOCKS5 (TCP -> SOCKS5 -> (TLS) -> WS): wsconn_use_socks() before
+ * wsconn_connect puts a started SOCKS5 engine (net/socks5.h) first on the
+ * socket. The connect goes to the proxy; state WSC_SOCKS (between
+ * CONNECTING and HANDSHAKE) runs the engine's exchange straight from its
+ * own buffer and reads the proxy's replies into rx; once the engine says
+ * SOCKS5_DONE the bytes after the reply stay in rx (or go into TLS), and
+ * the connection goes on exactly as after a direct TCP connect. A timer
+ * bounds TCP connect + exchange. A failure there ends the connection with
+ * socks5_error_str() as on_close's `reason` and wsconn.socks_err says which
+ * enum socks5_error (SOCKS5_OK for every other end). Memory: ~24 bytes more
+ * per wsconn; the engine is the caller's.
  */
 #ifndef NET_WSCONN_H
 #define NET_WSCONN_H
@@ -49,12 +61,14 @@
 #include "hal/hal_net.h"
 #include "net/ev.h"
 #include "net/net_opts.h"
+#include "net/socks5.h"
 #include "net/tls.h"
 #include "net/ws.h"
 
 enum wsconn_state {
 	WSC_IDLE = 0,
 	WSC_CONNECTING,
+	WSC_SOCKS,        /* client: SOCKS5 exchange with the proxy */
 	WSC_HANDSHAKE,
 	WSC_OPEN,
 	WSC_CLOSING,
@@ -82,6 +96,10 @@ struct wsconn {
 	bool tls_closing;           /* TLS: close_notify queued */
 	uint8_t tls_err;            /* enum tls_error that ended it, or TLS_OK */
 	struct tls_conn *tls;       /* NULL: plain TCP (see above) */
+	uint8_t socks_err;          /* enum socks5_error that ended it, or SOCKS5_OK */
+	int socks_timer;            /* SOCKS: connect + exchange deadline, or -1 */
+	int64_t socks_ms;           /* SOCKS: that deadline's duration */
+	struct socks5 *socks;       /* NULL: direct (see above); not owned */
 	int close_timer;            /* deadline for CLOSING, or -1 */
 	hal_fd fd;
 	int io;                     /* event loop watcher id */
@@ -115,6 +133,21 @@ int wsconn_connect(struct wsconn *c, struct ev_loop *loop, const char *ip,
  * tls_conn_release(t); t may then be started again. 0, or -1 if this
  * build has no TLS (ILPD_TLS=none; t is left alone). */
 int wsconn_use_tls(struct wsconn *c, struct tls_conn *t);
+
+/* Puts a started SOCKS5 engine under the next wsconn_connect() on c: the
+ * connect then goes to the PROXY's numeric ip:port (wsconn_connect's ip and
+ * port; its host and path are still the WebSocket's Host header and path),
+ * the engine's exchange runs first, and only after SOCKS5_DONE does TLS (if
+ * any, wsconn_use_tls) start and the HTTP upgrade go out, exactly as after a
+ * direct TCP connect. deadline_ms (> 0) bounds TCP connect + SOCKS exchange
+ * from wsconn_connect on. On timeout or a SOCKS failure the connection ends
+ * via on_close with reason = socks5_error_str(c->socks_err) ("proxy connect
+ * timed out", "proxy refused the connection", "proxy closed the
+ * connection", or the proxy's answer such as "onion service not found (not
+ * published or offline)"). The wsconn does not own s: the caller keeps it
+ * (one per link); the wsconn forgets it when the connection ends or the
+ * connect fails. 0, or -1 (s not started, or deadline_ms <= 0). */
+int wsconn_use_socks(struct wsconn *c, struct socks5 *s, int64_t deadline_ms);
 
 /* Takes over an accepted socket as the server side. 0 or -1 (fd closed). */
 int wsconn_accept(struct wsconn *c, struct ev_loop *loop, hal_fd fd,
