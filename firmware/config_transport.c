@@ -91,9 +91,12 @@ static const char *tr_redact(const char *v, char *out, size_t cap)
 	return out;
 }
 
+/* A numeric IPv4 (four dotted decimal parts) or IPv6 literal (hex digits,
+ * ':' and '.', at least two colons). Shape only: the backends parse it. */
 static bool tr_is_numeric_ip(const char *h)
 {
 	size_t i, dots = 0, colons = 0;
+	bool v6 = strchr(h, ':') != NULL;
 
 	if (*h == '\0')
 		return false;
@@ -105,10 +108,10 @@ static bool tr_is_numeric_ip(const char *h)
 		else if (ch == ':')
 			colons++;
 		else if (!((ch >= '0' && ch <= '9') ||
-			   (colons > 0 && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')))))
+			   (v6 && ((ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F')))))
 			return false;
 	}
-	return colons >= 2 || (dots == 3 && colons == 0);
+	return v6 ? colons >= 2 : dots == 3;
 }
 
 static int tr_proxy(struct conf_parse *st, const char *v)
@@ -377,6 +380,10 @@ static int ni_cidr(struct conf_parse *st, const char *key, const char *v, bool v
 		conf_fail(st, st->line, "'%s': not a numeric IPv%c address", key, v6 ? '6' : '4');
 		return -1;
 	}
+	if (v6 && len != 64) {
+		conf_fail(st, st->line, "'%s': lwIP takes static IPv6 addresses as /64 only", key);
+		return -1;
+	}
 	*prefix = (uint8_t)len;
 	return 0;
 }
@@ -410,7 +417,7 @@ int conf_set_netif(struct conf_parse *st, int k, const char *v)
 		}
 		return 0;
 	case K_NI_MTU:
-		if (conf_int(st, "mtu", v, 576, 9000, &mtu) != 0)
+		if (conf_int(st, "mtu", v, 1280, 1500, &mtu) != 0)
 			return -1;
 		ni->mtu = (uint16_t)mtu;
 		return 0;

@@ -350,7 +350,12 @@ static const struct bad_case bad_cases[] = {
 	BAD(NODE "[netif]\naddress = fd00::2/24\n", "t.ini:4: 'address': not a numeric IPv4"),
 	BAD(NODE "[netif]\naddress6 = fd00::2/129\n", "t.ini:4: 'address6' must be an IPv6"),
 	BAD(NODE "[netif]\ndriver = slip\n", "t.ini:4: 'driver' must be tap"),
-	BAD(NODE "[netif]\nmtu = 100\n", "t.ini:4: 'mtu' is out of range (576..9000)"),
+	BAD(NODE "[netif]\nmtu = 100\n", "t.ini:4: 'mtu' is out of range (1280..1500)"),
+	BAD(NODE "[netif]\naddress6 = fd00::2/48\n",
+	    "t.ini:4: 'address6': lwIP takes static IPv6 addresses as /64 only"),
+	BAD(NODE "[netif]\naddress6 = fd00::2/64\n",
+	    "t.ini:3: [netif] is for builds with their own TCP/IP stack"),
+	BAD(NODE "[transport]\nproxy = socks5h://[fe80::g]:9050\n", "t.ini:4: 'proxy'"),
 	/* numbers */
 	BAD("[node]\nasset_scale = 256\n",
 	    "t.ini:2: 'asset_scale' is out of range (0..255)"),
@@ -543,6 +548,10 @@ static void test_transport(void)
 	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://[::1]:9050\n"
 		      "onion_suffixes = .onion, .Anyone\n"), 0);
 	CHECK(strcmp(t->proxy_host, "::1") == 0 && t->proxy_port == 9050);
+	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://[fd00::a:9]:9050\n"), 0);
+	CHECK(strcmp(t->proxy_host, "fd00::a:9") == 0);
+	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://[::1]:9050\n"
+		      "onion_suffixes = .onion, .Anyone\n"), 0);
 	CHECK_EQ(t->nsuffix, 2);
 	CHECK(ilpd_host_is_onion(t, "abc.onion") && ilpd_host_is_onion(t, "ABC.ANYONE."));
 	CHECK(!ilpd_host_is_onion(t, "abc.anon") && !ilpd_host_is_onion(t, ".onion"));
