@@ -466,6 +466,7 @@ static int dm_dial_target(struct ilpd_daemon *d, struct ilpd_link *l, char ip[HA
 {
 	const struct ilpd_transport_conf *t = &d->conf->transport;
 	const struct ilpd_url *u = &l->conf->url;
+	char pass[32];
 
 	l->via_proxy = ilpd_peer_via_proxy(t, u->host);
 	if (!l->via_proxy) {
@@ -477,9 +478,12 @@ static int dm_dial_target(struct ilpd_daemon *d, struct ilpd_link *l, char ip[HA
 		return 0;
 	}
 	/* RFC 1929 credentials per peer: tor's IsolateSOCKSAuth then keeps
-	 * every peer on circuits of its own. */
+	 * every peer on circuits of its own. The password changes after each
+	 * failed proxy dial, so a redial gets fresh circuits instead of waiting
+	 * behind a stuck rendezvous for the same isolation key. */
 	*why = "cannot start SOCKS5";
-	if (socks5_start(&l->socks, u->host, u->port, l->conf->name, "ilpd") != 0)
+	snprintf(pass, sizeof(pass), "ilpd-%llu", (unsigned long long)l->proxy_failures);
+	if (socks5_start(&l->socks, u->host, u->port, l->conf->name, pass) != 0)
 		return -1;
 	snprintf(ip, HAL_IP_STR_MAX, "%s", t->proxy_host);
 	*port = t->proxy_port;
