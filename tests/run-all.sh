@@ -11,6 +11,9 @@
 #   be-s390x     ... be-s390x                               (tests under qemu-s390x, big-endian)
 #   host-mbedtls, rpi-aarch64-mbedtls, rpi-armhf-mbedtls
 #                the same with the mbedTLS TLS backend (BearSSL is the default)
+#   host-lwip, rpi-aarch64-lwip, rpi-armhf-lwip
+#                the same with ilpd on lwIP (ILPD_NET=lwip; lwIP fetched from Debian's
+#                source package by toolchain/fetch-lwip.sh, see docs/lwip.md)
 #   layering     toolchain/check-layering.sh
 #   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
 #   daemon       tests/daemon/run.sh build/host        (ilpd end to end with ilpctl)
@@ -21,6 +24,13 @@
 #   interop-mbedtls  the TLS interop suite against the mbedTLS build
 #   alloc        tests/alloc/run.sh: no heap use after start-up, 100,000 packets
 #   alloc-tls, alloc-tls-mbedtls  the same with every hop over wss://, per backend
+#   onion        tests/onion/run.sh build/host: two ilpd nodes peer by onion URL on a
+#                private Tor network on 127.0.0.1 (tests/tor/privnet.sh), fault tests
+#   lwip         tests/lwip/run.sh build/host-lwip: ilpd on lwIP over a TAP device in
+#                a network namespace (ping, curl, ilpctl, interop suite)
+#   lwip-aarch64, lwip-armhf  the same with build/rpi-{aarch64,armhf}-lwip under
+#                qemu-aarch64 / qemu-arm -cpu cortex-a7 (needs the *-lwip build steps)
+#   alloc-lwip   tests/lwip/run.sh --alloc build/host-lwip: the alloc test on lwIP
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
@@ -39,7 +49,7 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls layering diff daemon daemon-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls fuzz"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering diff daemon daemon-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
 QUICK_STEPS="deps host layering diff daemon interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
@@ -101,7 +111,8 @@ run_step() {
 	case "$1" in
 	deps) toolchain/install-deps.sh ;;
 	host | host-asan | rpi-aarch64 | rpi-armhf | be-s390x | host-mbedtls | \
-	rpi-aarch64-mbedtls | rpi-armhf-mbedtls) run_preset "$1" ;;
+	rpi-aarch64-mbedtls | rpi-armhf-mbedtls | \
+	host-lwip | rpi-aarch64-lwip | rpi-armhf-lwip) run_preset "$1" ;;
 	layering) toolchain/check-layering.sh "$ROOT" ;;
 	diff)
 		if [ ! -x build/host/tools/ilpctl/ilpctl ]; then
@@ -118,6 +129,15 @@ run_step() {
 	alloc-tls-mbedtls)
 		run_script tests/alloc/run.sh --tls build/host-mbedtls/firmware/ilpd \
 			build/host-mbedtls/tools/ilpctl/ilpctl ;;
+	onion) run_script tests/onion/run.sh build/host ;;
+	lwip) run_script tests/lwip/run.sh build/host-lwip ;;
+	lwip-aarch64)
+		ILPCTL=build/host-lwip/tools/ilpctl/ilpctl \
+			run_script tests/lwip/run.sh build/rpi-aarch64-lwip qemu-aarch64 ;;
+	lwip-armhf)
+		ILPCTL=build/host-lwip/tools/ilpctl/ilpctl \
+			run_script tests/lwip/run.sh build/rpi-armhf-lwip qemu-arm -cpu cortex-a7 ;;
+	alloc-lwip) run_script tests/lwip/run.sh --alloc build/host-lwip ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&
