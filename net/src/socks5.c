@@ -26,6 +26,7 @@
  *   not a literal is a name and goes to the proxy unchanged.
  */
 #include "net/socks5.h"
+#include "ilp/hexdigit.h"
 
 #include <string.h>
 
@@ -91,16 +92,6 @@ static bool s5_ipv4(const char *s, size_t n, uint8_t out[4])
 	return i == n;
 }
 
-static int s5_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Expands the groups w[0..nb) with a "::" at byte gap (or none, gap < 0). */
 static bool s5_ipv6_fill(const uint8_t *w, size_t nb, long gap, uint8_t out[16])
@@ -137,8 +128,8 @@ static bool s5_ipv6(const char *s, size_t n, uint8_t out[16])
 		size_t j = i, d = 0;
 		unsigned v = 0;
 
-		while (j < n && s5_hex(s[j]) >= 0 && d < 5) {
-			v = v * 16u + (unsigned)s5_hex(s[j]);
+		while (j < n && ilp_hex_digit(s[j]) >= 0 && d < 5) {
+			v = v * 16u + (unsigned)ilp_hex_digit(s[j]);
 			j++;
 			d++;
 		}

@@ -23,6 +23,7 @@
  *   the OER writer), so a sequence of puts needs one check at the end.
  */
 #include "net/torctl.h"
+#include "ilp/hexdigit.h"
 
 #include <string.h>
 
@@ -371,16 +372,6 @@ static int oct(char c)
 	return c >= '0' && c <= '7' ? c - '0' : -1;
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes the escape at s[*i] (just after the backslash) into *c. */
 static int unescape(const char *s, size_t n, size_t *i, unsigned *c)
@@ -395,9 +386,9 @@ static int unescape(const char *s, size_t n, size_t *i, unsigned *c)
 	case 't': *c = '\t'; return ILP_OK;
 	case '\\': case '"': case '\'': *c = (unsigned char)e; return ILP_OK;
 	case 'x':
-		if (*i + 2 > n || hexv(s[*i]) < 0 || hexv(s[*i + 1]) < 0)
+		if (*i + 2 > n || ilp_hex_digit(s[*i]) < 0 || ilp_hex_digit(s[*i + 1]) < 0)
 			return ILP_ERR_INVALID;
-		*c = (unsigned)(hexv(s[*i]) * 16 + hexv(s[*i + 1]));
+		*c = (unsigned)(ilp_hex_digit(s[*i]) * 16 + ilp_hex_digit(s[*i + 1]));
 		*i += 2;
 		return ILP_OK;
 	default:

@@ -57,14 +57,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-bad() { echo "FAIL: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "$passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
-	exit
-}
-die() { bad "$*"; finish; }
+# shellcheck source=../lib/report.sh
+. "$here/../lib/report.sh"
 in_ns() { ip netns exec "$ns" "$@"; }
 
 mode=e2e

@@ -2,6 +2,7 @@
  * common.c - kinds, errors and value formats shared by decode and encode.
  */
 #include "common.h"
+#include "ilp/hexdigit.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -58,16 +59,6 @@ int ilpctl_fail(struct ilpctl_err *e, enum ilpctl_kind k, const char *fmt, ...)
 	return -1;
 }
 
-static int ilpctl_hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 long ilpctl_unhex(const uint8_t *in, size_t n, uint8_t *out)
 {
@@ -76,8 +67,8 @@ long ilpctl_unhex(const uint8_t *in, size_t n, uint8_t *out)
 	if (n % 2 != 0 || n / 2 > (unsigned long)LONG_MAX)
 		return -1;
 	for (i = 0; i < n / 2; i++) {
-		int hi = ilpctl_hexval(in[2 * i]);
-		int lo = ilpctl_hexval(in[2 * i + 1]);
+		int hi = ilp_hex_digit(in[2 * i]);
+		int lo = ilp_hex_digit(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
