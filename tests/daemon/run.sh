@@ -131,7 +131,8 @@ if [ $rc -eq 1 ] && echo "$out" | grep -q "bad.ini:6: " && ! echo "$out" | grep 
 else bad "check-config bad (rc=$rc: $out)"; fi
 "$ilpd" --frobnicate >/dev/null 2>&1; rc=$?
 if [ $rc -eq 2 ]; then ok "unknown option exits 2"; else bad "unknown option rc=$rc"; fi
-if "$ilpd" --help | grep -q "SIGHUP"; then ok "--help documents signals"; else bad "--help"; fi
+"$ilpd" --help > "$work/help.txt"; rc=$?
+if [ $rc -eq 0 ] && grep -q "SIGHUP" "$work/help.txt" && grep -q "socks5h://" "$work/help.txt"; then ok "--help documents signals and [transport]"; else bad "--help (rc=$rc)"; fi
 
 # --- two connectors, packets across both -------------------------------------
 "$ilpd" -c "$work/a.ini" > "$work/a.log" 2>&1 & PID_A=$!; pids+=($PID_A)
