@@ -59,8 +59,8 @@
  *               stop_timeout_ms [10000], external_url = auto|URL
  *               (docs/onion.md)
  *   [netif]     lwIP builds only: driver = tap, name [tap0], address =
- *               A.B.C.D/LEN (required), gateway, address6 = X::Y/LEN,
- *               mtu [1500] (docs/lwip.md)
+ *               A.B.C.D/LEN (required), gateway, address6 = X::Y/64,
+ *               mtu 1280..1500 [1500] (docs/lwip.md)
  */
 #ifndef ILPD_CONFIG_FILE_H
 #define ILPD_CONFIG_FILE_H

@@ -81,7 +81,7 @@ static const char main_usage2[] =
 "               Fail-closed: a peer that goes through the proxy is never dialled\n"
 "               directly. Operator guide: docs/onion.md\n"
 "  [netif]      lwIP builds only: driver (tap), name (tap0), address (A.B.C.D/LEN),\n"
-"               gateway, address6 (X::Y/LEN), mtu (1500). See docs/lwip.md\n"
+"               gateway, address6 (X::Y/64), mtu (1280..1500, 1500). See docs/lwip.md\n"
 "\n"
 "Default configuration (no -c): node test.ilpd, BTP on 127.0.0.1:7768, admin on\n"
 "127.0.0.1:7769, inbound children 'alice' (token alice-token) and 'bob' (token\n"
