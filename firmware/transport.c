@@ -16,11 +16,19 @@
  *   all end in ctl_lost(): close, STARTING where the onion died with the
  *   connection (external), reconnect with backoff 1 s .. 60 s.
  * - Sequence, managed: connect (retried every 500 ms while the daemon
- *   starts) -> AUTHENTICATE <cookie> -> SETEVENTS HS_DESC -> GETINFO
+ *   starts) -> SAFECOOKIE (below) -> SETEVENTS HS_DESC -> GETINFO
  *   status/bootstrap-phase every second until PROGRESS=100. The onion
  *   service comes from the torrc, its id from <state_dir>/onion_service/
  *   hostname (tor writes it at start-up). External: PROTOCOLINFO 1 ->
- *   AUTHENTICATE -> SETEVENTS HS_DESC -> ADD_ONION. SETEVENTS goes before
+ *   AUTHENTICATE -> SETEVENTS HS_DESC -> ADD_ONION.
+ * - SAFECOOKIE (managed always; external with cookie auth when offered in
+ *   PROTOCOLINFO's METHODS=): AUTHCHALLENGE SAFECOOKIE <32 random bytes> -> tor answers
+ *   SERVERHASH and SERVERNONCE -> SERVERHASH is compared in constant time
+ *   with our HMAC of cookie | client nonce | server nonce; a mismatch
+ *   drops the connection (fail closed, retried with backoff, never
+ *   downgraded to COOKIE) before anything derived from the cookie is
+ *   sent; a match sends AUTHENTICATE <the controller-to-server HMAC>. The
+ *   cookie waits in t->cookie only between the two replies. SETEVENTS goes before
  *   ADD_ONION (and, managed, tor cannot upload before it has bootstrapped,
  *   which takes far longer than our connect), so the UPLOADED event is not
  *   missed.
@@ -45,7 +53,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal/hal_crypto.h"
 #include "hal/hal_log.h"
+#include "hal/hal_rng.h"
 #include "hal/hal_time.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -397,6 +407,10 @@ static void ctl_close(struct ilpd_transport *t)
 	memset(t->out, 0, sizeof(t->out));
 	t->out_len = t->out_off = 0;
 	memset(&t->added, 0, sizeof(t->added));
+	memset(t->cookie, 0, sizeof(t->cookie));
+	memset(t->cnonce, 0, sizeof(t->cnonce));
+	memset(&t->chal, 0, sizeof(t->chal));
+	t->have_chal = false;
 	t->ctl_state = ILPD_CTL_IDLE;
 	t->ctl_authed = false;
 }
@@ -486,32 +500,101 @@ static void ctl_send(struct ilpd_transport *t, int rc, size_t len, uint8_t next)
 
 /* ---- control connection: the sequence ------------------------------------ */
 
-/* AUTHENTICATE with the password or the cookie file's 32 bytes. */
+/* The cookie file's 32 bytes into cookie; 0, or -1 (connection dropped). */
+static int ctl_read_cookie(struct ilpd_transport *t, const char *cookie_file,
+			   uint8_t cookie[TORCTL_COOKIE_LEN])
+{
+	size_t n = 0;
+	int rc;
+
+	if (cookie_file[0] == '\0') {
+		ctl_lost(t, "no cookie file (set control_cookie_file)");
+		return -1;
+	}
+	rc = hal_file_read(cookie_file, cookie, TORCTL_COOKIE_LEN, &n);
+	if (rc != HAL_PROC_OK || n != TORCTL_COOKIE_LEN) {
+		memset(cookie, 0, TORCTL_COOKIE_LEN);
+		ctl_lost(t, rc == HAL_PROC_NOENT ? "cookie file missing"
+						  : "cookie file unreadable or not 32 bytes");
+		return -1;
+	}
+	return 0;
+}
+
+/* SAFECOOKIE, first half: keep the cookie, send AUTHCHALLENGE with a
+ * fresh client nonce. */
+static void ctl_safecookie_challenge(struct ilpd_transport *t)
+{
+	size_t len = 0;
+	int rc;
+
+	if (hal_random(t->cnonce, sizeof(t->cnonce)) != 0) {
+		memset(t->cookie, 0, sizeof(t->cookie));
+		ctl_lost(t, "no random bytes for the SAFECOOKIE nonce");
+		return;
+	}
+	t->have_chal = false;
+	t->auth_method = "safecookie";
+	rc = torctl_cmd_authchallenge(t->out, sizeof(t->out), t->cnonce, &len);
+	ctl_send(t, rc, len, ILPD_CTL_WANT_AUTHCHALLENGE);
+}
+
+/* SAFECOOKIE, second half (AUTHCHALLENGE answered 250): tor must have
+ * proved it knows the cookie; only then AUTHENTICATE with our HMAC. */
+static void ctl_safecookie_answer(struct ilpd_transport *t)
+{
+	uint8_t want[TORCTL_HASH_LEN], mine[TORCTL_HASH_LEN];
+	size_t len = 0;
+	bool ok;
+	int rc;
+
+	torctl_safecookie(t->cookie, t->cnonce, t->chal.server_nonce, want, mine);
+	ok = t->have_chal &&
+	     hal_memeq_ct(want, t->chal.server_hash, sizeof(want)) == 0;
+	memset(want, 0, sizeof(want));
+	memset(t->cookie, 0, sizeof(t->cookie));
+	if (!ok) {
+		memset(mine, 0, sizeof(mine));
+		hal_log(HAL_LOG_WARN, "transport.control_refused",
+			"reason=\"control port failed the SAFECOOKIE check\"");
+		ctl_lost(t, "SAFECOOKIE check failed");
+		return;
+	}
+	rc = torctl_cmd_auth_cookie(t->out, sizeof(t->out), mine, sizeof(mine), &len);
+	memset(mine, 0, sizeof(mine));
+	ctl_send(t, rc, len, ILPD_CTL_WANT_AUTH);
+}
+
+/* AUTHENTICATE with the password, or the cookie file: SAFECOOKIE for the
+ * managed daemon and whenever an external daemon offered it (PROTOCOLINFO
+ * read into t->pi), else the cookie's 32 bytes in hex. */
 static void ctl_authenticate(struct ilpd_transport *t, const char *cookie_file)
 {
 	uint8_t cookie[TORCTL_COOKIE_LEN];
-	size_t len = 0, n = 0;
+	size_t len = 0;
 	int rc;
 
 	if (t->conf.onion_mode == ILPD_ONION_EXTERNAL &&
 	    t->conf.control_auth == ILPD_CONTROL_AUTH_PASSWORD) {
+		t->auth_method = "password";
 		rc = torctl_cmd_auth_password(t->out, sizeof(t->out),
 					      t->conf.control_password, &len);
 		ctl_send(t, rc, len, ILPD_CTL_WANT_AUTH);
 		return;
 	}
-	if (cookie_file[0] == '\0') {
-		ctl_lost(t, "no cookie file (set control_cookie_file)");
+	if (ctl_read_cookie(t, cookie_file, cookie) != 0)
 		return;
-	}
-	rc = hal_file_read(cookie_file, cookie, sizeof(cookie), &n);
-	if (rc != HAL_PROC_OK || n != sizeof(cookie)) {
+	/* Managed: ilpd started this tor with CookieAuthentication 1, which
+	 * always offers SAFECOOKIE; a port that answers otherwise is not it. */
+	if (t->conf.onion_mode == ILPD_ONION_MANAGED ||
+	    (t->pi.methods & TORCTL_AUTH_SAFECOOKIE) != 0) {
+		memcpy(t->cookie, cookie, sizeof(t->cookie));
 		memset(cookie, 0, sizeof(cookie));
-		ctl_lost(t, rc == HAL_PROC_NOENT ? "cookie file missing"
-						  : "cookie file unreadable or not 32 bytes");
+		ctl_safecookie_challenge(t);
 		return;
 	}
-	rc = torctl_cmd_auth_cookie(t->out, sizeof(t->out), cookie, n, &len);
+	t->auth_method = "cookie";
+	rc = torctl_cmd_auth_cookie(t->out, sizeof(t->out), cookie, sizeof(cookie), &len);
 	memset(cookie, 0, sizeof(cookie));
 	ctl_send(t, rc, len, ILPD_CTL_WANT_AUTH);
 }
@@ -652,9 +735,14 @@ static void ctl_reply_end(struct ilpd_transport *t, int status)
 		ctl_authenticate(t, t->conf.control_cookie_file[0] != '\0' ?
 				 t->conf.control_cookie_file : t->pi.cookie_file);
 		return;
+	case ILPD_CTL_WANT_AUTHCHALLENGE:
+		ctl_safecookie_answer(t);
+		return;
 	case ILPD_CTL_WANT_AUTH:
 		t->ctl_authed = true;
 		t->ctl_backoff_ms = 0;
+		hal_log(HAL_LOG_DEBUG, "transport.control_auth", "method=%s",
+			t->auth_method != NULL ? t->auth_method : "-");
 		hal_log(HAL_LOG_INFO, "transport.control_up", "mode=%u",
 			(unsigned)t->conf.onion_mode);
 		rc = torctl_cmd_setevents(t->out, sizeof(t->out), "HS_DESC", &len);
@@ -688,6 +776,10 @@ static void ctl_reply_line(struct ilpd_transport *t, const struct torctl_line *l
 	switch ((enum ilpd_ctl_state)t->ctl_state) {
 	case ILPD_CTL_WANT_PROTOCOLINFO:
 		rc = torctl_parse_protocolinfo(&t->pi, l->text, l->len);
+		break;
+	case ILPD_CTL_WANT_AUTHCHALLENGE:
+		rc = torctl_parse_authchallenge(l->text, l->len, &t->chal);
+		t->have_chal = rc == ILP_OK;
 		break;
 	case ILPD_CTL_WANT_BOOTSTRAP:
 		if (strncmp(l->text, "status/bootstrap-phase=", 23) != 0)

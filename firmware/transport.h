@@ -15,7 +15,10 @@
  *    on its control port with the cookie, polls bootstrap and waits for
  *    HS_DESC UPLOADED of the service in <state_dir>/onion_service.
  *  - onion_service = external: control connection to control_host:port,
- *    PROTOCOLINFO, AUTHENTICATE (cookie or password), SETEVENTS HS_DESC,
+ *    PROTOCOLINFO, AUTHENTICATE (cookie or password; with a cookie and a
+ *    daemon that offers SAFECOOKIE, AUTHCHALLENGE first: the daemon must
+ *    prove it knows the cookie before ilpd answers with an HMAC of it, and
+ *    the cookie itself is never sent), SETEVENTS HS_DESC,
  *    ADD_ONION with the key kept in <state_dir>/onion_key (created 0600 from
  *    the first ADD_ONION NEW), then HS_DESC UPLOADED. The onion lives as long
  *    as the control connection: on loss it is re-added after reconnecting.
@@ -27,9 +30,9 @@
  * onion host name. Onion ids and URLs appear only at DEBUG; control
  * passwords, cookies and keys never.
  *
- * Memory: sizeof(struct ilpd_transport) is 5,224 bytes on 64-bit (a copy
+ * Memory: sizeof(struct ilpd_transport) is 5,368 bytes on 64-bit (a copy
  * of the configuration, 2,024; the control reply reader, 1,056; the
- * command buffer, 1,038); static, no heap. It uses 2 I/O watchers and up
+ * command buffer, 1,038; SAFECOOKIE state, 144); static, no heap. It uses 2 I/O watchers and up
  * to 5 timers of the event loop.
  */
 #ifndef ILPD_TRANSPORT_H
@@ -58,6 +61,7 @@ enum ilpd_ctl_state {
 	ILPD_CTL_IDLE = 0,            /* closed; a retry timer may be armed */
 	ILPD_CTL_CONNECTING,
 	ILPD_CTL_WANT_PROTOCOLINFO,
+	ILPD_CTL_WANT_AUTHCHALLENGE,  /* SAFECOOKIE: the server's proof */
 	ILPD_CTL_WANT_AUTH,
 	ILPD_CTL_WANT_SETEVENTS,
 	ILPD_CTL_WANT_BOOTSTRAP,
@@ -127,6 +131,13 @@ struct ilpd_transport {
 	struct torctl_reader rd;
 	struct torctl_protocolinfo pi;
 	struct torctl_onion added;
+	const char *auth_method;              /* "safecookie" "cookie" "password" */
+	uint8_t cookie[TORCTL_COOKIE_LEN];    /* SAFECOOKIE in flight (secret:
+					       * wiped after the check and at
+					       * close) */
+	uint8_t cnonce[TORCTL_NONCE_LEN];     /* our AUTHCHALLENGE nonce */
+	struct torctl_challenge chal;         /* tor's SERVERHASH / SERVERNONCE */
+	bool have_chal;
 	char out[TORCTL_CMD_MAX];             /* command being sent (may hold a
 					       * secret: wiped once sent) */
 	size_t out_len;

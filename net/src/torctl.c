@@ -19,10 +19,13 @@
  *   spaces, each "NAME", "NAME=VALUE" or "NAME=\"quoted\"". Quoted values
  *   are skipped as a whole, so a "KEY=" inside a quoted string never
  *   matches.
+ * - SAFECOOKIE: torctl_safecookie() only computes; comparing SERVERHASH
+ *   (in constant time) and deciding to send AUTHENTICATE is the caller's.
  * - Builders write through struct tc_out, whose first error sticks (like
  *   the OER writer), so a sequence of puts needs one check at the end.
  */
 #include "net/torctl.h"
+#include "hal/hal_crypto.h"
 #include "ilp/hexdigit.h"
 
 #include <string.h>
@@ -722,4 +725,98 @@ int torctl_parse_hs_desc(const char *text, size_t n, struct torctl_hs_desc *ev)
 		return ILP_ERR_INVALID;
 	}
 	return ILP_OK;
+}
+
+/* ---- SAFECOOKIE ------------------------------------------------------------ */
+
+int torctl_cmd_authchallenge(char *out, size_t cap,
+			     const uint8_t nonce[TORCTL_NONCE_LEN], size_t *len)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct tc_out o;
+	size_t i;
+
+	*len = 0;
+	if (nonce == NULL)
+		return ILP_ERR_ARG;
+	out_init(&o, out, cap);
+	out_str(&o, "AUTHCHALLENGE SAFECOOKIE ");
+	for (i = 0; i < TORCTL_NONCE_LEN; i++) {
+		out_ch(&o, hex[nonce[i] >> 4]);
+		out_ch(&o, hex[nonce[i] & 0xf]);
+	}
+	return out_end(&o, len);
+}
+
+/* Exactly 2 * n hex digits of an unquoted value into out[0..n). */
+static int kv_hex(const struct kv *kv, uint8_t *out, size_t n)
+{
+	size_t i;
+
+	if (kv->val == NULL || kv->quoted || kv->vlen != 2 * n)
+		return ILP_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		int hi = ilp_hex_digit(kv->val[2 * i]);
+		int lo = ilp_hex_digit(kv->val[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return ILP_ERR_INVALID;
+		out[i] = (uint8_t)(hi * 16 + lo);
+	}
+	return ILP_OK;
+}
+
+int torctl_parse_authchallenge(const char *text, size_t n,
+			       struct torctl_challenge *c)
+{
+	struct kv kv;
+	size_t pos = 0;
+	bool hash = false, nonce = false;
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	if (kv_next(text, n, &pos, &kv) != ILP_OK || kv.val != NULL ||
+	    !kv_is(&kv, "AUTHCHALLENGE"))
+		return ILP_ERR_INVALID;
+	while ((r = kv_next(text, n, &pos, &kv)) == ILP_OK) {
+		if (kv_is(&kv, "SERVERHASH")) {
+			r = hash ? ILP_ERR_INVALID
+				 : kv_hex(&kv, c->server_hash, TORCTL_HASH_LEN);
+			hash = true;
+		} else if (kv_is(&kv, "SERVERNONCE")) {
+			r = nonce ? ILP_ERR_INVALID
+				  : kv_hex(&kv, c->server_nonce, TORCTL_NONCE_LEN);
+			nonce = true;
+		}
+		if (r != ILP_OK)
+			break;
+	}
+	if (r != ILP_ERR_NOT_FOUND || !hash || !nonce) {
+		memset(c, 0, sizeof(*c));
+		return ILP_ERR_INVALID;
+	}
+	return ILP_OK;
+}
+
+void torctl_safecookie(const uint8_t cookie[TORCTL_COOKIE_LEN],
+		       const uint8_t client_nonce[TORCTL_NONCE_LEN],
+		       const uint8_t server_nonce[TORCTL_NONCE_LEN],
+		       uint8_t server_hash[TORCTL_HASH_LEN],
+		       uint8_t client_hash[TORCTL_HASH_LEN])
+{
+	static const char skey[] =
+		"Tor safe cookie authentication server-to-controller hash";
+	static const char ckey[] =
+		"Tor safe cookie authentication controller-to-server hash";
+	uint8_t msg[TORCTL_COOKIE_LEN + 2 * TORCTL_NONCE_LEN];
+
+	memcpy(msg, cookie, TORCTL_COOKIE_LEN);
+	memcpy(msg + TORCTL_COOKIE_LEN, client_nonce, TORCTL_NONCE_LEN);
+	memcpy(msg + TORCTL_COOKIE_LEN + TORCTL_NONCE_LEN, server_nonce,
+	       TORCTL_NONCE_LEN);
+	hal_hmac_sha256((const uint8_t *)skey, sizeof(skey) - 1, msg, sizeof(msg),
+			server_hash);
+	hal_hmac_sha256((const uint8_t *)ckey, sizeof(ckey) - 1, msg, sizeof(msg),
+			client_hash);
+	memset(msg, 0, sizeof(msg));
 }

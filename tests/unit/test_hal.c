@@ -600,6 +600,53 @@ static void test_sha(void)
 			  "b00361a396177a9cb410ff61f20015ad") == 0);
 }
 
+/* RFC 4231 section 4: HMAC-SHA256 test cases 1-4, 6 and 7 (case 5 tests
+ * truncation, which hal_hmac_sha256 does not offer). */
+static void test_hmac_sha256(void)
+{
+	static const char data6[] = "Test Using Larger Than Block-Size Key - "
+				    "Hash Key First";
+	static const char data7[] = "This is a test using a larger than "
+		"block-size key and a larger than block-size data. The key "
+		"needs to be hashed before being used by the HMAC algorithm.";
+	uint8_t key[131], data[50], d[HAL_SHA256_LEN];
+	char hex[2 * HAL_SHA256_LEN + 1];
+	size_t i;
+
+	memset(key, 0x0b, 20);
+	hal_hmac_sha256(key, 20, (const uint8_t *)"Hi There", 8, d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "b0344c61d8db38535ca8afceaf0bf12b"
+			  "881dc200c9833da726e9376c2e32cff7") == 0);
+	hal_hmac_sha256((const uint8_t *)"Jefe", 4,
+			(const uint8_t *)"what do ya want for nothing?", 28, d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "5bdcc146bf60754e6a042426089575c7"
+			  "5a003f089d2739839dec58b964ec3843") == 0);
+	memset(key, 0xaa, 20);
+	memset(data, 0xdd, 50);
+	hal_hmac_sha256(key, 20, data, 50, d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "773ea91e36800e46854db8ebd09181a7"
+			  "2959098b3ef8c122d9635514ced565fe") == 0);
+	for (i = 0; i < 25; i++)
+		key[i] = (uint8_t)(i + 1);
+	memset(data, 0xcd, 50);
+	hal_hmac_sha256(key, 25, data, 50, d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "82558a389a443c0ea4cc819899f2083a"
+			  "85f0faa3e578f8077a2e3ff46729665b") == 0);
+	memset(key, 0xaa, sizeof(key));
+	hal_hmac_sha256(key, 131, (const uint8_t *)data6, strlen(data6), d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "60e431591ee0b67f0d8a26aacbf5b77f"
+			  "8e0bc6213728c5140546040f0ee37f54") == 0);
+	hal_hmac_sha256(key, 131, (const uint8_t *)data7, strlen(data7), d);
+	th_hex(d, sizeof(d), hex);
+	CHECK(strcmp(hex, "9b09ffa71b942fcb27635fbcd5b0e944"
+			  "bfdc63644f0713938a7f51535c3a35e2") == 0);
+}
+
 static void test_memeq_ct(void)
 {
 	uint8_t a[40], b[40];
@@ -637,6 +684,7 @@ int main(void)
 	TH_RUN(test_log_level_parse);
 	TH_RUN(test_base64);
 	TH_RUN(test_sha);
+	TH_RUN(test_hmac_sha256);
 	TH_RUN(test_memeq_ct);
 	return th_finish();
 }

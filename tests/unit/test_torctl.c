@@ -3,7 +3,10 @@
  * reply reader on transcripts in the shape of control-spec's examples and
  * of what Debian's tor 0.4.9 sends, split at every byte; overlong lines,
  * NUL bytes and garbage; the command builders (escaping, refusals,
- * overflow); the PROTOCOLINFO, bootstrap, ADD_ONION and HS_DESC parsers.
+ * overflow); the PROTOCOLINFO, bootstrap, ADD_ONION and HS_DESC parsers;
+ * SAFECOOKIE: the AUTHCHALLENGE builder and reply parser (short, long,
+ * non-hex, quoted, repeated and missing values refused) and both HMACs
+ * against values computed independently (Python's hmac module).
  */
 #include <string.h>
 
@@ -380,6 +383,88 @@ static void test_add_onion_and_hs_desc(void)
 	CHECK(!torctl_id_valid("vww6ybal4bd7szm1", 16));
 }
 
+#define H64A "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+#define H64B "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+
+static void test_authchallenge(void)
+{
+	struct torctl_challenge c;
+	uint8_t nonce[TORCTL_NONCE_LEN];
+	char out[128], big[200];
+	size_t len = 0, i;
+	const char *ok = "AUTHCHALLENGE SERVERHASH=" H64A " SERVERNONCE=" H64B;
+	const char *bad[] = {
+		"AUTHCHALLENGE SERVERHASH=" H64A,
+		"AUTHCHALLENGE SERVERNONCE=" H64B,
+		"AUTHCHALLENGEX SERVERHASH=" H64A " SERVERNONCE=" H64B,
+		"AUTHCHALLENGE=1 SERVERHASH=" H64A " SERVERNONCE=" H64B,
+		"SERVERHASH=" H64A " SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=" H64A "0 SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=0" H64A " SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=" H64A " SERVERNONCE=4041",
+		"AUTHCHALLENGE SERVERHASH= SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=\"" H64A "\" SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=" H64A " SERVERHASH=" H64A " SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=" H64A " SERVERNONCE=" H64B " SERVERNONCE=" H64B,
+		"AUTHCHALLENGE SERVERHASH=g00102030405060708090a0b0c0d0e0f"
+		"101112131415161718191a1b1c1d1e1f SERVERNONCE=" H64B,
+		"",
+	};
+
+	for (i = 0; i < sizeof(nonce); i++)
+		nonce[i] = (uint8_t)(0xa0 + i);
+	CHECK_EQ(torctl_cmd_authchallenge(out, sizeof(out), nonce, &len), ILP_OK);
+	CHECK(strcmp(out, "AUTHCHALLENGE SAFECOOKIE a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+			  "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf\r\n") == 0);
+	CHECK_EQ(len, strlen(out));
+	CHECK_EQ(torctl_cmd_authchallenge(out, 90, nonce, &len), ILP_ERR_OVERFLOW);
+	CHECK_EQ(len, 0);
+
+	CHECK_EQ(torctl_parse_authchallenge(ok, strlen(ok), &c), ILP_OK);
+	for (i = 0; i < 32; i++) {
+		CHECK_EQ(c.server_hash[i], i);
+		CHECK_EQ(c.server_nonce[i], 0x40 + i);
+	}
+	/* unknown words are allowed (the spec may add some) */
+	(void)snprintf(big, sizeof(big), "AUTHCHALLENGE X=\"a b\" SERVERNONCE=%s "
+		       "FUTURE SERVERHASH=%s", H64B, H64A);
+	CHECK_EQ(torctl_parse_authchallenge(big, strlen(big), &c), ILP_OK);
+	CHECK_EQ(c.server_hash[31], 0x1f);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&c, 0x77, sizeof(c));
+		CHECK_EQ(torctl_parse_authchallenge(bad[i], strlen(bad[i]), &c),
+			 ILP_ERR_INVALID);
+		CHECK_EQ(c.server_hash[0], 0);
+		CHECK_EQ(c.server_nonce[31], 0);
+	}
+	/* never reads past n: the same text cut short */
+	CHECK_EQ(torctl_parse_authchallenge(ok, strlen(ok) - 1, &c), ILP_ERR_INVALID);
+}
+
+static void test_safecookie_hashes(void)
+{
+	uint8_t m[96], sh[TORCTL_HASH_LEN], ch[TORCTL_HASH_LEN];
+	char hex[2 * TORCTL_HASH_LEN + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(m); i++)
+		m[i] = (uint8_t)i;
+	/* cookie 00..1f, client nonce 20..3f, server nonce 40..5f */
+	torctl_safecookie(m, m + 32, m + 64, sh, ch);
+	th_hex(sh, sizeof(sh), hex);
+	CHECK(strcmp(hex, "3c8780ab52365c0d080750447e5f64da"
+			  "bc00428c6c434579c2043e18c1f85389") == 0);
+	th_hex(ch, sizeof(ch), hex);
+	CHECK(strcmp(hex, "b47642df2d5abb84f69e6d02d41bed6b"
+			  "44aee33e69562528a82166fc98bc0b1e") == 0);
+	m[95] ^= 1;
+	torctl_safecookie(m, m + 32, m + 64, sh, ch);
+	th_hex(sh, sizeof(sh), hex);
+	CHECK(strcmp(hex, "3c8780ab52365c0d080750447e5f64da"
+			  "bc00428c6c434579c2043e18c1f85389") != 0);
+}
+
 int main(void)
 {
 	TH_RUN(test_reader_transcript);
@@ -392,5 +477,7 @@ int main(void)
 	TH_RUN(test_protocolinfo);
 	TH_RUN(test_bootstrap);
 	TH_RUN(test_add_onion_and_hs_desc);
+	TH_RUN(test_authchallenge);
+	TH_RUN(test_safecookie_hashes);
 	return th_finish();
 }

@@ -2,7 +2,10 @@
  * test_transport.c - the transport manager (firmware/transport.h) and the
  * process/file HAL (hal/hal_proc.h), against fakes in this process:
  *  - a scripted control port (a small tor emulator on the same event loop)
- *    for the external sequence with cookie and password authentication,
+ *    for the external sequence with SAFECOOKIE (the fake computes the real
+ *    HMACs; one with a wrong SERVERHASH must be refused before it gets
+ *    anything derived from the cookie), COOKIE-only and password
+ *    authentication,
  *    ADD_ONION NEW -> key saved 0600 -> a second start reuses it, HS_DESC
  *    UPLOADED -> published, control connection lost -> starting -> re-added;
  *  - dir mode (hostname file);
@@ -28,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hal/hal_crypto.h"
 #include "hal/hal_log.h"
 #include "hal/hal_net.h"
 #include "hal/hal_proc.h"
@@ -68,10 +72,15 @@ struct fake {
 	int progress;              /* managed: bootstrap progress reported */
 	bool password;             /* expect AUTHENTICATE "<PASSWORD>" */
 	bool upload;               /* send HS_DESC UPLOADED when published */
+	bool no_safecookie;        /* PROTOCOLINFO offers COOKIE only */
+	bool bad_hash;             /* answer AUTHCHALLENGE with a wrong SERVERHASH */
+	bool chal;                 /* AUTHCHALLENGE answered on this connection */
+	char client_hex[65];       /* the AUTHENTICATE SAFECOOKIE expects */
 	char cookie_file[300];
 };
 
 static struct fake fk;
+static char last_client_hex[65];    /* for the log audit */
 
 static void fake_send(struct fake *f, const char *s)
 {
@@ -104,6 +113,39 @@ static void fake_uploaded(struct fake *f)
 			  "650 HS_DESC UPLOADED " ID " UNKNOWN $AAAA~r1\r\n");
 }
 
+/* What tor does for AUTHCHALLENGE SAFECOOKIE <client nonce>: the two
+ * HMACs (control-spec 3.24) over cookie 00..1f | client nonce | server
+ * nonce, computed here with hal_hmac_sha256 directly. */
+static void fake_challenge(struct fake *f, const char *nonce_hex)
+{
+	uint8_t m[96], sh[32], ch[32];
+	char shex[65], nhex[65], buf[256];
+	int i;
+
+	if (strlen(nonce_hex) != 64 || th_unhex(nonce_hex, m + 32, 32) != 32) {
+		fake_send(f, "513 Invalid base16 client nonce\r\n");
+		return;
+	}
+	for (i = 0; i < 32; i++) {
+		m[i] = (uint8_t)i;
+		m[64 + i] = (uint8_t)(0xc0 ^ i);
+	}
+	hal_hmac_sha256((const uint8_t *)"Tor safe cookie authentication "
+			"server-to-controller hash", 56, m, sizeof(m), sh);
+	hal_hmac_sha256((const uint8_t *)"Tor safe cookie authentication "
+			"controller-to-server hash", 56, m, sizeof(m), ch);
+	if (f->bad_hash)
+		sh[7] ^= 0x10;
+	th_hex(sh, 32, shex);
+	th_hex(m + 64, 32, nhex);
+	th_hex(ch, 32, f->client_hex);
+	memcpy(last_client_hex, f->client_hex, sizeof(last_client_hex));
+	f->chal = true;
+	(void)snprintf(buf, sizeof(buf), "250 AUTHCHALLENGE SERVERHASH=%s "
+		       "SERVERNONCE=%s\r\n", shex, nhex);
+	fake_send(f, buf);
+}
+
 static void fake_command(struct fake *f, const char *c)
 {
 	char buf[512];
@@ -112,11 +154,17 @@ static void fake_command(struct fake *f, const char *c)
 	(void)snprintf(f->log + n, sizeof(f->log) - n, "%s\n", c);
 	if (strcmp(c, "PROTOCOLINFO 1") == 0) {
 		(void)snprintf(buf, sizeof(buf), "250-PROTOCOLINFO 1\r\n250-AUTH "
-			       "METHODS=COOKIE,SAFECOOKIE,HASHEDPASSWORD COOKIEFILE=\"%s\"\r\n"
-			       "250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n", f->cookie_file);
+			       "METHODS=COOKIE,%sHASHEDPASSWORD COOKIEFILE=\"%s\"\r\n"
+			       "250-VERSION Tor=\"0.4.9.11\"\r\n250 OK\r\n",
+			       f->no_safecookie ? "" : "SAFECOOKIE,", f->cookie_file);
+		f->chal = false;
 		fake_send(f, buf);
+	} else if (strncmp(c, "AUTHCHALLENGE SAFECOOKIE ", 25) == 0 &&
+		   !f->no_safecookie) {
+		fake_challenge(f, c + 25);
 	} else if (strncmp(c, "AUTHENTICATE ", 13) == 0) {
 		bool ok = f->password ? strcmp(c + 13, "\"pa\\\"ss w\\\\rd\"") == 0
+			  : f->chal   ? strcmp(c + 13, f->client_hex) == 0
 				      : strcmp(c + 13, COOKIE_HEX) == 0;
 
 		fake_send(f, ok ? "250 OK\r\n" : "515 Authentication failed: wrong\r\n");
@@ -321,8 +369,14 @@ static void test_external_cookie(void)
 	CHECK(run_until(is_published, 5000));
 	CHECK(strcmp(ilpd_transport_onion_url(&tr), "ws://" ID ".onion:7768") == 0);
 	CHECK(changes >= 2);
-	CHECK(contains(fk.log, "PROTOCOLINFO 1\nAUTHENTICATE " COOKIE_HEX "\n"
-		       "SETEVENTS HS_DESC\nADD_ONION NEW:ED25519-V3 Port=7768,127.0.0.1:7768\n"));
+	/* SAFECOOKIE offered: the challenge first, then the client HMAC; the
+	 * cookie itself never crosses the connection */
+	CHECK(contains(fk.log, "PROTOCOLINFO 1\nAUTHCHALLENGE SAFECOOKIE "));
+	CHECK(contains(fk.log, fk.client_hex));
+	CHECK(contains(fk.log, "\nSETEVENTS HS_DESC\nADD_ONION NEW:ED25519-V3 "
+		       "Port=7768,127.0.0.1:7768\n"));
+	CHECK(!contains(fk.log, COOKIE_HEX));
+	CHECK(strcmp(tr.auth_method, "safecookie") == 0);
 	/* the key was saved 0600 before the onion counted */
 	(void)snprintf(keyp, sizeof(keyp), "%s/onion_key", c.state_dir);
 	CHECK(stat(keyp, &st) == 0 && (st.st_mode & 0777) == 0600);
@@ -349,6 +403,67 @@ static void test_external_cookie(void)
 	CHECK(contains(fk.log, "ADD_ONION " KEY " Port=7768,[::1]:7000\n") ||
 	      contains(fk.log, "ADD_ONION " KEY " Port=7000,[::1]:7000\n"));
 	CHECK(!contains(fk.log, "NEW:"));
+	ilpd_transport_stop(&tr);
+	fake_stop(&fk);
+}
+
+/* A control port that offers SAFECOOKIE but cannot prove it knows the
+ * cookie: refused after AUTHCHALLENGE, never sent AUTHENTICATE (nor the
+ * cookie), retried with backoff; each retry is refused the same way. */
+static void test_external_safecookie_bad_hash(void)
+{
+	struct ilpd_transport_conf c;
+	char why[256] = "";
+
+	fake_start(&fk);
+	fk.bad_hash = true;
+	path_in(fk.cookie_file, sizeof(fk.cookie_file), "ext-cookie");
+	write_cookie(fk.cookie_file);
+	base_conf(&c, "extsc");
+	c.onion_mode = ILPD_ONION_EXTERNAL;
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	(void)run_until(is_published, 2500);
+	CHECK(is_starting());
+	CHECK(!tr.ctl_authed);
+	CHECK(fk.conns >= 2 && fk.conns <= 3);    /* backoff 1 s, then 2 s */
+	CHECK(contains(fk.log, "PROTOCOLINFO 1\nAUTHCHALLENGE SAFECOOKIE "));
+	CHECK(!contains(fk.log, "AUTHENTICATE"));
+	CHECK(!contains(fk.log, COOKIE_HEX));
+	CHECK(!contains(fk.log, fk.client_hex));
+	CHECK(!contains(fk.log, "SETEVENTS"));
+	ilpd_transport_stop(&tr);
+
+	/* the same port with the right SERVERHASH is accepted */
+	fk.bad_hash = false;
+	fk.log[0] = '\0';
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	CHECK(run_until(is_published, 5000));
+	CHECK(contains(fk.log, "AUTHENTICATE "));
+	ilpd_transport_stop(&tr);
+	fake_stop(&fk);
+}
+
+/* A daemon that offers COOKIE only (no SAFECOOKIE) still works. */
+static void test_external_cookie_only(void)
+{
+	struct ilpd_transport_conf c;
+	char why[256] = "";
+
+	fake_start(&fk);
+	fk.no_safecookie = true;
+	path_in(fk.cookie_file, sizeof(fk.cookie_file), "ext-cookie");
+	write_cookie(fk.cookie_file);
+	base_conf(&c, "extco");
+	c.onion_mode = ILPD_ONION_EXTERNAL;
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	CHECK(run_until(is_published, 5000));
+	CHECK(contains(fk.log, "PROTOCOLINFO 1\nAUTHENTICATE " COOKIE_HEX "\n"
+		       "SETEVENTS HS_DESC\n"));
+	CHECK(!contains(fk.log, "AUTHCHALLENGE"));
+	CHECK(strcmp(tr.auth_method, "cookie") == 0);
 	ilpd_transport_stop(&tr);
 	fake_stop(&fk);
 }
@@ -587,7 +702,10 @@ static void test_managed_fake_tor(void)
 	(void)snprintf(p, sizeof(p), "%s/onion_service/hostname", c.state_dir);
 	write_file(p, ID ".onion\n", strlen(ID) + 7, 0600);
 	CHECK(run_until(is_published, 8000));
-	CHECK(contains(fk.log, "AUTHENTICATE " COOKIE_HEX "\nSETEVENTS HS_DESC\n"
+	/* SAFECOOKIE with the daemon ilpd started: the raw cookie never goes out. */
+	CHECK(contains(fk.log, "AUTHCHALLENGE SAFECOOKIE "));
+	CHECK(!contains(fk.log, COOKIE_HEX));
+	CHECK(contains(fk.log, "\nSETEVENTS HS_DESC\n"
 		       "GETINFO status/bootstrap-phase\nGETINFO status/bootstrap-phase\n"));
 	CHECK(tr.bootstrapped);
 	CHECK(strcmp(ilpd_transport_onion_url(&tr), "ws://" ID ".onion:7768") == 0);
@@ -771,6 +889,9 @@ static void test_log_audit(void)
 	text[n] = '\0';
 	CHECK(contains(text, "level=debug event=transport.hs_url url=ws://" ID));
 	CHECK(contains(text, "level=info event=transport.hs_published"));
+	CHECK(contains(text, "level=debug event=transport.control_auth method=safecookie"));
+	CHECK(contains(text, "level=warn event=transport.control_refused "
+		       "reason=\"control port failed the SAFECOOKIE check\""));
 	for (line = strtok_r(text, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lines++;
@@ -779,7 +900,8 @@ static void test_log_audit(void)
 		if (contains(line, ID) && !contains(line, "level=debug"))
 			th_fail(__FILE__, __LINE__, "onion id above debug: %s", line);
 		if (contains(line, COOKIE_HEX) || contains(line, "8Ekj6uX6") ||
-		    contains(line, "pa\\\"ss") || contains(line, "pa\"ss"))
+		    contains(line, "pa\\\"ss") || contains(line, "pa\"ss") ||
+		    (last_client_hex[0] != '\0' && contains(line, last_client_hex)))
 			th_fail(__FILE__, __LINE__, "secret in log: %s", line);
 	}
 	CHECK(lines > 10);
@@ -807,6 +929,8 @@ int main(int argc, char **argv)
 	ev_init(&loop);
 	TH_RUN(test_hal_proc);
 	TH_RUN(test_external_cookie);
+	TH_RUN(test_external_safecookie_bad_hash);
+	TH_RUN(test_external_cookie_only);
 	TH_RUN(test_external_password);
 	TH_RUN(test_external_bad_key_file);
 	TH_RUN(test_dir_mode);

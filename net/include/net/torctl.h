@@ -19,7 +19,8 @@
  *
  * Secrets: the AUTHENTICATE builders copy the cookie (hex) or the password
  * into the caller's buffer; the caller must not log that buffer and should
- * clear it after sending. Replies of ADD_ONION carry the private key: the
+ * clear it after sending. The same holds for the SAFECOOKIE hashes
+ * (torctl_safecookie) and the buffers they are written from. Replies of ADD_ONION carry the private key: the
  * caller must not log reply lines.
  */
 #ifndef NET_TORCTL_H
@@ -129,6 +130,43 @@ int torctl_cmd_del_onion(char *out, size_t cap, const char *id,
 int torctl_cmd_signal(char *out, size_t cap, const char *name,
 		      size_t *len) ILP_CHECK_RESULT;
 int torctl_cmd_takeownership(char *out, size_t cap, size_t *len) ILP_CHECK_RESULT;
+
+/* ---- SAFECOOKIE (control-spec 3.24 AUTHCHALLENGE) ------------------------
+ * The cookie never leaves ilpd: the client sends a random nonce, tor
+ * proves it knows the cookie (SERVERHASH), and only then the client proves
+ * it too, with a hash that cannot be replayed elsewhere. */
+
+#define TORCTL_NONCE_LEN 32          /* client and server nonces */
+#define TORCTL_HASH_LEN 32           /* HMAC-SHA256 */
+
+/* AUTHCHALLENGE SAFECOOKIE <64 hex digits of the client nonce>. */
+int torctl_cmd_authchallenge(char *out, size_t cap,
+			     const uint8_t nonce[TORCTL_NONCE_LEN],
+			     size_t *len) ILP_CHECK_RESULT;
+
+struct torctl_challenge {             /* 64 bytes */
+	uint8_t server_hash[TORCTL_HASH_LEN];
+	uint8_t server_nonce[TORCTL_NONCE_LEN];
+};
+
+/* Parses the text of the 250 reply to AUTHCHALLENGE: "AUTHCHALLENGE
+ * SERVERHASH=<64 hex> SERVERNONCE=<64 hex>" (either case; other NAME=VALUE
+ * words ignored). INVALID if the verb differs, a value is missing, quoted,
+ * repeated, not hex or not exactly 64 digits; *c is zeroed then. */
+int torctl_parse_authchallenge(const char *text, size_t n,
+			       struct torctl_challenge *c) ILP_CHECK_RESULT;
+
+/* The two HMAC-SHA256 values of SAFECOOKIE over cookie | client_nonce |
+ * server_nonce: server_hash (key "Tor safe cookie authentication
+ * server-to-controller hash": what tor must send as SERVERHASH; compare
+ * with hal_memeq_ct) and client_hash (key "... controller-to-server hash":
+ * what AUTHENTICATE sends, via torctl_cmd_auth_cookie). Pure; uses
+ * hal_hmac_sha256; wipes its stack copy of the inputs. */
+void torctl_safecookie(const uint8_t cookie[TORCTL_COOKIE_LEN],
+		       const uint8_t client_nonce[TORCTL_NONCE_LEN],
+		       const uint8_t server_nonce[TORCTL_NONCE_LEN],
+		       uint8_t server_hash[TORCTL_HASH_LEN],
+		       uint8_t client_hash[TORCTL_HASH_LEN]);
 
 /* ---- parsers -------------------------------------------------------------
  * They take the text of one TORCTL_REPLY line (without status and
