@@ -157,6 +157,8 @@ struct ilpd_transport_conf {
 	uint8_t onion_mode;                  /* enum ilpd_onion_mode */
 	uint8_t control_auth;                /* enum ilpd_control_auth */
 	bool allow_direct_loopback;          /* loopback peers skip the proxy */
+	bool proxy_managed;                  /* the proxy is the managed daemon's
+					      * SocksPort (no `proxy` given) */
 	/* proxy = socks5h://HOST:PORT, HOST numeric or "localhost". Managed
 	 * mode without proxy: 127.0.0.1:socks_port of the managed daemon. */
 	char proxy_host[HAL_IP_STR_MAX];

@@ -460,6 +460,7 @@ static void tr_finish_proxy(struct conf_parse *st)
 	if (!has_proxy) {
 		strcpy(t->proxy_host, "127.0.0.1");
 		t->proxy_port = t->socks_port;
+		t->proxy_managed = true;
 	}
 }
 

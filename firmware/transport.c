@@ -146,9 +146,12 @@ static bool join_path(char out[HAL_PATH_MAX], const char *dir, const char *name)
 	return n > 0 && n < HAL_PATH_MAX;
 }
 
+/* The config loader fills proxy_host with the managed SocksPort and says
+ * so in proxy_managed; a hand-made configuration may leave it empty. */
 static bool proxy_is_managed(const struct ilpd_transport *t)
 {
-	return t->conf.onion_mode == ILPD_ONION_MANAGED && t->conf.proxy_host[0] == '\0';
+	return t->conf.onion_mode == ILPD_ONION_MANAGED &&
+	       (t->conf.proxy_managed || t->conf.proxy_host[0] == '\0');
 }
 
 bool ilpd_transport_proxy_ok(const struct ilpd_transport *t)

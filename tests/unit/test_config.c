@@ -543,6 +543,7 @@ static void test_transport(void)
 		      "type = socks5\nonion_service = managed\nsocks_port = 9200\n"
 		      "external_url = auto\n"), 0);
 	CHECK(strcmp(t->proxy_host, "127.0.0.1") == 0 && t->proxy_port == 9200);
+	CHECK(t->proxy_managed);
 	CHECK_EQ(t->onion_port, 7000);
 	CHECK(t->external_url_auto);
 	CHECK_EQ(load(NODE "[transport]\ntype = socks5\nproxy = socks5h://[::1]:9050\n"
