@@ -18,6 +18,9 @@
 #   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
 #   daemon       tests/daemon/run.sh build/host        (ilpd end to end with ilpctl)
 #   daemon-asan  tests/daemon/run.sh build/host-asan   (the same under ASan+UBSan)
+#   hardening    tests/hardening/run.sh build/host     (floods, lost Fulfills on
+#                wss://, colluding accounts, per-peer shares, ...)
+#   hardening-asan  the same against the ASan+UBSan build
 #   interop      tests/interop/run.sh build/host/firmware/ilpd (ilp-plugin-btp,
 #                ilp-protocol-stream and ilp-connector from npm, pinned)
 #   interop-asan the same against the ASan+UBSan build
@@ -49,8 +52,8 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering diff daemon daemon-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
-QUICK_STEPS="deps host layering diff daemon interop alloc alloc-tls"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
+QUICK_STEPS="deps host layering diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
 usage() {
@@ -121,6 +124,8 @@ run_step() {
 		run_script tests/diff/run.sh build/host/tools/ilpctl/ilpctl ;;
 	daemon) run_script tests/daemon/run.sh build/host ;;
 	daemon-asan) run_script tests/daemon/run.sh build/host-asan ;;
+	hardening) run_script tests/hardening/run.sh build/host ;;
+	hardening-asan) run_script tests/hardening/run.sh build/host-asan ;;
 	interop) run_script tests/interop/run.sh build/host/firmware/ilpd ;;
 	interop-asan) run_script tests/interop/run.sh build/host-asan/firmware/ilpd ;;
 	interop-mbedtls) run_script tests/interop/run.sh build/host-mbedtls/firmware/ilpd tls ;;
