@@ -2,7 +2,7 @@
 // The benchmark driver (bench/run.sh starts it; see docs/benchmark.md).
 //
 //   node bench/bench.js --ilpd PATH --ilpctl PATH [--rounds N] [--quick]
-//                       [--tls] [--no-js] [--json FILE]
+//                       [--smoke] [--tls] [--no-js] [--json FILE]
 //
 // In each round, one after the other on this machine: the load tool's own
 // floor (ilpctl send -> ilpctl sink --listen, no connector), ilpd, and the
@@ -23,6 +23,17 @@
 // and TLS handshakes: node's tls.connect to ilpd's TLS listener, wall time
 // to the end of the handshake (p50/p90) and ilpd's CPU per handshake.
 // --no-js leaves ilp-connector out (for comparing ws and wss quickly).
+// --smoke: tiny runs (a few seconds; tests/hardening/t_bench_rounds.sh),
+// for checking the harness, not for figures.
+//
+// Each round and connector gets a directory of its own (DIR/round-N/NAME)
+// for its configs and logs, and a run starts only once the receiving
+// child is up in ilpd's /health: a log line left over from an earlier
+// round must never count as this round's receiver being ready (that made
+// round 2 send while bob was still connecting: T01 Peer Unreachable). ilpd
+// logs at info (peer.up / peer.down with reasons); when a run fails, the
+// error shows the tail of every log of that connector and ilpd's /health,
+// and the directory is kept.
 
 const childProcess = require('child_process')
 const fs = require('fs')
@@ -34,7 +45,7 @@ const tlsKit = require('../tests/interop/t_tls')
 const CLK_TCK = Number(childProcess.execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
 
 function parseArgs (argv) {
-  const o = { rounds: null, quick: false, json: null, ilpd: null, ilpctl: null, tls: false, js: true }
+  const o = { rounds: null, quick: false, smoke: false, json: null, ilpd: null, ilpctl: null, tls: false, js: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => {
@@ -45,19 +56,24 @@ function parseArgs (argv) {
     else if (a === '--ilpctl') o.ilpctl = path.resolve(val())
     else if (a === '--rounds') o.rounds = Math.max(1, parseInt(val(), 10) || 1)
     else if (a === '--quick') o.quick = true
+    else if (a === '--smoke') o.smoke = true
     else if (a === '--tls') o.tls = true
     else if (a === '--no-js') o.js = false
     else if (a === '--json') o.json = val()
     else throw new Error('unknown option ' + a)
   }
   if (!o.ilpd || !o.ilpctl) throw new Error('--ilpd and --ilpctl are required')
-  if (o.rounds === null) o.rounds = o.quick ? 1 : 3
+  if (o.rounds === null) o.rounds = o.quick || o.smoke ? 1 : 3
   return o
 }
 
 // Packet counts per connector: ilpd is run long enough for the CPU clock
 // (CLK_TCK ticks) to resolve its per-packet cost to ~1 %.
-function counts (quick) {
+function counts (quick, smoke) {
+  if (smoke) {
+    const s = { warm: 2000, n: 5000, lat: 100 }
+    return { floor: s, ilpd: s, wss: s, js: s, handshakes: 5 }
+  }
   if (quick) {
     return {
       floor: { warm: 20000, n: 100000, lat: 1000 },
@@ -153,10 +169,23 @@ async function waitSink (sink) {
   }
 }
 
+// Both: the sink printed its address, and ilpd has bob up. On failure,
+// stops the sink and ilpd and throws with their logs.
+async function sinkReady (sink, ilpd) {
+  try {
+    await waitSink(sink)
+    await lib.waitPeerUp(ilpd.adminPort, 'bob', 10000)
+  } catch (e) {
+    await sink.stop()
+    await ilpd.stop()
+    throw new Error(e.message + '\n' + sink.tail(10) + '\n' + ilpd.tail(20))
+  }
+}
+
 async function setupIlpd (o, dir) {
   const ilpd = await lib.startIlpd(o.ilpd, dir, {
     node: { address: 'test.ilpd', asset_code: 'XRP', asset_scale: 9 },
-    log: { level: 'warn' },
+    log: { level: 'info' },
     peers: {
       alice: { relation: 'child', token: 'alice-token' },
       bob: { relation: 'child', token: 'bob-token' }
@@ -164,8 +193,8 @@ async function setupIlpd (o, dir) {
   })
   const url = 'ws://127.0.0.1:' + ilpd.btpPort + '/'
   const sink = startSink(o.ilpctl, dir, ['--url', url, '--token', 'bob-token', '--username', 'bob'], 'ilpd-sink')
-  await waitSink(sink)
-  return { procs: [sink, ilpd], pid: ilpd.pid, url, token: 'alice-token', to: 'test.ilpd.bob' }
+  await sinkReady(sink, ilpd)
+  return { procs: [sink, ilpd], pid: ilpd.pid, adminPort: ilpd.adminPort, url, token: 'alice-token', to: 'test.ilpd.bob' }
 }
 
 // ilpd with a TLS listener; alice and bob over wss://localhost.
@@ -174,7 +203,7 @@ async function setupWss (o, dir) {
   const ilpd = await tlsKit.startTlsIlpd(o.ilpd, dir, 'ilpd-wss', {
     node: { address: 'test.ilpd', asset_code: 'XRP', asset_scale: 9 },
     btp: { tls: 'on' },
-    log: { level: 'warn' },
+    log: { level: 'info' },
     peers: {
       alice: { relation: 'child', token: 'alice-token' },
       bob: { relation: 'child', token: 'bob-token' }
@@ -183,13 +212,8 @@ async function setupWss (o, dir) {
   const url = 'wss://localhost:' + ilpd.btpPort + '/'
   const extra = ['--ca', pki.file('ca.pem')]
   const sink = startSink(o.ilpctl, dir, ['--url', url, '--token', 'bob-token', '--username', 'bob'].concat(extra), 'wss-sink')
-  try {
-    await waitSink(sink)
-  } catch (e) {
-    await ilpd.stop()
-    throw e
-  }
-  return { procs: [sink, ilpd], pid: ilpd.pid, url, token: 'alice-token', to: 'test.ilpd.bob', extra }
+  await sinkReady(sink, ilpd)
+  return { procs: [sink, ilpd], pid: ilpd.pid, adminPort: ilpd.adminPort, url, token: 'alice-token', to: 'test.ilpd.bob', extra }
 }
 
 // n sequential TLS handshakes of node's client with ilpd's TLS listener:
@@ -199,7 +223,7 @@ async function handshakes (o, dir, n) {
   const ilpd = await tlsKit.startTlsIlpd(o.ilpd, dir, 'ilpd-hs', {
     node: { address: 'test.ilpd' },
     btp: { tls: 'on' },
-    log: { level: 'warn' },
+    log: { level: 'info' },
     peers: { alice: { relation: 'child', token: 'alice-token' } }
   }, { cert_file: pki.file('server.pem'), key_file: pki.file('server.key') })
   const ca = pki.read('ca.pem')
@@ -279,8 +303,23 @@ async function setupJs (o, dir) {
   return { procs: [sink, js], pid: js.pid, url: 'ws://127.0.0.1:' + alicePort + '/', token: 'alice-token', to: 'test.js.bob' }
 }
 
+// What a failed run leaves to explain it: the tail of every log of this
+// connector (ilpd's peer.down lines give the reason), ilpd's /health.
+async function diagnose (t) {
+  const out = t.procs.map((p) => p.tail(20))
+  if (t.adminPort) {
+    try {
+      out.push('  /health: ' + JSON.stringify(await lib.health(t.adminPort)))
+    } catch (e) {
+      out.push('  /health: ' + e.message)
+    }
+  }
+  return out.join('\n')
+}
+
 // One connector, one round: warm-up, 100 in flight, 1000 in flight, 1.
 async function measure (o, name, setup, c, dir) {
+  fs.mkdirSync(dir, { recursive: true })
   const t = await setup(o, dir)
   const r = { name }
   try {
@@ -298,7 +337,7 @@ async function measure (o, name, setup, c, dir) {
         r.f05 = (r.f05 || 0) + f05
       } else if (!s.ok || s.fulfilled !== count) {
         throw new Error(name + ': send ' + count + ' window ' + window + ' failed: ' +
-          (s.error || '') + ' ' + s.summary)
+          (s.error || '') + ' ' + s.summary + '\n' + await diagnose(t))
       }
       s.cpuUsPerPacket = t.pid ? (after - before) * 1e6 / CLK_TCK / count : null
       return s
@@ -344,7 +383,7 @@ function table (rows) {
 
 async function main () {
   const o = parseArgs(process.argv.slice(2))
-  const c = counts(o.quick)
+  const c = counts(o.quick, o.smoke)
   const dir = lib.tmpDir('bench')
   const all = { floor: [], ilpd: [], js: [] }
   const setups = [['floor', setupFloor], ['ilpd', setupIlpd]]
@@ -362,13 +401,16 @@ async function main () {
   let failed = false
   try {
     for (let round = 1; round <= o.rounds; round++) {
+      // fresh directories per round: no log file is shared between rounds
+      const rdir = path.join(dir, 'round-' + round)
       for (const [key, setup] of setups) {
-        const r = await measure(o, key, setup, c[key], dir)
+        const r = await measure(o, key, setup, c[key], path.join(rdir, key))
         all[key].push(r)
         console.log('round ' + round + ' ' + key.padEnd(5) + ' ' + JSON.stringify(r))
       }
       if (o.tls) {
-        const h = await handshakes(o, dir, c.handshakes)
+        fs.mkdirSync(path.join(rdir, 'hs'), { recursive: true })
+        const h = await handshakes(o, path.join(rdir, 'hs'), c.handshakes)
         all.hs.push(h)
         console.log('round ' + round + ' hs    ' + JSON.stringify(h))
       }
@@ -416,6 +458,7 @@ async function main () {
 
   console.log('')
   console.log('Median of ' + o.rounds + ' round(s)' + (o.quick ? ' (--quick: short runs)' : '') +
+    (o.smoke ? ' (--smoke: tiny runs, figures mean nothing)' : '') +
     '; packets: ilpd/floor ' + c.ilpd.n + ', ilp-connector ' + c.js.n + ' per run; ' +
     'latency: 3 x ' + c.ilpd.lat + '/' + c.js.lat + ' packets with 1 in flight; CPU clock ' + CLK_TCK + ' Hz')
   console.log(table(rows))
