@@ -794,9 +794,14 @@ static void dm_proxy_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
 		return;
 	l = &d->link[c->link];
 	l->proxy_failures++;
-	hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,
-		"peer.proxy_failed", "peer=%s socks_reply=0x%02x reason=\"%s\"", l->conf->name,
-		(unsigned)socks5_reply_code(&l->socks), reason);
+	/* socks_reply only when the proxy sent one: 0x00 is "succeeded". */
+	if (socks5_reply_received(&l->socks))
+		hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,
+			"peer.proxy_failed", "peer=%s socks_reply=0x%02x reason=\"%s\"",
+			l->conf->name, (unsigned)socks5_reply_code(&l->socks), reason);
+	else
+		hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,
+			"peer.proxy_failed", "peer=%s reason=\"%s\"", l->conf->name, reason);
 	l->last_socks_err = w->socks_err;
 }
 

@@ -420,6 +420,31 @@ uint8_t socks5_reply_code(const struct socks5 *s)
 	return s->rep;
 }
 
+/* Derived from the state, so the struct (and its pinned size) is unchanged:
+ * the REP byte is the second byte of the CONNECT reply (pos counts the
+ * reply's header from 0 in S5_WANT_REPLY), every failure set at or after
+ * it is a REP code or BAD_REPLY (RSV, ATYP, empty domain), and S5_DONE
+ * comes only after a whole reply. */
+bool socks5_reply_received(const struct socks5 *s)
+{
+	enum socks5_error e = (enum socks5_error)s->err;
+
+	switch ((enum s5_state)s->state) {
+	case S5_DONE:
+		return true;
+	case S5_WANT_REPLY:
+		return s->pos >= 2 || s->skip > 0;
+	case S5_FAILED:
+		return e == SOCKS5_ERR_BAD_REPLY ||
+		       (e >= SOCKS5_ERR_GENERAL && e <= SOCKS5_ERR_UNKNOWN_REPLY);
+	case S5_IDLE:
+	case S5_WANT_METHOD:
+	case S5_WANT_AUTH:
+	default:
+		return false;
+	}
+}
+
 bool socks5_error_is_onion(enum socks5_error e)
 {
 	return e >= SOCKS5_ERR_ONION_NOT_FOUND && e <= SOCKS5_ERR_ONION_INTRO_TIMEOUT;

@@ -453,6 +453,12 @@ if echo "$hd" | grep -q '"type":"socks5","healthy":false,"proxyOk":false' &&
    [ "$acc" = 0 ] && grep -q 'level=warn event=peer.proxy_failed peer=c ' "$work/d.log"; then
 	ok "socks5, proxy down: link down, reason in /health and log, no direct dial (decoy accepted $acc)"
 else bad "fail-closed: health=$hd decoy accepted=$acc" "$work/d.log"; fi
+# The proxy refused the TCP connection: it sent no SOCKS reply, so no
+# socks_reply (0x00 would read as "succeeded", RFC 1928).
+if grep -q 'event=peer.proxy_failed peer=c reason="proxy refused the connection"' "$work/d.log" &&
+   ! grep 'event=peer.proxy_failed' "$work/d.log" | grep -q 'socks_reply='; then
+	ok "socks5, proxy down: peer.proxy_failed has no socks_reply (no reply was received)"
+else bad "proxy_failed without a reply printed a socks_reply" "$work/d.log"; fi
 "$ilpd" -c "$work/e.ini" > "$work/e.log" 2>&1 & PID_E2=$!; pids+=($PID_E2)
 wait_port "$P_EA" || bad "ilpd E did not start" "$work/e.log"
 if wait_for "$work/e.log" "event=peer.up peer=c "; then

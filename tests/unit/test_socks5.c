@@ -384,6 +384,48 @@ static void test_reply_codes(void)
 	CHECK(strcmp(socks5_error_str(SOCKS5_ERR_PROXY_CLOSED), "proxy closed the connection") == 0);
 }
 
+/* socks5_reply_received(): true only once the proxy sent the CONNECT
+ * reply's REP byte, so a failure before it (e.g. 0x00 here) is never
+ * reported as a REP code the proxy sent. */
+static void test_reply_received(void)
+{
+	static const struct {
+		const char *user, *reply;
+		bool received;
+		uint8_t rep;
+	} rows[] = {
+		{ NULL, "", false, 0 },                          /* nothing yet */
+		{ NULL, "05", false, 0 },
+		{ NULL, "05ff", false, 0 },                      /* no method */
+		{ "u", "0502" "0101", false, 0 },                /* auth refused */
+		{ "u", "0502", false, 0 },                       /* waits for auth */
+		{ NULL, "0500", false, 0 },                      /* waits for the reply */
+		{ NULL, "0500" "05", false, 0 },                 /* VER only */
+		{ NULL, "0500" "04", false, 0 },                 /* bad VER */
+		{ NULL, "0500" "0500", true, 0 },                /* REP 00, then closed */
+		{ NULL, "0500" "0505", true, 5 },                /* refused by the proxy */
+		{ NULL, "0500" "05f0", true, 0xF0 },
+		{ NULL, "0500" "05000000", true, 0 },            /* bad ATYP after REP */
+		{ NULL, "0500" "05000001" "7f000001" "0050", true, 0 },   /* done */
+	};
+	size_t i, used;
+	struct socks5 zero;
+
+	memset(&zero, 0, sizeof(zero));
+	CHECK(!socks5_reply_received(&zero));
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		(void)script(rows[i].user, rows[i].reply, 600, &used);
+		if (socks5_reply_received(&s5) != rows[i].received)
+			th_fail(__FILE__, __LINE__, "row %zu (%s): received=%d", i,
+				rows[i].reply, (int)socks5_reply_received(&s5));
+		CHECK_EQ(socks5_reply_code(&s5), rows[i].rep);
+	}
+	/* a new exchange forgets the last reply */
+	CHECK(strcmp(request_for("again.example", 1), REQ_PREFIX "03" "0d"
+		     "616761696e2e6578616d706c65" "0001") == 0);
+	CHECK(!socks5_reply_received(&s5));
+}
+
 /* Every error has its own short string, with no host in it. */
 static void test_error_strings(void)
 {
@@ -432,6 +474,7 @@ int main(void)
 	TH_RUN(test_outcomes);
 	TH_RUN(test_long_bnd_domain);
 	TH_RUN(test_reply_codes);
+	TH_RUN(test_reply_received);
 	TH_RUN(test_error_strings);
 	TH_RUN(test_after_end);
 	return th_finish();

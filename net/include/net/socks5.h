@@ -147,8 +147,15 @@ const char *socks5_error_str(enum socks5_error e);
  * not the proxy or the network, is the problem. */
 bool socks5_error_is_onion(enum socks5_error e);
 
-/* Raw REP byte of the CONNECT reply (0 = success, or before any reply). */
+/* Raw REP byte of the CONNECT reply (0 = success, or before any reply:
+ * ask socks5_reply_received() which one). */
 uint8_t socks5_reply_code(const struct socks5 *s);
+
+/* True once the proxy's CONNECT reply has been read up to its REP byte (a
+ * success or a failure code); false before that, e.g. when the proxy
+ * refused the TCP connection, chose no method, refused the credentials or
+ * closed early. Only then is socks5_reply_code() a code the proxy sent. */
+bool socks5_reply_received(const struct socks5 *s);
 
 /* Stable lower-case name of the engine's state, for DEBUG logs. */
 const char *socks5_state_name(const struct socks5 *s);
