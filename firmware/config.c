@@ -28,7 +28,14 @@
  * line buffer; the result goes straight into the caller's struct ilpd_conf.
  *
  * Messages never quote values (a token could be anywhere); they quote keys,
- * section and peer names, with non-printable bytes replaced by '?'.
+ * section and peer names, with non-printable bytes replaced by '?'. The
+ * file name in front ("FILE:LINE: ") is escaped (\xNN) and, if long, cut
+ * to its tail, so the message is never cut (ilpd_conf_name()); main.c
+ * prints the whole escaped name itself.
+ *
+ * Only regular files are read, opened O_NONBLOCK and checked with fstat
+ * first (conf_open_regular): a FIFO at the path would otherwise block
+ * --check-config and, worse, a SIGHUP reload inside the event loop.
  * Cross-key rules (required keys, unique inbound tokens, routes to known
  * peers, limits) are checked once the whole file is read, in file order of
  * the thing they are about; a missing [node] address is line 0.
@@ -43,6 +50,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hal/hal_log.h"
@@ -98,22 +106,102 @@ static const char *const *const sec_keys[SEC_COUNT] = {
 	peer_keys, NULL, conf_transport_keys, tls_keys, conf_netif_keys
 };
 
+/* ---- files -------------------------------------------------------------- */
+
+#define CONF_NOT_REGULAR (-2)
+
+/* Opens path for reading if it is a regular file: the fd, -1 (errno set)
+ * or CONF_NOT_REGULAR. O_NONBLOCK: opening a FIFO with no writer (or a
+ * device) must not block the caller, which may be the event loop. */
+static int conf_open_regular(const char *path)
+{
+	struct stat sb;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		(void)close(fd);
+		return CONF_NOT_REGULAR;
+	}
+	return fd;
+}
+
 /* ---- messages ------------------------------------------------------------ */
 
-/* Records the first error as "NAME:LINE: message"; later ones are dropped. */
+size_t ilpd_conf_escape_byte(unsigned char c, char out[4])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (c == '\\') {
+		out[0] = '\\';
+		out[1] = '\\';
+		return 2;
+	}
+	if (c >= 0x20 && c != 0x7f) {
+		out[0] = (char)c;
+		return 1;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[c >> 4];
+	out[3] = hex[c & 15];
+	return 4;
+}
+
+const char *ilpd_conf_name(const char *name, size_t n, char *out, size_t cap)
+{
+	char e[4];
+	size_t i, need = 0, w = 0;
+
+	if (cap < 8) {
+		if (cap > 0)
+			out[0] = '\0';
+		return out;
+	}
+	for (i = 0; i < n; i++)
+		need += ilpd_conf_escape_byte((unsigned char)name[i], e);
+	i = 0;
+	if (need >= cap) {
+		/* keep the longest tail that fits behind "..." */
+		memcpy(out, "...", 3);
+		w = 3;
+		while (need > cap - 1 - 3)
+			need -= ilpd_conf_escape_byte((unsigned char)name[i++], e);
+	}
+	for (; i < n; i++) {
+		size_t k = ilpd_conf_escape_byte((unsigned char)name[i], e);
+
+		memcpy(out + w, e, k);
+		w += k;
+	}
+	out[w] = '\0';
+	return out;
+}
+
+/* Records the first error as "NAME:LINE: message"; later ones are dropped.
+ * NAME is shown by ilpd_conf_name() in at most ILPD_CONF_NAME_SHOW bytes,
+ * so the message always fits (config.h). */
 void conf_fail(struct conf_parse *st, int line, const char *fmt, ...)
 {
+	char show[ILPD_CONF_NAME_SHOW + 1];
 	va_list ap;
 	int n;
 
+	_Static_assert(ILPD_CONF_ERR_MAX >= ILPD_CONF_NAME_SHOW + 400,
+		       "room for the message behind the file name");
 	if (st->failed)
 		return;
 	st->failed = true;
 	st->err_line = line;
-	n = snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: ", st->name,
+	st->err->line = line;
+	st->err->text = 0;
+	n = snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: ",
+		     ilpd_conf_name(st->name, strlen(st->name), show, sizeof(show)),
 		     line);
 	if (n < 0 || (size_t)n >= sizeof(st->err->msg))
 		return;
+	st->err->text = (size_t)n;
 	va_start(ap, fmt);
 	(void)vsnprintf(st->err->msg + n, sizeof(st->err->msg) - (size_t)n, fmt,
 			ap);
@@ -467,8 +555,12 @@ static int conf_listen(struct conf_parse *st, const char *v,
 
 static void conf_defaults(struct ilpd_conf *c, const char *name)
 {
+	char show[ILPD_CONF_NAME_SHOW + 1];
+
+	_Static_assert(sizeof(c->source) > ILPD_CONF_NAME_SHOW, "source holds a shown name");
 	memset(c, 0, sizeof(*c));
-	(void)snprintf(c->source, sizeof(c->source), "%s", name);
+	(void)snprintf(c->source, sizeof(c->source), "%s",
+		       ilpd_conf_name(name, strlen(name), show, sizeof(show)));
 	strcpy(c->asset_code, "XRP");
 	c->asset_scale = 9;
 	c->btp_listen.enabled = true;
@@ -1204,13 +1296,14 @@ static void conf_finish_peer(struct conf_parse *st, size_t i)
 static void conf_tls_file(struct conf_parse *st, const char *key, const char *path,
 			  int line)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = conf_open_regular(path), e = errno;
 
-	if (fd < 0) {
-		conf_fail(st, line, "[tls] %s: cannot open: %s", key, strerror(errno));
-		return;
-	}
-	(void)close(fd);
+	if (fd == CONF_NOT_REGULAR)
+		conf_fail(st, line, "[tls] %s: not a regular file", key);
+	else if (fd < 0)
+		conf_fail(st, line, "[tls] %s: cannot open: %s", key, strerror(e));
+	else
+		(void)close(fd);
 }
 
 static void conf_finish_tls(struct conf_parse *st)
@@ -1273,6 +1366,8 @@ static int conf_run(struct conf_parse *st)
 
 	conf_defaults(st->c, st->name);
 	st->err->msg[0] = '\0';
+	st->err->line = 0;
+	st->err->text = 0;
 	ini_max_line = CONF_LINE_MAX + 3;
 	r = ini_parse_stream(conf_reader, st, conf_handler, st);
 	if (st->read_errno != 0)
@@ -1324,10 +1419,18 @@ int ilpd_conf_load_file(struct ilpd_conf *c, const char *path,
 	st.c = c;
 	st.err = err;
 	st.name = path;
-	st.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (st.fd < 0) {
+	st.fd = conf_open_regular(path);
+	if (st.fd == CONF_NOT_REGULAR) {
 		conf_defaults(c, path);
-		conf_fail(&st, 0, "cannot open: %s", strerror(errno));
+		conf_fail(&st, 0, "not a regular file (a FIFO, device or directory "
+			  "is never read)");
+		return -1;
+	}
+	if (st.fd < 0) {
+		int e = errno;
+
+		conf_defaults(c, path);
+		conf_fail(&st, 0, "cannot open: %s", strerror(e));
 		return -1;
 	}
 	r = conf_run(&st);

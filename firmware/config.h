@@ -76,7 +76,7 @@
 #define ILPD_CONF_HOST_MAX 255
 #define ILPD_CONF_PATH_MAX 255
 #define ILPD_CONF_TOKEN_MAX 255
-#define ILPD_CONF_ERR_MAX 512
+#define ILPD_CONF_ERR_MAX 640
 
 struct ilpd_endpoint {
 	bool enabled;
@@ -201,7 +201,8 @@ struct ilpd_route_conf {
 };
 
 struct ilpd_conf {
-	char source[ILPD_CONF_PATH_MAX + 1];        /* file name or "(default)" */
+	char source[ILPD_CONF_PATH_MAX + 1];        /* file name (as ilpd_conf_name()
+	                                             * shows it) or "(default)" */
 	char address[ILPD_ADDRESS_MAX + 1];
 	char asset_code[ILPD_ASSET_CODE_MAX + 1];
 	uint8_t asset_scale;
@@ -226,14 +227,38 @@ struct ilpd_conf {
 	char default_route[ILPD_PEER_NAME_MAX + 1];   /* "" if none */
 };
 
-/* The first error found: "FILE:LINE: message". */
+/* The first error found. msg is "FILE:LINE: message" with FILE as
+ * ilpd_conf_name() shows it (control bytes escaped, cut to its last
+ * ILPD_CONF_NAME_SHOW bytes behind "..."), so the message itself always
+ * fits; line is LINE and msg + text is the message alone, for callers
+ * that print the whole file name themselves (ilpd --check-config: see
+ * ilpd_conf_escape_byte()). */
 struct ilpd_conf_err {
+	int line;
+	size_t text;
 	char msg[ILPD_CONF_ERR_MAX];
 };
 
+/* Bytes of an escaped file name kept in messages and in ilpd_conf.source. */
+#define ILPD_CONF_NAME_SHOW 200
+
+/* How a file name is shown: byte c as itself, or as "\\" or "\xNN" for a
+ * backslash and control bytes (0x00..0x1f, 0x7f), so that a name cannot
+ * drive the terminal or a log reader. Writes out[0..n) (n <= 4), returns n. */
+size_t ilpd_conf_escape_byte(unsigned char c, char out[4]);
+
+/* name (n bytes) escaped into out (cap bytes, NUL-terminated); when it
+ * does not fit, "..." and the tail of the escaped name (the file's own
+ * name is at the end). Returns out. */
+const char *ilpd_conf_name(const char *name, size_t n, char *out, size_t cap);
+
 /* Loads and validates a file. 0 on success, -1 with err->msg otherwise
  * (then *c is unspecified: load into a spare instance to keep the old one).
- * Reads with open/read and a stack buffer: no heap, no stdio. */
+ * Reads with open/read and a stack buffer: no heap, no stdio. Only a
+ * regular file is read: it is opened O_NONBLOCK and checked with fstat
+ * first, so a FIFO, a device or a directory is refused at once ("not a
+ * regular file") instead of blocking the caller (a SIGHUP reload runs in
+ * the event loop). */
 int ilpd_conf_load_file(struct ilpd_conf *c, const char *path,
 			struct ilpd_conf_err *err);
 

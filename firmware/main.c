@@ -137,6 +137,16 @@ static void main_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Writes a file name with its control bytes escaped (config.h), whole:
+ * in parts, so no buffer limits how long a path may be. */
+static void main_put_name(FILE *f, const char *name)
+{
+	char e[4];
+
+	for (; *name != '\0'; name++)
+		(void)fwrite(e, 1, ilpd_conf_escape_byte((unsigned char)*name, e), f);
+}
+
 static int main_load(struct ilpd_conf *c, const char *path)
 {
 	struct ilpd_conf_err err;
@@ -146,8 +156,11 @@ static int main_load(struct ilpd_conf *c, const char *path)
 		r = ilpd_conf_load_file(c, path, &err);
 	else
 		r = ilpd_conf_load_string(c, "(default)", ilpd_default_config, &err);
-	if (r != 0)
-		fprintf(stderr, "%s\n", err.msg);
+	if (r != 0) {
+		/* FILE:LINE: message, with the whole FILE (err.msg may cut it) */
+		main_put_name(stderr, path != NULL ? path : "(default)");
+		fprintf(stderr, ":%d: %s\n", err.line, err.msg + err.text);
+	}
 	return r;
 }
 
@@ -162,7 +175,7 @@ static void main_reload(struct ilpd_daemon *d, const char *path)
 	const struct ilpd_conf *was = d->conf;
 	struct ilpd_conf_err err;
 	const char *why = NULL;
-	char q[600];
+	char q[ILPD_CONF_ERR_MAX + 64];
 	int r;
 
 	if (path != NULL)
@@ -279,7 +292,8 @@ int main(int argc, char **argv)
 		if (strcmp(a, "--check-config") == 0 && i + 1 < argc) {
 			if (main_load(&pool_conf[0], argv[i + 1]) != 0)
 				return 1;
-			printf("%s: ok\n", argv[i + 1]);
+			main_put_name(stdout, argv[i + 1]);
+			fputs(": ok\n", stdout);
 			return 0;
 		}
 		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {

@@ -181,7 +181,9 @@ int hal_file_read(const char *path, void *buf, size_t cap, size_t *len)
 	int fd;
 
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO without a writer must not block the open (the
+	 * caller is the event loop); it is refused below as not regular. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		proc_errno = errno;
 		return errno == ENOENT ? HAL_PROC_NOENT : HAL_PROC_ERROR;

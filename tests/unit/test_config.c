@@ -16,7 +16,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "hal/hal_log.h"
@@ -872,8 +875,52 @@ static void test_files(void)
 	CHECK_EQ(ilpd_conf_load_file(&conf, CONFIGS "no-such-file.ini", &err), -1);
 	CHECK(strcmp(err.msg, CONFIGS "no-such-file.ini:0: cannot open: "
 		     "No such file or directory") == 0);
+	/* a directory is not read at all */
 	CHECK_EQ(ilpd_conf_load_file(&conf, CONFIGS, &err), -1);
-	CHECK(strstr(err.msg, ":0: read error: ") != NULL);
+	CHECK(strstr(err.msg, ":0: not a regular file") != NULL);
+}
+
+/* A FIFO (or any non-regular file) is refused without blocking; the file
+ * name in err.msg is escaped and cut to its tail, the message is whole,
+ * and err.line / err.text give the parts for printing the whole name. */
+static void test_file_names(void)
+{
+	char dir[] = "/tmp/ilpd-test-config.XXXXXX", path[1400], show[64];
+	const char *want = "not a regular file";
+	size_t n;
+
+	if (mkdtemp(dir) == NULL) {
+		th_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	(void)snprintf(path, sizeof(path), "%s/fifo.ini", dir);
+	CHECK_EQ(mkfifo(path, 0600), 0);
+	alarm(10);   /* a blocking open would hang: fail loudly instead */
+	CHECK_EQ(ilpd_conf_load_file(&conf, path, &err), -1);
+	alarm(0);
+	CHECK(strstr(err.msg, ":0: not a regular file") != NULL);
+	CHECK_EQ(err.line, 0);
+	CHECK(strncmp(err.msg + err.text, want, strlen(want)) == 0);
+	(void)unlink(path);
+	/* a long name: cut to "..." + tail in err.msg, the message intact */
+	n = (size_t)snprintf(path, sizeof(path), "%s/", dir);
+	memset(path + n, 'd', sizeof(path) - n - 1);
+	path[sizeof(path) - 1] = '\0';
+	memcpy(path + sizeof(path) - 12, "/x\x1b[2J.ini", 11);
+	CHECK_EQ(ilpd_conf_load_file(&conf, path, &err), -1);
+	CHECK(strncmp(err.msg, "...", 3) == 0);
+	CHECK(strstr(err.msg, "/x\\x1b[2J.ini:0: cannot open: ") != NULL);
+	CHECK(strchr(err.msg, 0x1b) == NULL);
+	CHECK(strlen(err.msg) < ILPD_CONF_NAME_SHOW + 64);
+	CHECK(strcmp(err.msg + err.text, "cannot open: File name too long") == 0 ||
+	      strcmp(err.msg + err.text, "cannot open: No such file or directory") == 0);
+	CHECK(strncmp(conf.source, "...", 3) == 0 && strchr(conf.source, 0x1b) == NULL);
+	/* the escaping itself */
+	CHECK(strcmp(ilpd_conf_name("a\\b\x7f\n\x01\xc3\xa9", 8, show, sizeof(show)),
+		     "a\\\\b\\x7f\\x0a\\x01\xc3\xa9") == 0);
+	CHECK(strcmp(ilpd_conf_name("0123456789\x1b", 11, show, 12), "...6789\\x1b") == 0);
+	CHECK(strcmp(ilpd_conf_name("short", 5, show, 12), "short") == 0);
+	CHECK_EQ(rmdir(dir), 0);
 }
 
 /* good/default-equivalent.ini gives the embedded default's settings. */
@@ -975,6 +1022,7 @@ int main(void)
 	TH_RUN(test_board_limits);
 	TH_RUN(test_lengths);
 	TH_RUN(test_files);
+	TH_RUN(test_file_names);
 	TH_RUN(test_files_listed);
 	TH_RUN(test_default_equivalent);
 	TH_RUN(test_reuse);
