@@ -40,9 +40,8 @@ chmod +x "$slow" "$dying"
 # Removes a directory bench kept ("kept /tmp/ilpd-interop-bench-..."): only that pattern.
 forget_kept() {
 	local d
-	for d in $(sed -n 's/^kept \(\/tmp\/ilpd-interop-bench-[A-Za-z0-9]*\)$/\1/p' "$1"); do
-		rm -rf "$d"
-	done
+	sed -n 's/^kept \(\/tmp\/ilpd-interop-bench-[A-Za-z0-9]*\)$/\1/p' "$1" |
+		while read -r d; do rm -rf "$d"; done
 }
 
 # 1. Three rounds with a late sink: every round of ilpd must pass.
