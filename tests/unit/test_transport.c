@@ -800,6 +800,13 @@ static void test_hal_proc(void)
 	CHECK_EQ(hal_file_read(p, buf, 4, &n), HAL_PROC_TOOBIG);
 	path_in(p, sizeof(p), "nope");
 	CHECK_EQ(hal_file_read(p, buf, sizeof(buf), &n), HAL_PROC_NOENT);
+	/* a FIFO without a writer: refused at once, never a blocking open */
+	path_in(p, sizeof(p), "fifo");
+	CHECK_EQ(mkfifo(p, 0600), 0);
+	alarm(10);
+	CHECK_EQ(hal_file_read(p, buf, sizeof(buf), &n), HAL_PROC_ERROR);
+	alarm(0);
+	CHECK_EQ(unlink(p), 0);
 	path_in(p, sizeof(p), "atomic");
 	CHECK_EQ(hal_file_write_atomic(p, "abc", 3, 0600), HAL_PROC_OK);
 	CHECK_EQ(hal_file_write_atomic(p, "xy", 2, 0640), HAL_PROC_OK);
