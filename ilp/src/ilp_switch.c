@@ -12,7 +12,12 @@
  * - Ledger: a forwarded Prepare holds amount_in on the source peer's slot and
  *   amount_out on the next hop's slot. Exactly one of commit (valid Fulfill)
  *   or release (anything else) runs when the slot is freed; sw_finish() is
- *   the only place that frees a slot, so holds cannot leak.
+ *   the only place that frees a slot, so holds cannot leak. A valid Fulfill
+ *   before the expiry commits both holds whether or not the source can be
+ *   given it (the money rule in ilp_switch.h).
+ * - Per-peer share: peers[i].pending_from counts the source's packets in
+ *   flight; sw_forward refuses (T05) at the peer's max_in_flight before a
+ *   slot is taken, so a flooding peer cannot empty the free list.
  * - Replies the switch writes go into the caller's rbuf; relayed Fulfills
  *   and Rejects point at the caller's input bytes (zero copy).
  */
@@ -202,26 +207,21 @@ static uint16_t sw_slot_of(const struct ilp_switch *sw, uint32_t handle)
 	return (uint16_t)idx;
 }
 
-/* How a pending packet ends in the ledger: released (Reject, expiry,
- * abort), committed on both sides (a delivered Fulfill), or committed on
- * the next hop's side only (a valid Fulfill the source can no longer be
- * given: we owe the next hop, the source owes us nothing). */
-enum sw_outcome { SW_RELEASE, SW_COMMIT, SW_COMMIT_OUT_ONLY };
-
-/* Frees a live slot: commits (fulfilled) or releases its ledger holds,
- * removes it from the heap and returns it to the free list. */
-static void sw_finish_as(struct ilp_switch *sw, uint16_t idx, enum sw_outcome how)
+/* Frees a live slot: commits both ledger holds (a valid Fulfill, delivered
+ * or not) or releases both (anything else), removes it from the heap and
+ * returns it to the free list. Both sides always move together, so every
+ * balance change has a counterpart on the other side of the connector. */
+static void sw_finish(struct ilp_switch *sw, uint16_t idx, bool fulfilled)
 {
 	struct ilp_pending *pe = &sw->pending[idx];
 
-	if (how == SW_COMMIT)
+	if (fulfilled) {
 		ledger_commit_in(&sw->ledger, pe->in_peer, pe->amount_in);
-	else
-		ledger_release_in(&sw->ledger, pe->in_peer, pe->amount_in);
-	if (how == SW_RELEASE)
-		ledger_release_out(&sw->ledger, pe->out_peer, pe->amount_out);
-	else
 		ledger_commit_out(&sw->ledger, pe->out_peer, pe->amount_out);
+	} else {
+		ledger_release_in(&sw->ledger, pe->in_peer, pe->amount_in);
+		ledger_release_out(&sw->ledger, pe->out_peer, pe->amount_out);
+	}
 	sw->peers[pe->out_peer].pending--;
 	sw->peers[pe->in_peer].pending_from--;
 	sw_heap_remove(sw, pe->heap_pos);
@@ -230,11 +230,6 @@ static void sw_finish_as(struct ilp_switch *sw, uint16_t idx, enum sw_outcome ho
 	pe->next_free = sw->free_head;
 	sw->free_head = idx;
 	sw->stats.pending_now--;
-}
-
-static void sw_finish(struct ilp_switch *sw, uint16_t idx, bool fulfilled)
-{
-	sw_finish_as(sw, idx, fulfilled ? SW_COMMIT : SW_RELEASE);
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -369,6 +364,7 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 	p->retired = false;
 	p->pending = 0;
 	p->pending_from = 0;
+	p->refused_in_flight = 0;
 	if (cfg->relation == ILP_REL_CHILD) {
 		alen = sw_child_address(sw, p, addr, sizeof(addr));
 		r = alen == 0 ? ILP_ERR_RANGE : ilp_routes_add(&sw->routes, addr, alen, index);
@@ -606,6 +602,12 @@ static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return sw_reject(sw, from, tag, "R02",
 				 "source transfer expires too soon to complete payment.",
 				 NULL, 0, rbuf, rcap, act);
+	if (src->pending_from >= ilp_switch_peer_max_in_flight(sw, from)) {
+		sw->peers[from].refused_in_flight++;
+		sw->stats.in_flight_refused++;
+		return sw_reject(sw, from, tag, "T05", "too many packets in flight from this peer.",
+				 NULL, 0, rbuf, rcap, act);
+	}
 	idx = sw_slot_alloc(sw);
 	if (idx == SW_NIL) {
 		sw->stats.pending_full++;
@@ -758,15 +760,25 @@ int ilp_switch_response_undeliverable(struct ilp_switch *sw, int64_t now,
 		sw->stats.late_responses++;
 		return ILP_ERR_NOT_FOUND;
 	}
+	sw->stats.undelivered++;
 	if (sw->pending[idx].expires_at > now && ilp_packet_type(pkt, len) == ILP_TYPE_FULFILL &&
 	    ilp_fulfill_decode(pkt, len, &f, NULL) == ILP_OK &&
 	    sw_fulfillment_ok(sw, &sw->pending[idx], f.fulfillment)) {
-		sw_finish_as(sw, idx, SW_COMMIT_OUT_ONLY);
-		sw->stats.undelivered++;
+		/* The money rule: the next hop was paid, so the source is charged. */
+		sw_finish(sw, idx, true);
+		sw->stats.charged_undelivered++;
 		return ILP_OK;
 	}
 	sw_finish(sw, idx, false);
 	return ILP_OK;
+}
+
+uint32_t ilp_switch_peer_max_in_flight(const struct ilp_switch *sw, uint16_t peer)
+{
+	if (peer >= ILPD_MAX_PEERS || !sw->peers[peer].used)
+		return 0;
+	return sw->peers[peer].cfg.max_in_flight != 0 ? sw->peers[peer].cfg.max_in_flight
+						       : ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT;
 }
 
 uint16_t ilp_switch_handle_peer(const struct ilp_switch *sw, uint32_t handle)

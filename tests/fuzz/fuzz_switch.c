@@ -202,6 +202,7 @@ static void check_forward(const struct ilp_sw_action *a, uint16_t from,
 	FUZZ_CHECK(st.sw.peers[a->peer].up);
 	FUZZ_CHECK(model_find(a->tag) == NULL && st.count < MODEL_MAX);
 	FUZZ_CHECK(st.count < ILPD_MAX_PENDING);
+	FUZZ_CHECK(st.sw.peers[from].pending_from <= ilp_switch_peer_max_in_flight(&st.sw, from));
 	FUZZ_CHECK(ilp_prepare_decode(a->pkt, a->len, &out, NULL) == ILP_OK);
 	FUZZ_CHECK(ilp_amount_convert(in->amount, &st.sw.peers[from].cfg.rate,
 				      &st.sw.peers[a->peer].cfg.rate, &want) == ILP_OK);
@@ -251,6 +252,9 @@ static void check_reply_to_prepare(const struct ilp_sw_action *a,
 		FUZZ_CHECK(memcmp(a->code, "R00", 4) == 0);
 	if (memcmp(a->code, "T03", 4) == 0)
 		FUZZ_CHECK(st.count == ILPD_MAX_PENDING);
+	if (memcmp(a->code, "T05", 4) == 0)   /* only over the source's share */
+		FUZZ_CHECK(st.sw.peers[a->peer].pending_from >=
+			   ilp_switch_peer_max_in_flight(&st.sw, a->peer));
 	if (memcmp(a->code, "F08", 4) == 0) {
 		FUZZ_CHECK(ilp_reject_decode(a->pkt, a->len, &rj, NULL) == ILP_OK);
 		FUZZ_CHECK(ilp_f08_data_decode(rj.data, rj.data_len, &rcv, &max) == ILP_OK);

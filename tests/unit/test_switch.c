@@ -210,8 +210,9 @@ static void test_forward_and_fulfill(void)
 	CHECK_SW();
 }
 
-/* The source cannot be given the answer: a valid Fulfill commits only the
- * next hop's side; anything else releases both. */
+/* The source cannot be given the answer: a valid Fulfill before the expiry
+ * still commits both sides (the next hop was paid, the source is charged);
+ * anything else releases both. */
 static void test_undeliverable_answer(void)
 {
 	uint8_t pkt[512], resp[128];
@@ -226,9 +227,12 @@ static void test_undeliverable_answer(void)
 	rlen = fulfill(resp, sizeof(resp), 50);
 	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, h, resp, rlen), ILP_OK);
 	CHECK_SW();
-	CHECK_EQ(sw.ledger.slot[ALICE].balance, 0);
-	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);   /* charged: she owes us */
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);    /* paid: we owe him */
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 0);
 	CHECK_EQ(sw.stats.undelivered, 1);
+	CHECK_EQ(sw.stats.charged_undelivered, 1);
+	CHECK_EQ(sw.stats.fulfilled, 0);                /* not relayed */
 	CHECK_EQ(ilp_switch_handle_source(&sw, h), ILP_ROUTE_NONE);
 	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, h, resp, rlen), ILP_ERR_NOT_FOUND);
 
@@ -239,7 +243,53 @@ static void test_undeliverable_answer(void)
 	CHECK_SW();
 	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
 	CHECK_EQ(sw.ledger.slot[BOB].pending_out, 0);
-	CHECK_EQ(sw.stats.undelivered, 1);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_EQ(sw.ledger.slot[ALICE].pending_in, 0);
+	CHECK_EQ(sw.stats.undelivered, 2);
+	CHECK_EQ(sw.stats.charged_undelivered, 1);
+
+	/* A valid Fulfill at or after the expiry proves nothing in time:
+	 * both holds are released. */
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob", 53);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_FORWARD);
+	rlen = fulfill(resp, sizeof(resp), 53);
+	CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 9000, act.tag, resp, rlen), ILP_OK);
+	CHECK_SW();
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 100);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -100);
+	CHECK_EQ(sw.stats.charged_undelivered, 1);
+}
+
+/* Issue 10 point 3: alice (max_balance 1000) and bob collude; alice never
+ * takes her answers, bob fulfills. The connector must not pay bob without
+ * charging alice: her credit limit binds after the first round, and every
+ * balance change has its counterpart (alice + bob == 0). */
+static void test_colluding_drain_bound(void)
+{
+	uint8_t pkt[512], resp[128];
+	size_t len, rlen;
+	uint32_t round;
+	struct ilp_peer_cfg c = peer_cfg("alice", ILP_REL_CHILD, 9, "XRP", UINT64_MAX,
+					 INT64_MIN, 1000);
+
+	setup(true);
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	for (round = 0; round < 3; round++) {
+		len = prepare(pkt, sizeof(pkt), 1000, T0 + 10000, "test.bob", 60 + round);
+		if (send_prepare(ALICE, round, pkt, len, T0) != ILP_SW_FORWARD) {
+			expect_reject(ALICE, round, "T04");
+			continue;
+		}
+		rlen = fulfill(resp, sizeof(resp), 60 + round);
+		CHECK_EQ(ilp_switch_response_undeliverable(&sw, T0 + 1, act.tag, resp, rlen),
+			 ILP_OK);
+		CHECK_SW();
+	}
+	CHECK_EQ(sw.ledger.slot[ALICE].balance, 1000);
+	CHECK_EQ(sw.ledger.slot[BOB].balance, -1000);
+	CHECK_EQ(sw.ledger.slot[ALICE].balance + sw.ledger.slot[BOB].balance, 0);
+	CHECK_EQ(sw.stats.charged_undelivered, 1);
+	CHECK_EQ(sw.stats.local_by_code[ilp_switch_code_index("T04")], 2);
 }
 
 static void test_reject_relayed_unchanged(void)
@@ -548,7 +598,13 @@ static void test_pending_full_t03(void)
 	size_t len;
 	uint32_t i;
 
+	struct ilp_peer_cfg c = peer_cfg("up", ILP_REL_PARENT, 9, "XRP", UINT64_MAX,
+					 INT64_MIN, INT64_MAX);
+
 	setup(true);
+	c.max_in_flight = ILPD_MAX_PENDING;   /* the whole table: no share limit */
+	CHECK_EQ(ilp_switch_update_peer(&sw, UP, &c), ILP_OK);
+	CHECK_EQ(ilp_switch_peer_max_in_flight(&sw, UP), ILPD_MAX_PENDING);
 	for (i = 0; i < ILPD_MAX_PENDING; i++) {
 		len = prepare(pkt, sizeof(pkt), 1, T0 + 10000 + i, "test.bob", i);
 		if (send_prepare(UP, i, pkt, len, T0) != ILP_SW_FORWARD)
@@ -556,8 +612,8 @@ static void test_pending_full_t03(void)
 	}
 	CHECK_EQ(i, ILPD_MAX_PENDING);
 	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob", 99999);
-	CHECK_EQ(send_prepare(UP, 99999, pkt, len, T0), ILP_SW_REPLY);
-	expect_reject(UP, 99999, "T03");
+	CHECK_EQ(send_prepare(ALICE, 99999, pkt, len, T0), ILP_SW_REPLY);   /* under its share */
+	expect_reject(ALICE, 99999, "T03");
 	CHECK_EQ(sw.stats.pending_full, 1);
 	CHECK_EQ(sw.stats.pending_hwm, ILPD_MAX_PENDING);
 	/* Expiry drains them in expiry order. */
@@ -571,6 +627,72 @@ static void test_pending_full_t03(void)
 	CHECK_SW();
 	CHECK_EQ(sw.stats.pending_now, 0);
 	CHECK_EQ(sw.ledger.slot[UP].pending_in, 0);
+}
+
+/* Issue 10 point 4: one peer flooding amount-0 Prepares that are never
+ * answered gets T05 past its share; the others keep a working table. The
+ * share comes back as its packets expire (fake clock), and a reload can
+ * change it. */
+static void test_peer_share_t05(void)
+{
+	static uint8_t pkt[512];
+	size_t len;
+	uint32_t i, share = ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT;
+	struct ilp_peer_cfg c = peer_cfg("up", ILP_REL_PARENT, 9, "XRP", UINT64_MAX,
+					 INT64_MIN, INT64_MAX);
+
+	/* The default: a quarter of the table, at least the fair share and
+	 * min(16, table), and never the whole table on a real board. */
+	CHECK(share >= ILPD_MAX_PENDING / 4);
+	CHECK(share >= ILPD_MAX_PENDING / ILPD_MAX_PEERS);
+	CHECK(share >= (ILPD_MAX_PENDING < 16 ? ILPD_MAX_PENDING : 16));
+	CHECK(share < ILPD_MAX_PENDING);
+	setup(true);
+	CHECK_EQ(ilp_switch_peer_max_in_flight(&sw, UP), share);
+	CHECK_EQ(ilp_switch_peer_max_in_flight(&sw, ILPD_MAX_PEERS - 1), 0);
+	/* UP floods amount-0 Prepares (they count like any other). */
+	for (i = 0; i < ILPD_MAX_PENDING; i++) {
+		len = prepare(pkt, sizeof(pkt), 0, T0 + 10000 + i, "test.bob", i);
+		if (send_prepare(UP, i, pkt, len, T0) != ILP_SW_FORWARD)
+			break;
+	}
+	CHECK_EQ(i, share);
+	expect_reject(UP, share, "T05");
+	CHECK_EQ(sw.peers[UP].pending_from, share);
+	CHECK_EQ(sw.peers[UP].refused_in_flight, 1);
+	CHECK_EQ(sw.stats.in_flight_refused, 1);
+	CHECK_EQ(sw.stats.pending_full, 0);
+	/* Another peer still gets through. */
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.bob", 777777);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(sw.peers[ALICE].pending_from, 1);
+	/* One of UP's packets expires: one slot of its share comes back. */
+	CHECK_EQ(ilp_switch_expire(&sw, T0 + 9000, rbuf, sizeof(rbuf), &act), 1);
+	CHECK_EQ(act.peer, UP);
+	CHECK_EQ(sw.peers[UP].pending_from, share - 1);
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 20000, "test.bob", 888888);
+	CHECK_EQ(send_prepare(UP, 888888, pkt, len, T0 + 9000), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 20000, "test.bob", 888889);
+	CHECK_EQ(send_prepare(UP, 888889, pkt, len, T0 + 9000), ILP_SW_REPLY);
+	expect_reject(UP, 888889, "T05");
+	/* Lowered in place (reload): the packets in flight stay, new ones are
+	 * refused until UP is below the new share; raised: accepted again. */
+	c.max_in_flight = 2;
+	CHECK_EQ(ilp_switch_update_peer(&sw, UP, &c), ILP_OK);
+	CHECK_EQ(sw.peers[UP].pending_from, share);
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 20000, "test.bob", 888890);
+	CHECK_EQ(send_prepare(UP, 888890, pkt, len, T0 + 9000), ILP_SW_REPLY);
+	expect_reject(UP, 888890, "T05");
+	c.max_in_flight = share + 1;
+	CHECK_EQ(ilp_switch_update_peer(&sw, UP, &c), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 20000, "test.bob", 888891);
+	CHECK_EQ(send_prepare(UP, 888891, pkt, len, T0 + 9000), ILP_SW_FORWARD);
+	CHECK_EQ(sw.peers[UP].refused_in_flight, 3);
+	while (ilp_switch_expire(&sw, T0 + 60000, rbuf, sizeof(rbuf), &act) == 1)
+		;
+	CHECK_SW();
+	CHECK_EQ(sw.peers[UP].pending_from, 0);
+	CHECK_EQ(sw.stats.pending_now, 0);
 }
 
 static void test_ledger_limits_t04(void)
@@ -1030,6 +1152,7 @@ int main(void)
 	TH_RUN(test_forward_and_fulfill);
 	TH_RUN(test_reject_relayed_unchanged);
 	TH_RUN(test_undeliverable_answer);
+	TH_RUN(test_colluding_drain_bound);
 	TH_RUN(test_wrong_fulfillment_f05);
 	TH_RUN(test_malformed_answer_t00);
 	TH_RUN(test_malformed_prepare_f01);
@@ -1042,6 +1165,7 @@ int main(void)
 	TH_RUN(test_timeout_r00_and_late_fulfill);
 	TH_RUN(test_stale_handle_after_reuse);
 	TH_RUN(test_pending_full_t03);
+	TH_RUN(test_peer_share_t05);
 	TH_RUN(test_ledger_limits_t04);
 	TH_RUN(test_amount_conversion);
 	TH_RUN(test_config_refusals);

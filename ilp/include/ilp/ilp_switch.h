@@ -6,6 +6,9 @@
  * Memory: struct ilp_switch holds the routing table, the ledger, the peers
  * and the fixed pending-packet table with its expiry heap:
  *   sizeof = ILPD_MAX_PEERS * (sizeof(struct ilp_peer) + 64)
+ *          (struct ilp_peer: 128 bytes on LP64; 16 of them are the per-peer
+ *          share of the pending table, cfg.max_in_flight with its padding
+ *          and the refused_in_flight counter; pending_from counts against it)
  *          + sizeof(struct ilp_routes)
  *          + ILPD_MAX_PENDING * (sizeof(struct ilp_pending) + 2)
  *          + ILPD_ADDRESS_MAX + ~200 bytes
@@ -33,13 +36,32 @@
  *   converted amount does not fit in 64 bits [F03];
  *   outgoing expiry = min(expiresAt - min_message_window, now +
  *   max_hold_time); if that leaves less than min_message_window [R02];
- *   pending table full [T03]; P's ledger or the next hop's refuses [T04].
+ *   P already has max_in_flight packets in flight [T05]; pending table
+ *   full [T03]; P's ledger or the next hop's refuses [T04].
  * A Fulfill from the next hop is checked: SHA-256(fulfillment) must equal the
  * condition, else P gets F05 and nothing is committed; a valid one commits
  * both ledger reservations and is relayed unchanged. A Reject is relayed
  * unchanged and releases both reservations. A malformed answer gives P a
  * T00. At the outgoing expiry P gets R00. Rejects the switch makes carry the
  * connector's address as triggeredBy.
+ *
+ * Money rule: a valid Fulfill received before the outgoing expiry is proof
+ * that the payment happened, so it always commits BOTH holds: the next hop
+ * was paid (its balance falls), and the source is charged (its reserved hold
+ * is committed and its balance rises), also when the Fulfill cannot be
+ * delivered to the source (link down, source not reading; see
+ * ilp_switch_response_undeliverable). The source's credit limit therefore
+ * always binds: colluding accounts cannot make the connector pay the next
+ * hop without charging the source. The risk, borne by the source: it is
+ * charged for a Fulfill it never saw (it learns the outcome from its own
+ * timeout), and its books differ from ours by that amount until settled.
+ *
+ * Per-peer share of the pending table: a peer may have at most
+ * cfg.max_in_flight Prepares of its own in flight (pending_from; amount-0
+ * packets count like any other), so one peer cannot take every slot; the
+ * next one gets T05 (Rate Limited: the sender, not the connector, is over
+ * its share; T03 stays for a full table). 0 in cfg.max_in_flight means
+ * ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT.
  */
 #ifndef ILP_SWITCH_H
 #define ILP_SWITCH_H
@@ -69,6 +91,22 @@ enum ilp_relation {
 #define ILP_SWITCH_DEFAULT_MIN_MESSAGE_WINDOW_MS 1000
 #define ILP_SWITCH_DEFAULT_MAX_HOLD_TIME_MS 30000
 
+/* Default per-peer share of the pending table: a quarter of the table, but
+ * never less than the fair share ILPD_MAX_PENDING / ILPD_MAX_PEERS (boards
+ * with fewer than 4 peers) and never less than min(16, ILPD_MAX_PENDING).
+ * A strict fair share (64 of 4096 on the host board) would refuse ordinary
+ * loads of one busy child (the demo keeps 100 in flight, the benchmark
+ * 1000); a quarter leaves at least three quarters of the table to everyone
+ * else while one peer floods. Host 1024, rpi 512, router 32. */
+#define ILP_SW_SHARE_Q_ (ILPD_MAX_PENDING / 4)
+#define ILP_SW_SHARE_F_ (ILPD_MAX_PENDING / ILPD_MAX_PEERS)
+#define ILP_SW_SHARE_MIN_ (ILPD_MAX_PENDING < 16 ? ILPD_MAX_PENDING : 16)
+#define ILP_SW_SHARE_QF_ (ILP_SW_SHARE_Q_ > ILP_SW_SHARE_F_ ? ILP_SW_SHARE_Q_ : ILP_SW_SHARE_F_)
+#ifndef ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT
+#define ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT \
+	((uint32_t)(ILP_SW_SHARE_QF_ > ILP_SW_SHARE_MIN_ ? ILP_SW_SHARE_QF_ : ILP_SW_SHARE_MIN_))
+#endif
+
 /* SHA-256 as supplied by the board (BearSSL or mbedTLS). */
 typedef void (*ilp_sha256_fn)(const uint8_t *data, size_t len, uint8_t out[32]);
 
@@ -89,6 +127,8 @@ struct ilp_peer_cfg {
 	int64_t min_balance;                   /* see ledger.h */
 	int64_t max_balance;
 	int64_t settle_threshold;
+	uint32_t max_in_flight;                /* Prepares from this peer in flight at
+						* once; 0: ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT */
 };
 
 struct ilp_peer {
@@ -99,6 +139,7 @@ struct ilp_peer {
 	uint16_t name_len;
 	uint32_t pending;                      /* packets in flight to this peer */
 	uint32_t pending_from;                 /* packets in flight from this peer */
+	uint64_t refused_in_flight;            /* T05: over max_in_flight (monotonic) */
 };
 
 /* One forwarded Prepare awaiting its answer. 72 bytes. */
@@ -127,7 +168,10 @@ struct ilp_switch_stats {
 	uint64_t expired;         /* R00 after a silent next hop */
 	uint64_t bad_fulfill;     /* F05 created for a wrong fulfillment */
 	uint64_t late_responses;  /* answers for handles no longer pending */
-	uint64_t undelivered;     /* valid Fulfills the source could not be given */
+	uint64_t undelivered;     /* answers the source could not be given */
+	uint64_t charged_undelivered; /* valid Fulfills the source could not be
+				   * given, committed on both sides (it was charged) */
+	uint64_t in_flight_refused; /* T05: a peer over its max_in_flight */
 	uint64_t local_by_code[32]; /* created rejects per code, see ilp_switch_code_index() */
 	uint32_t pending_now;
 	uint32_t pending_hwm;     /* high-water mark of the pending table */
@@ -255,10 +299,10 @@ uint16_t ilp_switch_handle_source(const struct ilp_switch *sw, uint32_t handle);
 
 /* Ends pending `handle` with the next hop's answer when that answer cannot
  * be delivered to the source (its link is down or it does not read). A
- * valid Fulfill before the expiry commits the next hop's side only: we owe
- * the next hop, and the source, which never received the fulfillment, owes
- * nothing, so the connector absorbs the amount (stats.undelivered). Any
- * other answer releases both holds. No action is produced.
+ * valid Fulfill before the expiry commits both holds, exactly as a delivered
+ * one (see "Money rule" above): the next hop is paid and the source is
+ * charged (stats.charged_undelivered). Any other answer releases both holds.
+ * Every call counts in stats.undelivered. No action is produced.
  * ILP_ERR_NOT_FOUND if the handle is no longer pending. */
 int ilp_switch_response_undeliverable(struct ilp_switch *sw, int64_t now,
 				      uint32_t handle, const uint8_t *pkt,
@@ -283,6 +327,10 @@ int ilp_switch_expire(struct ilp_switch *sw, int64_t now, uint8_t *rbuf,
 
 /* Earliest outgoing expiry of any pending packet, or INT64_MAX. O(1). */
 int64_t ilp_switch_next_expiry(const struct ilp_switch *sw);
+
+/* The in-flight limit in force for peer `peer` (its cfg.max_in_flight, or
+ * the default for 0); 0 for an unused peer. */
+uint32_t ilp_switch_peer_max_in_flight(const struct ilp_switch *sw, uint16_t peer);
 
 /* Index into stats.local_by_code for a code like "F02" (0..31), or 31. */
 unsigned ilp_switch_code_index(const char code[3]);
