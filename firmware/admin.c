@@ -115,11 +115,15 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 			continue;
 		adm_printf(&b, "%s{\"name\":\"%s\",\"relation\":\"%s\",\"connected\":%s,"
 			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
-			   "\"inFlight\":%u,\"viaProxy\":%s,\"lastError\":\"%s\"}",
+			   "\"inFlight\":%u,\"inFlightFrom\":%u,\"maxInFlight\":%u,"
+			   "\"inFlightRefused\":%llu,\"viaProxy\":%s,\"lastError\":\"%s\"}",
 			   sep, p->name, adm_rel[p->relation],
 			   d->link[i].state == LINK_UP ? "true" : "false",
 			   (long long)s->balance, (unsigned long long)s->pending_in,
 			   (unsigned long long)s->pending_out, (unsigned)d->sw.peers[i].pending,
+			   (unsigned)d->sw.peers[i].pending_from,
+			   (unsigned)ilp_switch_peer_max_in_flight(&d->sw, (uint16_t)i),
+			   (unsigned long long)d->sw.peers[i].refused_in_flight,
 			   p->outbound && ilpd_peer_via_proxy(&d->conf->transport, p->url.host) ?
 			   "true" : "false",
 			   d->link[i].last_error != NULL ? d->link[i].last_error : "");
@@ -191,8 +195,18 @@ static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 	adm_metric(b, "ilpd_wrong_fulfillment_total", "counter", "Fulfills with a wrong preimage.");
 	adm_printf(b, "ilpd_wrong_fulfillment_total %llu\n", (unsigned long long)st->bad_fulfill);
 	adm_metric(b, "ilpd_undeliverable_total", "counter",
-		   "Fulfills the source could not be given (its link was down or full); the next hop was paid.");
+		   "Answers the source could not be given (its link was down or full).");
 	adm_printf(b, "ilpd_undeliverable_total %llu\n", (unsigned long long)st->undelivered);
+	adm_metric(b, "ilpd_charged_undelivered_total", "counter",
+		   "Valid Fulfills the source could not be given: the next hop was paid and the source "
+		   "was charged all the same (its hold committed).");
+	adm_printf(b, "ilpd_charged_undelivered_total %llu\n",
+		   (unsigned long long)st->charged_undelivered);
+	adm_metric(b, "ilpd_in_flight_refused_total", "counter",
+		   "Prepares refused with T05 because their peer had max_in_flight packets in flight "
+		   "(per peer: /health inFlightRefused).");
+	adm_printf(b, "ilpd_in_flight_refused_total %llu\n",
+		   (unsigned long long)st->in_flight_refused);
 	adm_metric(b, "ilpd_late_responses_total", "counter", "Answers for packets no longer pending.");
 	adm_printf(b, "ilpd_late_responses_total %llu\n", (unsigned long long)st->late_responses);
 	adm_metric(b, "ilpd_pending_packets", "gauge", "Packets in flight.");
@@ -262,6 +276,12 @@ static void adm_peer_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		adm_printf(b, "ilpd_peer_in_flight_amount{peer=\"%s\",direction=\"out\"} %llu\n",
 			   n, (unsigned long long)d->sw.ledger.slot[i].pending_out);
 	}
+	adm_metric(b, "ilpd_peer_in_flight_packets", "gauge",
+		   "Prepares from the peer in flight (its share of the pending table; max_in_flight).");
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if ((n = adm_name(d, i)) != NULL)
+			adm_printf(b, "ilpd_peer_in_flight_packets{peer=\"%s\"} %u\n", n,
+				   (unsigned)d->sw.peers[i].pending_from);
 	adm_metric(b, "ilpd_peer_bytes_total", "counter", "WebSocket bytes on the peer's current link.");
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ilpd_link *l = &d->link[i];

@@ -85,12 +85,12 @@ enum {
 	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
 	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
 	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
-	K_PEER_TLS_NAME
+	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT
 };
 static const char *const peer_keys[] = {
 	"relation", "url", "token", "username", "asset_code", "asset_scale",
 	"rate", "max_packet_amount", "min_balance", "max_balance",
-	"settle_threshold", "tls_pin", "tls_server_name", NULL
+	"settle_threshold", "tls_pin", "tls_server_name", "max_in_flight", NULL
 };
 
 enum { K_TLS_CA, K_TLS_CERT, K_TLS_KEY };
@@ -595,6 +595,7 @@ static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
 	p->min_balance = INT64_MIN;
 	p->max_balance = INT64_MAX;
 	p->settle_threshold = INT64_MAX;
+	p->max_in_flight = ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT;
 	p->line = line;
 }
 
@@ -968,6 +969,12 @@ static int conf_set_peer(struct conf_parse *st, int k, const char *v)
 		return conf_peer_pin(st, p, v);
 	case K_PEER_TLS_NAME:
 		return conf_peer_server_name(st, p, v);
+	case K_PEER_MAX_IN_FLIGHT:
+		/* The peer's share of the pending table (ilp_switch.h). */
+		if (conf_int(st, "max_in_flight", v, 1, ILPD_MAX_PENDING, &x) != 0)
+			return -1;
+		p->max_in_flight = (uint32_t)x;
+		return 0;
 	default:
 		return -1;
 	}

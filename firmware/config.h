@@ -39,6 +39,9 @@
  *               max_packet_amount [unlimited], min_balance (<= 0)
  *               [unlimited], max_balance (>= 0) [unlimited],
  *               settle_threshold [none] ("unlimited"/"none" may be written),
+ *               max_in_flight (1..ILPD_MAX_PENDING)
+ *               [ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT: a quarter of the pending
+ *               table; Prepares from the peer in flight at once, T05 past it],
  *               tls_pin = 64 hex digits (SHA-256 of the server's
  *               SubjectPublicKeyInfo; replaces chain and name checks),
  *               tls_server_name [the URL host] (both for wss:// urls only)
@@ -105,6 +108,7 @@ struct ilpd_peer_conf {
 	int64_t min_balance;                 /* INT64_MIN: unlimited */
 	int64_t max_balance;                 /* INT64_MAX: unlimited */
 	int64_t settle_threshold;            /* INT64_MAX: none */
+	uint32_t max_in_flight;              /* the peer's share of the pending table */
 	bool has_pin;                        /* tls_pin given */
 	uint8_t tls_pin[32];                 /* SHA-256 of the server's SPKI */
 	char tls_server_name[ILPD_CONF_HOST_MAX + 1];  /* "" : the URL host */

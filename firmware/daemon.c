@@ -230,19 +230,22 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 
 /* The next hop answered, but the source cannot be given the answer: its
  * link is gone, or it does not read its answers (its send buffer is full).
- * A valid Fulfill then commits only the next hop's side (see
- * ilp_switch_response_undeliverable), and a source that stopped reading is
- * cut off: its session cannot be trusted with answers any more. */
+ * A valid Fulfill still commits both sides: the next hop was paid, so the
+ * source is charged (the money rule in ilp_switch.h), and a source that
+ * stopped reading is cut off: its session cannot be trusted with answers
+ * any more. */
 static void dm_undeliverable(struct ilpd_daemon *d, uint16_t src, uint32_t handle,
 			     const uint8_t *ilp, size_t ilp_len)
 {
 	struct ilpd_link *sl = &d->link[src];
+	uint64_t charged = d->sw.stats.charged_undelivered;
 
 	if (ilp_switch_response_undeliverable(&d->sw, hal_wall_ms(), handle, ilp, ilp_len) != ILP_OK)
 		return;
 	d->ctr.undeliverable++;
-	hal_log(HAL_LOG_WARN, "packet.undeliverable", "peer=%s reason=%s",
+	hal_log(HAL_LOG_WARN, "packet.undeliverable", "peer=%s charged=%s reason=%s",
 		d->sw.peers[src].cfg.name,
+		d->sw.stats.charged_undelivered != charged ? "yes" : "no",
 		sl->state == LINK_UP && sl->conn >= 0 ? "send_buffer_full" : "link_down");
 	/* Close, not abort: answers already queued still drain until the
 	 * close deadline; nothing new is queued once it is closing. */
@@ -947,6 +950,7 @@ void ilpd_peer_switch_cfg(const struct ilpd_peer_conf *p, struct ilp_peer_cfg *p
 	pc->relation = p->relation;
 	pc->rate = p->rate;
 	pc->max_packet_amount = p->max_packet_amount;
+	pc->max_in_flight = p->max_in_flight;
 	pc->min_balance = p->min_balance;
 	pc->max_balance = p->max_balance;
 	pc->settle_threshold = p->settle_threshold;

@@ -61,7 +61,8 @@ static const char main_usage[] =
 "  [peer NAME]  relation (parent|peer|child), url (ws://HOST:PORT/PATH to dial;\n"
 "               omit to accept the peer), token, username, asset_code, asset_scale,\n"
 "               rate (1), max_packet_amount, min_balance, max_balance,\n"
-"               settle_threshold\n"
+"               settle_threshold, max_in_flight (a quarter of the board's\n"
+"               pending table: host 1024; T05 past it, amount-0 packets count)\n"
 "  [routes]     PREFIX = PEER, default = PEER\n";
 
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */

@@ -11,7 +11,8 @@
  *   never stops half way and a refused reload changes nothing.
  * - Classes of a matched peer: KEEP (every field equal; the line number is
  *   not a setting), UPDATE (only economics: asset, rate, max packet amount,
- *   balance limits, settle threshold - applied with ilp_switch_update_peer,
+ *   balance limits, settle threshold, max_in_flight - applied with
+ *   ilp_switch_update_peer,
  *   the connection stays), RECONNECT (relation, url, token or username:
  *   the settings are replaced and the connection dropped).
  * - Slots: switch peer index == link index. A new peer needs a slot whose
@@ -99,7 +100,8 @@ static bool rl_economics_eq(const struct ilpd_peer_conf *a, const struct ilpd_pe
 	       a->rate.den == b->rate.den && a->rate.scale == b->rate.scale &&
 	       a->max_packet_amount == b->max_packet_amount &&
 	       a->min_balance == b->min_balance && a->max_balance == b->max_balance &&
-	       a->settle_threshold == b->settle_threshold;
+	       a->settle_threshold == b->settle_threshold &&
+	       a->max_in_flight == b->max_in_flight;
 }
 
 /* The link in use whose peer is called `name`, or -1. */

@@ -129,6 +129,7 @@ static void test_defaults(void)
 	CHECK(p->min_balance == INT64_MIN);
 	CHECK(p->max_balance == INT64_MAX);
 	CHECK(p->settle_threshold == INT64_MAX);
+	CHECK_EQ(p->max_in_flight, ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT);
 	CHECK_EQ(p->line, 3);
 }
 
@@ -181,6 +182,7 @@ static const char full_text[] =
 	"relation: peer\n"
 	"url = ws://10.0.0.2\n"
 	"token = k\n"
+	"max_in_flight = 1\n"
 	"[routes]\n"
 	"g.other = side\n"
 	"g = up\n"
@@ -240,8 +242,11 @@ static void test_full(void)
 	CHECK(p->max_balance == INT64_MAX);
 	CHECK(p->settle_threshold == INT64_MAX);
 
+	CHECK_EQ(p->max_in_flight, ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT);
+
 	p = &conf.peer[2];
 	CHECK_EQ(p->relation, ILP_REL_PEER);
+	CHECK_EQ(p->max_in_flight, 1);
 	CHECK(p->outbound);
 	CHECK(strcmp(p->url.host, "10.0.0.2") == 0);
 	CHECK_EQ(p->url.port, 80);
@@ -250,7 +255,7 @@ static void test_full(void)
 	CHECK_EQ(conf.nroutes, 3);
 	CHECK(strcmp(conf.route[0].prefix, "g.other") == 0);
 	CHECK(strcmp(conf.route[0].peer, "side") == 0);
-	CHECK_EQ(conf.route[0].line, 50);
+	CHECK_EQ(conf.route[0].line, 51);   /* after side's max_in_flight line */
 	CHECK(strcmp(conf.route[1].prefix, "g") == 0);
 	CHECK(strcmp(conf.route[2].prefix, "test.a.b") == 0);
 	CHECK(strcmp(conf.route[2].peer, "kid_1") == 0);
@@ -287,6 +292,11 @@ static const struct bad_case bad_cases[] = {
 	BAD(NODE "[peer abcdefghijabcdefghijabcdefghijXY]\n",
 	    "t.ini:3: peer name 'abcdefghijabcdefghijabcdefghijXY' is longer than"),
 	BAD(NODE P "[peer a]\n", "t.ini:6: duplicate peer 'a' (first at line 3)"),
+	/* max_in_flight: the peer's share of the pending table, 1..ILPD_MAX_PENDING */
+	BAD(NODE P "max_in_flight = 0\n", "t.ini:6: 'max_in_flight' is out of range (1.."),
+	BAD(NODE P "max_in_flight = 99999999\n", "t.ini:6: 'max_in_flight' is out of range (1.."),
+	BAD(NODE P "max_in_flight = -3\n", "t.ini:6: 'max_in_flight' must not be negative"),
+	BAD(NODE P "max_in_flight = many\n", "t.ini:6: 'max_in_flight' must be a decimal integer"),
 	/* [transport]: socks5h only, credentials redacted, fail closed */
 	BAD(NODE "[transport]\ntype = socks5\n",
 	    "t.ini:4: type = socks5 needs 'proxy = socks5h://HOST:PORT' (or "

@@ -198,7 +198,7 @@ static void test_change_add_remove(void)
 	static const char t1[] = HEAD
 		"[limits]\nmin_message_window_ms = 500\nmax_hold_time_ms = 4000\n"
 		"[peer alice]\nrelation = child\ntoken = alice-token-0001\nmax_packet_amount = 10\n"
-		"max_balance = 5000\n"
+		"max_balance = 5000\nmax_in_flight = 3\n"
 		"[peer bob]\nrelation = child\ntoken = bob-token-changed\n"
 		"[peer dave]\nrelation = child\ntoken = dave-token-0004\n"
 		"[routes]\ntest.x = dave\ndefault = alice\n";
@@ -225,6 +225,9 @@ static void test_change_add_remove(void)
 	/* alice: new limits, same balance, link untouched (still up in the switch) */
 	CHECK_EQ_U64(dmn.sw.peers[0].cfg.max_packet_amount, 10);
 	CHECK_EQ(dmn.sw.ledger.slot[0].max_balance, 5000);
+	CHECK_EQ(dmn.sw.peers[0].cfg.max_in_flight, 3);   /* economic: in place */
+	CHECK_EQ(ilp_switch_peer_max_in_flight(&dmn.sw, 0), 3);
+	CHECK_EQ(dmn.sw.peers[1].cfg.max_in_flight, ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT);
 	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 300);
 	CHECK(dmn.sw.peers[0].up);
 	/* bob: new token in the link's own copy; dropped (down in the switch) */
