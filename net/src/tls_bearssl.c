@@ -41,6 +41,15 @@
  * - Errors: BearSSL's sticky engine error is mapped in tls_br_map(); the
  *   pin checker reports BR_ERR_X509_NOT_TRUSTED to the engine and sets its
  *   own flag so that the mismatch is reported as TLS_ERR_PIN_MISMATCH.
+ * - End of the socket (tls_recvrec_eof): BearSSL has no such input, so
+ *   the adapter keeps `eof` and answers for the engine. BearSSL opens a
+ *   record as soon as its last byte is acked and takes no more records
+ *   while plaintext waits, so at the end it holds at most one record's
+ *   plaintext (still RECVAPP) and maybe part of a record (dropped). Once
+ *   RECVAPP is empty, tls_state() says CLOSED and tls_error() tells a
+ *   close_notify (the engine's shutdown_recv flag: it may still be
+ *   sending its answer) from a truncation or a cut handshake (`app`, set
+ *   by the channel calls once BearSSL has shown SENDAPP or RECVAPP).
  * - Randomness: BearSSL seeds itself from the OS; tls_conn_start also
  *   injects 32 bytes from hal_random(), so a missing OS seeder cannot leave
  *   the engine unseeded.
@@ -839,6 +848,8 @@ int tls_conn_start(struct tls_conn *c, const struct tls_config *cfg,
 
 	c->role = (uint8_t)role;
 	c->pinned = 0;
+	c->app = 0;
+	c->eof = 0;
 	c->failed = 1;
 	c->cc = NULL;
 	if (role == TLS_CLIENT ? tls_br_client(c, cfg, server_name, pin) < 0
@@ -866,6 +877,12 @@ unsigned tls_state(const struct tls_conn *c)
 	if (c->failed)
 		return TLS_ST_CLOSED;
 	st = br_ssl_engine_current_state(c->cc);
+	if (c->eof && !(st & BR_SSL_CLOSED)) {
+		/* Nothing more comes in: what is left is the plaintext. */
+		st &= ~(unsigned)BR_SSL_RECVREC;
+		if (!(st & BR_SSL_RECVAPP))
+			return TLS_ST_CLOSED;
+	}
 	if (st & BR_SSL_CLOSED)
 		r |= TLS_ST_CLOSED;
 	if (st & BR_SSL_SENDREC)
@@ -927,11 +944,38 @@ static enum tls_error tls_br_map(const struct tls_conn *c, int err)
 
 enum tls_error tls_error(const struct tls_conn *c)
 {
+	unsigned st;
+
 	if (c->failed)
 		return TLS_ERR_INTERNAL;
-	if (!(br_ssl_engine_current_state(c->cc) & BR_SSL_CLOSED))
+	st = br_ssl_engine_current_state(c->cc);
+	if (st & BR_SSL_CLOSED)
+		return tls_br_map(c, br_ssl_engine_last_error(c->cc));
+	if (!c->eof || (st & BR_SSL_RECVAPP))
 		return TLS_OK;
-	return tls_br_map(c, br_ssl_engine_last_error(c->cc));
+	/* The socket ended and the plaintext is all taken (tls_state). The
+	 * engine sets shutdown_recv when the peer's close_notify comes (and
+	 * may still be sending its answer); close_received is documented for
+	 * the same but BearSSL 0.6 leaves it 0 here. */
+	if (c->cc->shutdown_recv || c->cc->close_received)
+		return TLS_ERR_CLOSED;
+	return c->app ? TLS_ERR_TRUNCATED : TLS_ERR_HANDSHAKE;
+}
+
+/* Notes that the handshake finished (BearSSL shows application data
+ * channels only after it). */
+static void tls_br_note(struct tls_conn *c)
+{
+	if (!c->failed && !c->app && (br_ssl_engine_current_state(c->cc) & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+		c->app = 1;
+}
+
+void tls_recvrec_eof(struct tls_conn *c)
+{
+	if (c->failed)
+		return;
+	tls_br_note(c);
+	c->eof = 1;
 }
 
 uint8_t *tls_sendrec_buf(struct tls_conn *c, size_t *len)
@@ -946,11 +990,12 @@ uint8_t *tls_sendrec_buf(struct tls_conn *c, size_t *len)
 void tls_sendrec_ack(struct tls_conn *c, size_t n)
 {
 	br_ssl_engine_sendrec_ack(c->cc, n);
+	tls_br_note(c);
 }
 
 uint8_t *tls_recvrec_buf(struct tls_conn *c, size_t *len)
 {
-	if (c->failed) {
+	if (c->failed || c->eof) {
 		*len = 0;
 		return NULL;
 	}
@@ -959,7 +1004,10 @@ uint8_t *tls_recvrec_buf(struct tls_conn *c, size_t *len)
 
 void tls_recvrec_ack(struct tls_conn *c, size_t n)
 {
+	if (c->failed || c->eof)
+		return;
 	br_ssl_engine_recvrec_ack(c->cc, n);
+	tls_br_note(c);
 }
 
 uint8_t *tls_sendapp_buf(struct tls_conn *c, size_t *len)
@@ -974,6 +1022,7 @@ uint8_t *tls_sendapp_buf(struct tls_conn *c, size_t *len)
 void tls_sendapp_ack(struct tls_conn *c, size_t n)
 {
 	br_ssl_engine_sendapp_ack(c->cc, n);
+	tls_br_note(c);
 }
 
 uint8_t *tls_recvapp_buf(struct tls_conn *c, size_t *len)
@@ -988,6 +1037,7 @@ uint8_t *tls_recvapp_buf(struct tls_conn *c, size_t *len)
 void tls_recvapp_ack(struct tls_conn *c, size_t n)
 {
 	br_ssl_engine_recvapp_ack(c->cc, n);
+	tls_br_note(c);
 }
 
 void tls_flush(struct tls_conn *c)

@@ -17,6 +17,7 @@ const char *tls_error_str(enum tls_error e)
 	case TLS_ERR_HANDSHAKE: return "handshake failed";
 	case TLS_ERR_PROTOCOL: return "TLS protocol error";
 	case TLS_ERR_INTERNAL: return "internal error or out of memory";
+	case TLS_ERR_TRUNCATED: return "peer closed the connection without close_notify (truncated)";
 	}
 	return "unknown TLS error";
 }

@@ -33,6 +33,14 @@
  *   behind handshake errors in places (a failed ECDH read is reported as a
  *   bad ServerKeyExchange), so a failure during which the arena refused an
  *   allocation is TLS_ERR_INTERNAL whatever mbedTLS returned.
+ * - End of the socket (tls_recvrec_eof): rin takes nothing more, but the
+ *   records already in it are still opened as the caller takes plaintext
+ *   (mb_pull runs on every tls_recvapp_ack), so a peer that wrote many
+ *   records and closed loses none of them. Once mbedTLS wants bytes that
+ *   will never come and ain is empty, mb_end_step() closes the engine:
+ *   TLS_ERR_TRUNCATED without the peer's close_notify (a partial record
+ *   left in rin never authenticated and is dropped), the sticky
+ *   TLS_ERR_CLOSED after ours was sent (SHUT).
  * - Memory: the ssl context's buffers and handshake state are in the
  *   arena; they are returned when the connection reaches CLOSED (fatal
  *   error, or close_notify written out), at tls_conn_release, or when the
@@ -52,6 +60,10 @@
 #include "net/tls_arena.h"
 
 #define MB_LIVE 0x4d424c56u   /* "MBLV" */
+
+/* Bits of tls_conn.peer_end. */
+#define MB_END_NOTIFY 0x01u   /* the peer's close_notify came */
+#define MB_END_EOF 0x02u      /* the socket ended (tls_recvrec_eof) */
 
 enum tls_mb_phase {
 	MB_IDLE = 0,          /* not started, or the start failed */
@@ -653,7 +665,7 @@ static void mb_pull(struct tls_conn *c, unsigned long fails0)
 				c->err = TLS_ERR_CLOSED;
 			c->aout.off = c->aout.len = 0;
 			c->flush = 0;
-			c->peer_closed = 1;
+			c->peer_end |= MB_END_NOTIFY;
 			if (c->phase == MB_SHUT)
 				mb_fail(c, TLS_ERR_CLOSED, 0);
 			else
@@ -683,12 +695,25 @@ static void mb_close_step(struct tls_conn *c, unsigned long fails0)
 		return;
 	if (c->err == TLS_OK)
 		c->err = TLS_ERR_CLOSED;
-	if (c->peer_closed || ret != 0) {
+	if ((c->peer_end & MB_END_NOTIFY) || ret != 0) {
 		c->phase = MB_CLOSED;
 		mb_release(c);
 	} else {
 		c->phase = MB_SHUT;
 	}
+}
+
+/* After tls_recvrec_eof: once every whole record is opened and its
+ * plaintext taken, nothing more can come; the connection is over. A
+ * CLOSING engine first writes its close_notify (mb_close_step). */
+static void mb_end_step(struct tls_conn *c)
+{
+	if (!(c->peer_end & MB_END_EOF) || q_avail(&c->ain) > 0)
+		return;
+	if (c->phase == MB_HANDSHAKE)
+		mb_fail(c, TLS_ERR_HANDSHAKE, MBEDTLS_ERR_SSL_CONN_EOF);
+	else if (c->phase == MB_OPEN || c->phase == MB_SHUT)
+		mb_fail(c, TLS_ERR_TRUNCATED, MBEDTLS_ERR_SSL_CONN_EOF);
 }
 
 /* Runs mbedTLS until it waits for the socket or the caller. */
@@ -706,6 +731,7 @@ static void mb_pump(struct tls_conn *c)
 		mb_close_step(c, fails0);
 	if (c->phase == MB_SHUT)
 		mb_pull(c, fails0);
+	mb_end_step(c);
 }
 
 /* ---- starting and ending ------------------------------------------------ */
@@ -804,7 +830,8 @@ unsigned tls_state(const struct tls_conn *c)
 	case MB_OPEN:
 	case MB_HANDSHAKE:
 	case MB_SHUT:
-		if (c->rin.len < sizeof(c->rin_buf) || c->rin.off > 0)
+		if (!(c->peer_end & MB_END_EOF) &&
+		    (c->rin.len < sizeof(c->rin_buf) || c->rin.off > 0))
 			s |= TLS_ST_RECVREC;
 		if (c->phase == MB_OPEN && (c->aout.len < sizeof(c->aout_buf) ||
 					    (c->aout.off > 0 && c->wpending == 0)))
@@ -816,8 +843,11 @@ unsigned tls_state(const struct tls_conn *c)
 	case MB_CLOSED:
 		break;
 	}
-	/* A clean close is final once its bytes are out and read. */
-	if (c->err == TLS_ERR_CLOSED && s != 0)
+	/* A clean close is final once its bytes are out and read; after the
+	 * end of the socket once read (nobody takes the bytes out). */
+	if (c->err == TLS_ERR_CLOSED && (s & TLS_ST_RECVAPP))
+		return s;
+	if (c->err == TLS_ERR_CLOSED && s != 0 && !(c->peer_end & MB_END_EOF))
 		return s;
 	return s | TLS_ST_CLOSED;
 }
@@ -843,7 +873,8 @@ void tls_sendrec_ack(struct tls_conn *c, size_t n)
 
 uint8_t *tls_recvrec_buf(struct tls_conn *c, size_t *len)
 {
-	if (c->phase != MB_HANDSHAKE && c->phase != MB_OPEN && c->phase != MB_SHUT) {
+	if ((c->phase != MB_HANDSHAKE && c->phase != MB_OPEN && c->phase != MB_SHUT) ||
+	    (c->peer_end & MB_END_EOF)) {
 		*len = 0;
 		return NULL;
 	}
@@ -855,7 +886,8 @@ uint8_t *tls_recvrec_buf(struct tls_conn *c, size_t *len)
 
 void tls_recvrec_ack(struct tls_conn *c, size_t n)
 {
-	if (c->phase != MB_HANDSHAKE && c->phase != MB_OPEN && c->phase != MB_SHUT)
+	if ((c->phase != MB_HANDSHAKE && c->phase != MB_OPEN && c->phase != MB_SHUT) ||
+	    (c->peer_end & MB_END_EOF))
 		return;
 	if (n > sizeof(c->rin_buf) - c->rin.len)
 		n = sizeof(c->rin_buf) - c->rin.len;
@@ -898,6 +930,13 @@ void tls_recvapp_ack(struct tls_conn *c, size_t n)
 		n = q_avail(&c->ain);
 	q_take(&c->ain, n);
 	mb_pump(c);
+}
+
+void tls_recvrec_eof(struct tls_conn *c)
+{
+	c->peer_end |= MB_END_EOF;   /* tls_conn_start clears it */
+	if (c->phase != MB_IDLE && c->phase != MB_CLOSED)
+		mb_pump(c);
 }
 
 void tls_flush(struct tls_conn *c)

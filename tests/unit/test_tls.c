@@ -5,8 +5,10 @@
  * optionally a few bytes at a time or with one byte corrupted. Covers the
  * handshake with EC and RSA server keys, application data both ways
  * (0 B .. 40 KiB), SPKI pins, every verification failure (expired, unknown
- * CA, name mismatch, pin mismatch), close_notify, corrupted records,
- * configuration errors and the trust anchor limits.
+ * CA, name mismatch, pin mismatch), close_notify, corrupted records, the
+ * end of the socket (tls_recvrec_eof: every whole record still delivered,
+ * then TLS_ERR_TRUNCATED or TLS_ERR_CLOSED), configuration errors and the
+ * trust anchor limits.
  *
  * Usage: test_tls PKI_DIR, where PKI_DIR was filled by
  * tests/tls/make-certs.sh (the ctest fixture test_tls_pki does it).
@@ -258,7 +260,7 @@ static void test_sizes(void)
 	printf("  backend %s: sizeof(struct tls_conn) = %zu, sizeof(struct tls_config) = %zu\n",
 	       tls_backend(), sizeof(struct tls_conn), sizeof(struct tls_config));
 	CHECK(strcmp(tls_backend(), "none") != 0);
-	for (int e = TLS_OK; e <= TLS_ERR_INTERNAL; e++)
+	for (int e = TLS_OK; e <= TLS_ERR_TRUNCATED; e++)
 		CHECK(tls_error_str((enum tls_error)e)[0] != '\0');
 }
 
@@ -392,6 +394,188 @@ static void test_corrupt(void)
 		printf("  client error: %s\n", tls_error_str(e));
 }
 
+/* ---- the end of the socket (tls_recvrec_eof) ----------------------------- */
+
+/* The socket between the two ends: record bytes written, not yet read. */
+static uint8_t wire[65536];
+static size_t wire_len;
+
+/* Moves every record `from` has into the wire. */
+static void to_wire(struct tls_conn *from)
+{
+	uint8_t *o;
+	size_t olen;
+
+	while ((o = tls_sendrec_buf(from, &olen)) != NULL && olen > 0) {
+		if (olen > sizeof(wire) - wire_len) {
+			th_fail(__FILE__, __LINE__, "wire full");
+			return;
+		}
+		memcpy(wire + wire_len, o, olen);
+		wire_len += olen;
+		tls_sendrec_ack(from, olen);
+	}
+}
+
+/* Writes `records` records of `size` bytes of pattern(i, total) from
+ * `from` into the wire (one tls_flush each). */
+static void write_records(struct tls_conn *from, int records, size_t size)
+{
+	size_t total = (size_t)records * size, sent = 0;
+
+	wire_len = 0;
+	for (int r = 0; r < records; r++) {
+		size_t left = size;
+
+		for (int guard = 0; left > 0 && guard < 1000; guard++) {
+			size_t len;
+			uint8_t *b = tls_sendapp_buf(from, &len);
+
+			if (b == NULL || len == 0) {
+				tls_flush(from);
+				to_wire(from);
+				continue;
+			}
+			if (len > left)
+				len = left;
+			for (size_t i = 0; i < len; i++)
+				b[i] = pattern(sent + i, total);
+			tls_sendapp_ack(from, len);
+			sent += len;
+			left -= len;
+		}
+		tls_flush(from);
+		to_wire(from);
+	}
+	CHECK_EQ(sent, total);
+}
+
+/* The socket of `to` hands over the wire but its last `cut` bytes, then
+ * ends: tls_recvrec_eof as soon as the last byte is in (so plaintext is
+ * still inside the engine), or with `late` only once the engine has no
+ * plaintext left; the plaintext is read 700 bytes at a time. Returns the
+ * plaintext bytes read (pattern-checked against `total`). */
+static size_t read_to_end(struct tls_conn *to, size_t cut, size_t total, bool late, bool *same)
+{
+	size_t off = 0, got = 0, end = wire_len - cut;
+	bool eof = false;
+
+	*same = true;
+	for (int guard = 0; guard < 100000; guard++) {
+		size_t len;
+		uint8_t *b;
+
+		while (off < end && (b = tls_recvrec_buf(to, &len)) != NULL && len > 0) {
+			if (len > end - off)
+				len = end - off;
+			memcpy(b, wire + off, len);
+			tls_recvrec_ack(to, len);
+			off += len;
+		}
+		if (off == end && !eof && (!late || tls_recvapp_buf(to, &len) == NULL)) {
+			tls_recvrec_eof(to);
+			eof = true;
+		}
+		if (eof && (tls_state(to) & TLS_ST_RECVREC)) {
+			th_fail(__FILE__, __LINE__, "RECVREC after tls_recvrec_eof");
+			break;
+		}
+		b = tls_recvapp_buf(to, &len);
+		if (b != NULL && len > 0) {
+			if (len > 700)
+				len = 700;
+			for (size_t i = 0; i < len; i++)
+				*same = *same && got + i < total && b[i] == pattern(got + i, total);
+			got += len;
+			tls_recvapp_ack(to, len);
+			continue;
+		}
+		if (tls_state(to) & TLS_ST_CLOSED)
+			break;
+		if (eof) {
+			th_fail(__FILE__, __LINE__, "ended socket: engine neither CLOSED nor RECVAPP");
+			break;
+		}
+	}
+	return got;
+}
+
+/* Records, then the socket ends without close_notify: every whole record
+ * is read, then TLS_ERR_TRUNCATED; a partial last record is dropped. */
+static void eof_case(bool from_client, int records, size_t size, size_t cut, bool late)
+{
+	struct tls_conn *from = from_client ? &cli : &srv, *to = from_client ? &srv : &cli;
+	size_t total = (size_t)records * size, want = cut == 0 ? total : total - size, got;
+	bool same;
+
+	if (start("chain.pem", "server.key", "ca.pem", "localhost", NULL) != 0)
+		return;
+	pump();
+	CHECK(both_open());
+	write_records(from, records, size);
+	got = read_to_end(to, cut, total, late, &same);
+	if (got != want)
+		printf("  %s -> %s, %d x %zu bytes, cut %zu: read %zu of %zu\n",
+		       from_client ? "client" : "server", from_client ? "server" : "client",
+		       records, size, cut, got, want);
+	CHECK_EQ(got, want);
+	CHECK(same);
+	CHECK(tls_state(to) & TLS_ST_CLOSED);
+	CHECK_EQ(tls_error(to), TLS_ERR_TRUNCATED);
+	CHECK(tls_recvrec_buf(to, &(size_t){ 0 }) == NULL);
+}
+
+static void test_eof_truncated(void)
+{
+	eof_case(true, 1, 100, 0, false);
+	eof_case(true, 5, 3000, 0, false);   /* more than one engine buffer */
+	eof_case(false, 5, 3000, 0, false);
+	eof_case(true, 40, 50, 0, false);    /* many small records */
+	eof_case(false, 3, 1000, 10, false); /* the last record cut short */
+	eof_case(true, 3, 1000, 1, false);
+	eof_case(true, 5, 3000, 0, true);    /* the end after the last read */
+	eof_case(false, 3, 1000, 10, true);
+}
+
+/* Records, close_notify, then the socket ends: all read, TLS_ERR_CLOSED. */
+static void test_eof_close_notify(void)
+{
+	for (int k = 0; k < 4; k++) {
+		struct tls_conn *from = k % 2 == 0 ? &cli : &srv, *to = k % 2 == 0 ? &srv : &cli;
+		bool same;
+
+		if (start("chain.pem", "server.key", "ca.pem", "localhost", NULL) != 0)
+			return;
+		pump();
+		CHECK(both_open());
+		write_records(from, 4, 2500);
+		tls_close(from);
+		to_wire(from);
+		CHECK_EQ(read_to_end(to, 0, 10000, k >= 2, &same), 10000);
+		CHECK(same);
+		CHECK(tls_state(to) & TLS_ST_CLOSED);
+		CHECK_EQ(tls_error(to), TLS_ERR_CLOSED);
+	}
+}
+
+/* The socket ends during the handshake: TLS_ERR_HANDSHAKE, at once. */
+static void test_eof_handshake(void)
+{
+	if (start("chain.pem", "server.key", "ca.pem", "localhost", NULL) != 0)
+		return;
+	tls_recvrec_eof(&cli);
+	CHECK(tls_state(&cli) & TLS_ST_CLOSED);
+	CHECK_EQ(tls_error(&cli), TLS_ERR_HANDSHAKE);
+	if (start("chain.pem", "server.key", "ca.pem", "localhost", NULL) != 0)
+		return;
+	(void)xfer(&cli, &srv, 0);         /* the ClientHello only */
+	tls_recvrec_eof(&srv);
+	CHECK(tls_state(&srv) & TLS_ST_CLOSED);
+	CHECK_EQ(tls_error(&srv), TLS_ERR_HANDSHAKE);
+	tls_recvrec_eof(&srv);            /* a no-op when closed */
+	CHECK_EQ(tls_error(&srv), TLS_ERR_HANDSHAKE);
+}
+
 static void test_config_errors(void)
 {
 	err[0] = '\0';
@@ -496,6 +680,9 @@ int main(int argc, char **argv)
 	TH_RUN(test_verify_failures);
 	TH_RUN(test_close_notify);
 	TH_RUN(test_corrupt);
+	TH_RUN(test_eof_truncated);
+	TH_RUN(test_eof_close_notify);
+	TH_RUN(test_eof_handshake);
 	TH_RUN(test_config_errors);
 	TH_RUN(test_start_errors);
 	TH_RUN(test_anchor_limits);

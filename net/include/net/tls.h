@@ -55,7 +55,8 @@ enum tls_error {
 	TLS_ERR_BAD_CERT,         /* malformed or unsupported certificate */
 	TLS_ERR_HANDSHAKE,        /* no common version/suite, alert from peer */
 	TLS_ERR_PROTOCOL,         /* malformed records, bad MAC */
-	TLS_ERR_INTERNAL          /* our bug or resource limit */
+	TLS_ERR_INTERNAL,         /* our bug or resource limit */
+	TLS_ERR_TRUNCATED         /* the socket ended without close_notify */
 };
 
 #define TLS_PIN_LEN 32
@@ -90,6 +91,18 @@ uint8_t *tls_sendapp_buf(struct tls_conn *c, size_t *len);
 void tls_sendapp_ack(struct tls_conn *c, size_t n);
 uint8_t *tls_recvapp_buf(struct tls_conn *c, size_t *len);
 void tls_recvapp_ack(struct tls_conn *c, size_t n);
+
+/* The socket reached its end (recv() returned 0, or failed): no more
+ * record bytes will come. Nothing the engine already holds is lost:
+ * plaintext already decrypted, and every whole record received before the
+ * end (opened as tls_recvapp_ack makes room), stays readable through
+ * TLS_ST_RECVAPP. Once the last of it is taken the engine is CLOSED, and
+ * tls_error() says how the peer ended: TLS_ERR_CLOSED if its close_notify
+ * came, else TLS_ERR_TRUNCATED (the bytes of an incomplete last record are
+ * dropped: they never authenticated); TLS_ERR_HANDSHAKE if the handshake
+ * had not finished. From the call on TLS_ST_RECVREC is never set again;
+ * sending still works until CLOSED. A no-op on a closed engine. */
+void tls_recvrec_eof(struct tls_conn *c);
 
 /* Pushes buffered plaintext into records now. */
 void tls_flush(struct tls_conn *c);

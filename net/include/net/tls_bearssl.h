@@ -98,6 +98,8 @@ struct tls_conn {
 	uint8_t role;                         /* enum tls_role */
 	uint8_t failed;                       /* tls_conn_start failed */
 	uint8_t pinned;                       /* x509.pin is in use */
+	uint8_t app;                          /* the handshake finished */
+	uint8_t eof;                          /* tls_recvrec_eof was called */
 	uint8_t iobuf[ILPD_TLS_BUFSIZE];
 };
 

@@ -98,7 +98,7 @@ struct tls_conn {
 	uint8_t pinned;               /* pin replaces chain verification */
 	uint8_t pin_failed;           /* verify callback: pin differed */
 	uint8_t flush;                /* tls_flush asked for all of sapp */
-	uint8_t peer_closed;          /* the peer's close_notify came */
+	uint8_t peer_end;             /* how the peer ended: MB_END_* bits (.c) */
 	uint8_t ip_name;              /* server_name is an IPv4 literal */
 	uint8_t ip[4];                /* ... that address */
 	uint8_t pin[TLS_PIN_LEN];
