@@ -28,6 +28,23 @@
  *   other direction never spins. The engine's first SENDAPP marks the
  *   handshake done; a client then queues its HTTP upgrade. The engine is
  *   released (tls_conn_release) in wsc_finish, before on_close.
+ * - End of a TLS stream: recv() == 0 (or an error) once the handshake is
+ *   done is not the end of the connection but of the input. The engine is
+ *   told (tls_recvrec_eof; it then stops asking for records, so the
+ *   watcher drops IN), and the read returns normally: plaintext already
+ *   in rx, and what the engine still holds, is parsed like any other
+ *   (wsc_tls_input loops until the engine is drained, past its usual
+ *   per-event bound since no event would come back). The engine reports
+ *   CLOSED only once its plaintext is all taken; the last check of
+ *   wsc_tls_input then ends the connection with the reason of the end
+ *   (wsc_tls_ended). Every TLS-path end (the engine's close, found by
+ *   wsc_tls_pump even in the middle of wsc_tls_read, or a send failure)
+ *   first parses the plaintext already in rx (wsc_tls_drain). A CLOSED or
+ *   ending engine sends nothing more, so wsc_frames ignores backpressure
+ *   then (wsc_tls_final) instead of waiting for a backlog that cannot
+ *   drain. Before this, the end of the socket finished
+ *   the connection at once and lost every message decrypted in the same
+ *   read (issue 10: Fulfills written together with the peer's FIN).
  * - SOCKS5 (c->socks != NULL, client only): after the TCP connect the state
  *   is WSC_SOCKS; wsc_socks_io sends the engine's output straight from its
  *   buffer (tx stays empty) and reads the proxy into rx (empty until then),
@@ -54,6 +71,10 @@
 #else
 #define WSC_TLS 0
 #endif
+
+/* Values of wsconn.tls_eof: how the socket under TLS ended. */
+#define WSC_EOF_FIN 1   /* recv() returned 0 */
+#define WSC_EOF_ERR 2   /* recv() failed */
 
 static struct wsconn *wsc_dirty[WSC_MAX_DIRTY];
 static size_t wsc_ndirty;
@@ -99,6 +120,8 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->rx_paused = false;
 	c->tls_up = false;
 	c->tls_closing = false;
+	c->tls_eof = 0;
+	c->tls_draining = false;
 	c->tls_err = TLS_OK;
 	c->socks_err = SOCKS5_OK;
 	c->socks_timer = -1;
@@ -348,6 +371,7 @@ static size_t wsc_backlog(const struct wsconn *c)
 static void wsc_frames(struct wsconn *c);
 
 static unsigned wsc_tls_want(const struct wsconn *c, unsigned want);
+static bool wsc_tls_final(const struct wsconn *c);
 
 /* Watch for output while bytes are queued; for input unless paused. */
 static void wsc_want(struct wsconn *c)
@@ -449,7 +473,7 @@ static void wsc_frames(struct wsconn *c)
 		struct ws_event ev;
 		size_t used = 0;
 
-		if (wsc_backlog(c) > ILPD_WSCONN_TX_HIGH) {
+		if (wsc_backlog(c) > ILPD_WSCONN_TX_HIGH && !wsc_tls_final(c)) {
 			c->rx_paused = true;
 			wsc_mark(c);
 			break;
@@ -730,13 +754,56 @@ static void wsc_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 
 #if WSC_TLS
 
-/* The engine closed: a clean close_notify or a failure with its reason. */
+/* The connection is about to end under TLS: the plaintext already taken
+ * into rx authenticated, so its frames are parsed first, whatever ends
+ * the connection (the engine's close, a send failure). Backpressure is off
+ * meanwhile (wsc_tls_final); a callback that ends the connection comes
+ * back here and is not parsed for again. */
+static void wsc_tls_drain(struct wsconn *c)
+{
+	if (c->tls_draining || c->rx_len == 0 ||
+	    (c->state != WSC_OPEN && c->state != WSC_HANDSHAKE))
+		return;
+	c->tls_draining = true;
+	c->rx_paused = false;
+	if (c->state == WSC_HANDSHAKE)
+		wsc_handshake(c);
+	else
+		wsc_frames(c);
+	c->tls_draining = false;
+}
+
+/* Ends the connection after a TLS-path failure, rx parsed first. */
+static bool wsc_tls_fail(struct wsconn *c, const char *reason)
+{
+	wsc_tls_drain(c);
+	wsc_finish(c, reason);
+	return false;
+}
+
+/* The engine closed: a clean close_notify, the end of the socket (after
+ * every plaintext byte was parsed), or a failure with its reason. The
+ * plaintext already in rx is parsed first (the engine may close while
+ * wsc_tls_read still holds it, e.g. once it has answered a close_notify). */
 static bool wsc_tls_ended(struct wsconn *c)
 {
 	enum tls_error e = tls_error(c->tls);
 
-	if (e == TLS_ERR_CLOSED) {
-		wsc_finish(c, c->tls_closing ? "closed" : "peer closed the connection");
+	wsc_tls_drain(c);
+	if (c->state == WSC_CLOSED)
+		return false;
+
+	/* A truncation while we were closing anyway cuts nothing we wait for. */
+	if (e == TLS_ERR_TRUNCATED && (c->tls_closing || c->state == WSC_CLOSING))
+		e = TLS_ERR_CLOSED;
+	if (e == TLS_ERR_CLOSED || e == TLS_ERR_TRUNCATED) {
+		if (c->tls_closing)
+			wsc_finish(c, "closed");
+		else if (c->tls_eof == WSC_EOF_ERR)
+			wsc_finish(c, "receive failed");
+		else
+			wsc_finish(c, e == TLS_ERR_CLOSED ? "peer closed the connection"
+							  : tls_error_str(e));
 		return false;
 	}
 	c->tls_err = (uint8_t)e;
@@ -782,10 +849,8 @@ static bool wsc_tls_pump(struct wsconn *c)
 			n = hal_tcp_send(c->fd, buf, len);
 			if (n == HAL_NET_AGAIN)
 				return true;
-			if (n < 0) {
-				wsc_finish(c, "send failed");
-				return false;
-			}
+			if (n < 0)
+				return wsc_tls_fail(c, "send failed");
 			tls_sendrec_ack(t, (size_t)n);
 			c->bytes_out += (uint64_t)n;
 			continue;
@@ -804,6 +869,15 @@ static bool wsc_tls_pump(struct wsconn *c)
 		c->tx_off += len;
 		tls_flush(t);
 	}
+}
+
+/* The engine is CLOSED, or the connection is ending (wsc_tls_drain):
+ * nothing more will be sent, so backpressure must not hold back the last
+ * frames (the backlog will never drain). */
+static bool wsc_tls_final(const struct wsconn *c)
+{
+	return c->tls != NULL &&
+	       (c->tls_draining || (tls_state(c->tls) & TLS_ST_CLOSED) != 0);
 }
 
 static unsigned wsc_tls_want(const struct wsconn *c, unsigned want)
@@ -866,9 +940,18 @@ static bool wsc_tls_read(struct wsconn *c)
 			wsc_finish(c, "connection closed during the TLS handshake");
 			return false;
 		}
-		if (n <= 0) {
-			wsc_finish(c, n == 0 ? "peer closed the connection" : "receive failed");
+		if (n < 0 && !c->tls_up) {
+			wsc_finish(c, "receive failed");
 			return false;
+		}
+		if (n <= 0) {
+			/* The end of the stream. What authenticated before it is
+			 * still in rx or in the engine: it is parsed first, and
+			 * wsc_tls_input ends the connection once the engine, now
+			 * draining, reports CLOSED with nothing left. */
+			c->tls_eof = n == 0 ? WSC_EOF_FIN : WSC_EOF_ERR;
+			tls_recvrec_eof(c->tls);
+			break;
 		}
 		tls_recvrec_ack(c->tls, (size_t)n);
 		c->bytes_in += (uint64_t)n;
@@ -877,12 +960,15 @@ static bool wsc_tls_read(struct wsconn *c)
 	return (tls_state(c->tls) & TLS_ST_CLOSED) != 0 || wsc_tls_pump(c);
 }
 
-/* Reads and parses until the engine has no plaintext left that fits. */
+/* Reads and parses until the engine has no plaintext left that fits.
+ * After the end of the socket nothing will wake us again, so it goes on
+ * until the engine is drained (its plaintext is finite: no bound needed;
+ * every round parses a frame or ends). */
 static void wsc_tls_input(struct wsconn *c)
 {
 	int guard;
 
-	for (guard = 0; guard < WSC_TLS_READS_PER_EVENT; guard++) {
+	for (guard = 0; guard < WSC_TLS_READS_PER_EVENT || c->tls_eof != 0; guard++) {
 		size_t before;
 
 		if (!wsc_tls_read(c))
@@ -1003,6 +1089,12 @@ static unsigned wsc_tls_want(const struct wsconn *c, unsigned want)
 {
 	(void)c;
 	return want;
+}
+
+static bool wsc_tls_final(const struct wsconn *c)
+{
+	(void)c;
+	return false;
 }
 
 static void wsc_tls_flush(struct wsconn *c)

@@ -39,6 +39,20 @@
  * (the backlog is the plaintext not yet taken by the engine). Without TLS
  * nothing of this runs: one pointer test per I/O event.
  *
+ * End of a TLS stream: when the socket ends (the peer's FIN, or a receive
+ * error) every message that authenticated before it still reaches
+ * on_message, in order, before on_close: the plaintext already decrypted
+ * and the whole records still inside the engine are parsed first
+ * (tls_recvrec_eof). on_close's reason then says how it ended: "peer
+ * closed the connection" after the peer's close_notify, "peer closed the
+ * connection without close_notify (truncated)" (tls_error_str of
+ * TLS_ERR_TRUNCATED) without one, "receive failed" after an error. Only a
+ * partial last record or frame is lost: its bytes never authenticated or
+ * never completed. A truncation is not a TLS failure: tls_err stays TLS_OK
+ * (the data before it was genuine). While the engine still holds
+ * plaintext the connection can send; once it is CLOSED the send backlog
+ * can no longer drain, so the last frames are parsed regardless of it.
+ *
  * SOCKS5 (TCP -> SOCKS5 -> (TLS) -> WS): wsconn_use_socks() before
  * wsconn_connect puts a started SOCKS5 engine (net/socks5.h) first on the
  * socket. The connect goes to the proxy; state WSC_SOCKS (between
@@ -94,6 +108,8 @@ struct wsconn {
 	bool rx_paused;             /* backpressure: not reading (see above) */
 	bool tls_up;                /* TLS: handshake done (plaintext flows) */
 	bool tls_closing;           /* TLS: close_notify queued */
+	uint8_t tls_eof;            /* TLS: the socket ended (WSC_EOF_* in .c) */
+	bool tls_draining;          /* TLS: parsing rx before the end */
 	uint8_t tls_err;            /* enum tls_error that ended it, or TLS_OK */
 	struct tls_conn *tls;       /* NULL: plain TCP (see above) */
 	uint8_t socks_err;          /* enum socks5_error that ended it, or SOCKS5_OK */
