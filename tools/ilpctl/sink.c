@@ -11,6 +11,11 @@
  * one 50-byte templated Fulfill Response copied into the WebSocket send
  * buffer (btp_client.c), no syscall: replies to a batch of Prepares leave
  * with one send(2) by wsconn_flush_all().
+ *
+ * --hold-ms MS (for tests of a slow or silent next hop): each Fulfill is
+ * sent MS after its Prepare arrived instead of at once, from a FIFO of
+ * SNK_HOLD_MAX entries (48 bytes each, static); when it is full the oldest
+ * goes out early. Fulfills still held when the sink stops are never sent.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -24,6 +29,13 @@
 
 #define SNK_SETUP_MS 10000
 #define SNK_CLOSE_MS 1000
+#define SNK_HOLD_MAX 4096
+
+struct snk_held {
+	int64_t due;              /* hal_mono_ms() */
+	uint32_t id;
+	uint8_t f[ILP_FULFILLMENT_LEN];
+};
 
 struct snk_opts {
 	const char *url;
@@ -32,7 +44,7 @@ struct snk_opts {
 	const char *username;
 	const char *address;
 	const char *ca, *pin, *server_name;   /* wss:// */
-	uint64_t count, timeout_ms;
+	uint64_t count, timeout_ms, hold_ms;
 };
 
 static struct {
@@ -46,6 +58,8 @@ static struct {
 	bool closing;             /* we started the close */
 	uint64_t fulfilled, rejected;
 	int64_t last_activity;    /* hal_mono_ms(): idle timeout */
+	struct snk_held held[SNK_HOLD_MAX];   /* --hold-ms FIFO */
+	uint32_t held_head, held_n;
 } snk;
 
 /* ---- options ------------------------------------------------------------- */
@@ -77,6 +91,10 @@ static int snk_parse_one(int argc, char **argv, int *i, struct snk_opts *o)
 	if (r != 0)
 		return r < 0 ? -1 : lg_opt_u64("sink", "--timeout-ms", v, 1, 86400000u,
 						&o->timeout_ms) == 0 ? 1 : -1;
+	r = lg_opt_value(argc, argv, i, "--hold-ms", &v);
+	if (r != 0)
+		return r < 0 ? -1 : lg_opt_u64("sink", "--hold-ms", v, 1, 86400000u,
+						&o->hold_ms) == 0 ? 1 : -1;
 	return lg_usage("sink", "unknown option '%s'", argv[*i]);
 }
 
@@ -155,6 +173,45 @@ static void snk_on_reply(struct btpc *b, const struct btp_frame *f,
 	(void)user;   /* the sink sends no requests of its own after IL-DCP */
 }
 
+static void snk_fulfilled(struct btpc *b, uint32_t id, const uint8_t f[ILP_FULFILLMENT_LEN])
+{
+	(void)btpc_fulfill(b, id, f);
+	snk.fulfilled++;
+	if (snk.o.count != 0 && snk.fulfilled >= snk.o.count)
+		snk.done = true;
+}
+
+/* Sends the held Fulfills that are due at `now`. */
+static void snk_release_held(int64_t now)
+{
+	while (snk.held_n > 0) {
+		struct snk_held *h = &snk.held[snk.held_head];
+
+		if (h->due > now)
+			return;
+		snk_fulfilled(&snk.link, h->id, h->f);
+		snk.held_head = (snk.held_head + 1u) % SNK_HOLD_MAX;
+		snk.held_n--;
+	}
+}
+
+static void snk_hold(struct btpc *b, uint32_t id, const uint8_t f[ILP_FULFILLMENT_LEN])
+{
+	struct snk_held *h;
+
+	if (snk.held_n == SNK_HOLD_MAX) {   /* full: the oldest goes early */
+		h = &snk.held[snk.held_head];
+		snk_fulfilled(b, h->id, h->f);
+		snk.held_head = (snk.held_head + 1u) % SNK_HOLD_MAX;
+		snk.held_n--;
+	}
+	h = &snk.held[(snk.held_head + snk.held_n) % SNK_HOLD_MAX];
+	h->due = hal_mono_ms() + (int64_t)snk.o.hold_ms;
+	h->id = id;
+	memcpy(h->f, f, ILP_FULFILLMENT_LEN);
+	snk.held_n++;
+}
+
 static void snk_on_prepare(struct btpc *b, uint32_t id, const struct ilp_prepare *p,
 			   void *user)
 {
@@ -167,10 +224,10 @@ static void snk_on_prepare(struct btpc *b, uint32_t id, const struct ilp_prepare
 		(void)btpc_reject(b, id, "F02", "destination is not this sink's address");
 		snk.rejected++;
 	} else if (lg_scheme_match(p->data, p->data_len, p->condition, f)) {
-		(void)btpc_fulfill(b, id, f);
-		snk.fulfilled++;
-		if (snk.o.count != 0 && snk.fulfilled >= snk.o.count)
-			snk.done = true;
+		if (snk.o.hold_ms != 0)
+			snk_hold(b, id, f);
+		else
+			snk_fulfilled(b, id, f);
 	} else {
 		(void)btpc_reject(b, id, "F06",
 				  "condition does not follow the ilpctl-sink-v1 scheme");
@@ -184,6 +241,7 @@ static void snk_on_close(struct btpc *b, const char *reason, bool failed, void *
 	(void)b;
 	(void)user;
 	if (snk.o.listen != NULL) {
+		snk.held_n = 0;   /* held answers belonged to the client that left */
 		if (failed)
 			fprintf(stderr, "ilpctl sink: %s\n", reason);
 		return;
@@ -229,11 +287,14 @@ static void snk_loop(void)
 			snk.failed = true;
 			return;
 		}
+		snk_release_held(hal_mono_ms());
 		wsconn_flush_all();
 		wait = btpc_poll(&snk.link);
 		wsconn_flush_all();
 		if (snk.o.timeout_ms > 0 && wait > 100)
 			wait = 100;
+		if (snk.held_n > 0 && (wait < 0 || wait > 10))
+			wait = 10;
 	}
 }
 
