@@ -15,6 +15,8 @@
 #                the same with ilpd on lwIP (ILPD_NET=lwip; lwIP fetched from Debian's
 #                source package by toolchain/fetch-lwip.sh, see docs/lwip.md)
 #   layering     toolchain/check-layering.sh
+#   docs         tests/docs/run.sh: every torrc block in the docs passes
+#                tor --verify-config; every event the code logs is in ilpd.8, and back
 #   diff         tests/diff/run.sh build/host/tools/ilpctl/ilpctl
 #   daemon       tests/daemon/run.sh build/host        (ilpd end to end with ilpctl)
 #   daemon-asan  tests/daemon/run.sh build/host-asan   (the same under ASan+UBSan)
@@ -40,7 +42,7 @@
 # last line is "N passed, N failed". Exit status is non-zero if any failed.
 #
 # Options:
-#   --quick           deps, host, layering, diff, daemon, interop, alloc (no cross, no sanitizers, no fuzz)
+#   --quick           deps, host, layering, docs, diff, daemon, interop, alloc (no cross, no sanitizers, no fuzz)
 #   --fuzz-seconds N  seconds per fuzz target for tests/fuzz/run-fuzz.sh
 #                     (default: $ILPD_FUZZ_SECONDS, else 60)
 #   --only STEP       run one step (names above)
@@ -52,8 +54,8 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
-QUICK_STEPS="deps host layering diff daemon hardening interop alloc alloc-tls"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
+QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
 usage() {
@@ -117,6 +119,7 @@ run_step() {
 	rpi-aarch64-mbedtls | rpi-armhf-mbedtls | \
 	host-lwip | rpi-aarch64-lwip | rpi-armhf-lwip) run_preset "$1" ;;
 	layering) toolchain/check-layering.sh "$ROOT" ;;
+	docs) run_script tests/docs/run.sh ;;
 	diff)
 		if [ ! -x build/host/tools/ilpctl/ilpctl ]; then
 			echo "run-all: build/host/tools/ilpctl/ilpctl not built (run the host step)"

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Documentation checks (step `docs` of tests/run-all.sh):
+#  1. Every torrc block in the docs passes `tor --verify-config`. A torrc
+#     block is a fenced ```torrc block in docs/*.md, or the lines between
+#     `.\" torrc` and `.\" end torrc` in docs/ilpd.8 (roff requests such as
+#     .nf/.fi are dropped, \- and \e unescaped). Before the check, paths
+#     and ports are made local to this run: /var/lib/ilpd, /var/lib/tor and
+#     /run/tor become directories under a temporary one, and every
+#     127.0.0.1:PORT a free port. A block fails if tor exits non-zero, does
+#     not say "Configuration was valid", or warns (except about running as
+#     root). No block found is a failure too; tor missing is a failure.
+#  2. Log events: every event the code logs (hal_log(LEVEL, "a.b", ...) in
+#     firmware/, net/, hal/) is listed under "Events" in docs/ilpd.8, and
+#     every event listed there is logged by the code.
+# Prints PASS:/FAIL: lines and "N passed, N failed"; exits non-zero on failure.
+#
+# Usage: tests/docs/run.sh
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+passed=0 failed=0
+# shellcheck source=../lib/report.sh
+. "$root/tests/lib/report.sh"
+work=$(mktemp -d /tmp/ilpd-docs.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+# --- 1. torrc blocks ------------------------------------------------------------------
+# Writes each block to $work/blocks/N.torrc and its origin (FILE:LINE) to N.where.
+mkdir -p "$work/blocks"
+n=0
+for f in "$root"/docs/*.md; do
+	awk -v out="$work/blocks" -v name="docs/$(basename "$f")" -v start="$n" '
+		/^```torrc[ \t]*$/ { if (!inb) { inb = 1; start++; print name ":" NR > (out "/" start ".where"); printf "" > (out "/" start ".torrc"); next } }
+		/^```/ && inb { inb = 0; next }
+		inb { print >> (out "/" start ".torrc") }
+		END { if (inb) { print name ": unterminated ```torrc block" > "/dev/stderr"; exit 1 } }' "$f" ||
+		bad "$f: a \`\`\`torrc block is not closed"
+	n=$(find "$work/blocks" -name '*.torrc' | wc -l)
+done
+awk -v out="$work/blocks" -v name="docs/ilpd.8" -v start="$n" '
+	/^\.\\" torrc[ \t]*$/ { inb = 1; start++; print name ":" NR > (out "/" start ".where"); printf "" > (out "/" start ".torrc"); next }
+	/^\.\\" end torrc[ \t]*$/ { inb = 0; next }
+	inb && /^\./ { next }
+	inb { gsub(/\\-/, "-"); gsub(/\\e/, "\\"); print >> (out "/" start ".torrc") }
+	END { if (inb) { print name ": unterminated torrc block" > "/dev/stderr"; exit 1 } }' "$root/docs/ilpd.8" ||
+	bad "docs/ilpd.8: a torrc block is not closed"
+n=$(find "$work/blocks" -name '*.torrc' | wc -l)
+
+free_port() {  # a port on 127.0.0.1 nothing answers on, not handed out before
+	local p=$((40000 + RANDOM % 20000))
+	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || grep -qx "$p" "$work/ports" 2>/dev/null; do
+		p=$((40000 + RANDOM % 20000))
+	done
+	echo "$p" >> "$work/ports"
+	echo "$p"
+}
+
+if ! command -v tor >/dev/null; then
+	bad "tor is missing: the torrc blocks in the docs cannot be checked (toolchain/install-deps.sh installs it)"
+elif [ "$n" -eq 0 ]; then
+	bad "no torrc block found in docs/*.md (\`\`\`torrc) or docs/ilpd.8 (.\\\" torrc)"
+else
+	for b in $(seq 1 "$n"); do
+		src=$work/blocks/$b.torrc where=$(cat "$work/blocks/$b.where")
+		d=$work/t$b
+		mkdir -p "$d/ilpd" "$d/tor" "$d/run" "$d/data"
+		chmod 700 "$d"/*
+		: > "$d/defaults"
+		sed -e "s#/var/lib/ilpd#$d/ilpd#g" -e "s#/var/lib/tor#$d/tor#g" -e "s#/run/tor#$d/run#g" "$src" > "$d/torrc"
+		for p in $(grep -o '127\.0\.0\.1:[0-9]\+' "$d/torrc" | cut -d: -f2 | sort -u); do
+			q=$(free_port)
+			sed -i "s#127\.0\.0\.1:$p\b#127.0.0.1:$q#g" "$d/torrc"
+		done
+		out=$(timeout 60 tor --verify-config -f "$d/torrc" --defaults-torrc "$d/defaults" \
+			--DataDirectory "$d/data" 2>&1); rc=$?
+		warns=$(echo "$out" | grep -F '[warn]' | grep -v 'You are running Tor as root')
+		if [ "$rc" -eq 0 ] && echo "$out" | grep -q 'Configuration was valid' && [ -z "$warns" ]; then
+			ok "$where: torrc block ($(grep -cv '^[[:space:]]*\(#\|$\)' "$src") option lines) passes tor --verify-config"
+		else
+			bad "$where: torrc block fails tor --verify-config (rc $rc):"
+			sed 's/^/    | /' "$src"
+			echo "$out" | grep -E '\[(warn|err)\]' | sed 's/^/    tor: /'
+		fi
+	done
+fi
+
+# --- 2. log events: code and man page ---------------------------------------------------
+# hal_log(LEVEL, "event", ...) anywhere in the daemon's sources (calls may span lines).
+find "$root/firmware" "$root/net" "$root/hal" -name '*.[ch]' -print0 |
+	xargs -0 perl -0777 -ne 'while (/\bhal_log\(\s*[^,;()]+(?:\([^()]*\))?[^,;()]*,\s*"([^"]*)"/g) { print "$1\n" }' |
+	sort -u > "$work/code-events"
+# Any other hal_log call (the event not a literal) could not be checked.
+nonlit=$(find "$root/firmware" "$root/net" "$root/hal" -name '*.[ch]' -print0 |
+	xargs -0 perl -0777 -ne 'while (/\bhal_log\(\s*([^,;()]+),\s*([^",\s][^,]*),/g) { my ($l, $e) = ($1, $2); next if $l =~ /^int\b/; print "$ARGV: hal_log($l, $e, ...)\n" }')
+[ -z "$nonlit" ] || bad "hal_log calls whose event is not a string literal (cannot be checked): $nonlit"
+# The "Events (level in brackets):" list of docs/ilpd.8, up to the next section.
+awk '/^Events \(level in brackets\):/ { f = 1; next } f && /^\.SH/ { exit } f && /^\.R?BR? / { print }' "$root/docs/ilpd.8" |
+	tr ' ,"' '\n\n\n' | grep -E '^[a-z][a-z0-9]*\.[a-z][a-z0-9_]*$' | sort -u > "$work/doc-events"
+nc=$(wc -l < "$work/code-events") nd=$(wc -l < "$work/doc-events")
+if [ "$nc" -lt 20 ] || [ "$nd" -lt 20 ]; then
+	bad "event lists look wrong: $nc events found in the code, $nd in docs/ilpd.8"
+else
+	undoc=$(comm -23 "$work/code-events" "$work/doc-events")
+	unlogged=$(comm -13 "$work/code-events" "$work/doc-events")
+	[ -z "$undoc" ] && ok "all $nc events the code logs are documented in docs/ilpd.8" ||
+		bad "logged but not documented in docs/ilpd.8 (Events):" $undoc
+	[ -z "$unlogged" ] && ok "all $nd events documented in docs/ilpd.8 are logged by the code" ||
+		bad "documented in docs/ilpd.8 but never logged:" $unlogged
+fi
+finish
