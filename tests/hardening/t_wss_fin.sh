@@ -72,6 +72,16 @@ check() {
 	fi
 }
 
+# alive NAME: ilpd NAME survived the hop's close, without sanitizer reports
+alive() {
+	if kill -0 "${HD_PID[$1]:-0}" 2>/dev/null &&
+		! grep -qE 'ERROR: AddressSanitizer|runtime error:' "$HD_WORK/$1.log"; then
+		ok "$1 is still running after the hop's close, no sanitizer report"
+	else
+		bad_logs "$1 died or reported a sanitizer error" "$HD_WORK/$1.log"
+	fi
+}
+
 # wait_exit NAME: until the started process NAME exits (30 s)
 wait_exit() {
 	local p=${HD_PID[$1]:-} _
@@ -106,6 +116,7 @@ if hd_wait_port "$btp" && hd_wait_for "$HD_WORK/hop1.log" '^auth ok'; then
 	else
 		bad_logs "outbound: no 'truncated' close reason in ilpd's log" "$HD_WORK/ilpd_a.log"
 	fi
+	alive ilpd_a
 else
 	bad_logs "outbound: ilpd did not connect to the hop" "$HD_WORK/ilpd_a.log" "$HD_WORK/hop1.log"
 fi
@@ -133,6 +144,7 @@ if hd_wait_port "$btp"; then
 			--timeout-ms 20000 > "$HD_WORK/send2.log" 2>&1
 		wait_exit hop2
 		check "inbound wss:// peer (ilpd as TLS server)" "$HD_WORK/send2.log" "$HD_WORK/hop2.log"
+		alive ilpd_b
 	else
 		bad_logs "inbound: the hop did not authenticate" "$HD_WORK/hop2.log" "$HD_WORK/ilpd_b.log"
 	fi
