@@ -108,11 +108,11 @@ struct wsconn {
 	bool rx_paused;             /* backpressure: not reading (see above) */
 	bool tls_up;                /* TLS: handshake done (plaintext flows) */
 	bool tls_closing;           /* TLS: close_notify queued */
-	uint8_t tls_eof;            /* TLS: the socket ended (WSC_EOF_* in .c) */
-	bool tls_draining;          /* TLS: parsing rx before the end */
 	uint8_t tls_err;            /* enum tls_error that ended it, or TLS_OK */
 	struct tls_conn *tls;       /* NULL: plain TCP (see above) */
 	uint8_t socks_err;          /* enum socks5_error that ended it, or SOCKS5_OK */
+	uint8_t tls_eof;            /* TLS: the socket ended (WSC_EOF_* in .c) */
+	bool tls_draining;          /* TLS: parsing rx before the end */
 	int socks_timer;            /* SOCKS: connect + exchange deadline, or -1 */
 	int64_t socks_ms;           /* SOCKS: that deadline's duration */
 	struct socks5 *socks;       /* NULL: direct (see above); not owned */
