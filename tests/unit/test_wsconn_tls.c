@@ -8,7 +8,9 @@
  * writes, after its 101 in the same burst), and over plain ws://. A last
  * case fills the reader's send backlog so that it stops reading (rx
  * paused), then the peer sends the rest and its FIN: nothing is lost
- * either once the backlog drains.
+ * either once the backlog drains. And a peer whose close() is a RST (it
+ * left bytes unread): its messages still come first, then "receive
+ * failed".
  *
  * The peer is driven by hand in this process: its own tls_conn and ws_conn
  * engines over a non-blocking loopback socket. It writes everything and
@@ -23,6 +25,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "hal/hal_net.h"
@@ -583,6 +588,61 @@ static void test_backlog(void)
 		backlog_case(true);
 }
 
+/* The peer leaves bytes unread, so its close() is a RST: the messages it
+ * wrote before still come first, then "receive failed". */
+static void reset_case(bool tls, int n)
+{
+	char name[64];
+	int64_t end;
+
+	snprintf(name, sizeof(name), "inbound %s + RST %d x 60", tls ? "wss" : "ws", n);
+	if (!open_inbound(tls, false)) {
+		th_fail(__FILE__, __LINE__, "%s: setup failed", name);
+		wsconn_abort(&ut, "setup");
+		if (pr.fd != HAL_FD_NONE)
+			hal_close(pr.fd);
+		return;
+	}
+	/* Every write leaves at once (no Nagle): a RST drops what is unsent. */
+	CHECK_EQ(setsockopt(pr.fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int)), 0);
+	CHECK_EQ(wsconn_send(&ut, WS_OP_BINARY, (const uint8_t *)"unread", 6), 0);
+	for (end = hal_mono_ms() + 200; hal_mono_ms() < end;) {   /* the peer does not read */
+		(void)ev_run_once(&loop, 10);
+		wsconn_flush_all();
+	}
+	for (int i = 0; i < n; i++)
+		CHECK(peer_message(i, 60));
+	/* Wait until the kernel has sent (and had acked) every byte: a RST
+	 * discards the sender's unsent bytes, which is not the reader's loss. */
+	for (end = hal_mono_ms() + WAIT_MS; hal_mono_ms() < end;) {
+		int q = -1;
+
+		if (ioctl(pr.fd, TIOCOUTQ, &q) != 0 || q == 0)
+			break;
+		struct hal_pollfd pf = { pr.fd, 0, 0 };
+		(void)hal_poll(&pf, 1, 5);
+	}
+	hal_close(pr.fd);
+	pr.fd = HAL_FD_NONE;
+	run_until_closed();
+	if (us.msgs != n)
+		printf("  %s: %d of %d messages before on_close (reason \"%s\")\n", name, us.msgs,
+		       n, us.reason);
+	CHECK_EQ(us.msgs, n);
+	CHECK(!us.bad);
+	CHECK(!us.late);
+	if (strcmp(us.reason, "receive failed") != 0)
+		th_fail(__FILE__, __LINE__, "%s: reason \"%s\", want \"receive failed\"", name,
+			us.reason);
+}
+
+static void test_reset(void)
+{
+	reset_case(false, 20);
+	if (tls_ready())
+		reset_case(true, 20);
+}
+
 int main(int argc, char **argv)
 {
 	pki = argc > 1 ? argv[1] : NULL;
@@ -590,5 +650,6 @@ int main(int argc, char **argv)
 	TH_RUN(test_plain);
 	TH_RUN(test_tls_fin);
 	TH_RUN(test_backlog);
+	TH_RUN(test_reset);
 	return th_finish();
 }
