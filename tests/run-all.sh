@@ -36,6 +36,11 @@
 #   lwip-aarch64, lwip-armhf  the same with build/rpi-{aarch64,armhf}-lwip under
 #                qemu-aarch64 / qemu-arm -cpu cortex-a7 (needs the *-lwip build steps)
 #   alloc-lwip   tests/lwip/run.sh --alloc build/host-lwip: the alloc test on lwIP
+#   soak         tests/soak/run.sh build/host: 2-minute chaos soak, three ilpd nodes
+#                and JS peers under traffic while peers, a node, a SOCKS5 proxy and
+#                links are killed and restarted and configs reloaded (books, answers,
+#                fds/RSS); --minutes N for longer runs by hand
+#   soak-asan    the same against the ASan+UBSan build (any sanitizer report fails)
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
@@ -54,7 +59,7 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip fuzz"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip soak soak-asan fuzz"
 QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
@@ -146,6 +151,8 @@ run_step() {
 		ILPCTL=build/host-lwip/tools/ilpctl/ilpctl \
 			run_script tests/lwip/run.sh build/rpi-armhf-lwip qemu-arm -cpu cortex-a7 ;;
 	alloc-lwip) run_script tests/lwip/run.sh --alloc build/host-lwip ;;
+	soak) run_script tests/soak/run.sh build/host ;;
+	soak-asan) run_script tests/soak/run.sh build/host-asan ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&
