@@ -191,11 +191,24 @@ def serve(port, cert, key):
     ls.listen(4)
     ls.settimeout(TIMEOUT)
     print("listening port=%d" % ls.getsockname()[1], flush=True)
-    raw, _ = ls.accept()
+    # The first connection that completes TLS and sends its upgrade is
+    # ilpd's; others (a port probe by a test running alongside) are dropped.
+    while True:
+        raw, _ = ls.accept()
+        raw.settimeout(TIMEOUT)
+        try:
+            s = ctx.wrap_socket(raw, server_side=True)
+            ws = WS(s, client=False)
+            while b"\r\n\r\n" not in ws.buf:
+                d = s.recv(65536)
+                if not d:
+                    raise OSError("closed before the upgrade")
+                ws.buf += d
+            break
+        except (OSError, ssl.SSLError) as e:
+            print("fin_hop: dropped a connection: %s" % e, flush=True)
+            raw.close()
     ls.close()
-    raw.settimeout(TIMEOUT)
-    s = ctx.wrap_socket(raw, server_side=True)
-    ws = WS(s, client=False)
     req = ws.head()
     k = [ln.split(":", 1)[1].strip() for ln in req.split("\r\n")
          if ln.lower().startswith("sec-websocket-key:")]
