@@ -29,6 +29,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "transport.h"
+
 #include "hal/hal_crypto.h"
 #include "hal/hal_log.h"
 #include "hal/hal_rng.h"
@@ -303,6 +305,7 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	l->connects++;
 	l->backoff_ms = d->conf->reconnect_min_ms;
 	l->last_socks_err = SOCKS5_OK;
+	l->proxy_timeouts = 0;
 	l->last_error = NULL;
 	l->idle_mark = UINT64_MAX;
 	l->idle_ticks = 0;
@@ -481,11 +484,13 @@ static int dm_dial_target(struct ilpd_daemon *d, struct ilpd_link *l, char ip[HA
 		return 0;
 	}
 	/* RFC 1929 credentials per peer: tor's IsolateSOCKSAuth then keeps
-	 * every peer on circuits of its own. The password changes after each
-	 * failed proxy dial, so a redial gets fresh circuits instead of waiting
-	 * behind a stuck rendezvous for the same isolation key. */
+	 * every peer on circuits of its own. The password changes with every
+	 * dial attempt, so no attempt waits behind an earlier one's stuck
+	 * rendezvous for the same isolation key (after the far side's tor
+	 * restarted, such a request may never be answered). */
 	*why = "cannot start SOCKS5";
-	snprintf(pass, sizeof(pass), "ilpd-%llu", (unsigned long long)l->proxy_failures);
+	l->proxy_dials++;
+	snprintf(pass, sizeof(pass), "ilpd-%llu", (unsigned long long)l->proxy_dials);
 	if (socks5_start(&l->socks, u->host, u->port, l->conf->name, pass) != 0)
 		return -1;
 	snprintf(ip, HAL_IP_STR_MAX, "%s", t->proxy_host);
@@ -499,8 +504,9 @@ static int64_t dm_proxy_deadline(const struct ilpd_daemon *d, const struct ilpd_
 
 	if (!l->via_proxy)
 		return 0;
-	return ilpd_host_is_onion(t, l->conf->url.host) ? t->onion_connect_timeout_ms :
-							   t->connect_timeout_ms;
+	/* a redial to an onion after a drop: short first deadline (transport.h) */
+	return ilpd_transport_dial_deadline_ms(t, ilpd_host_is_onion(t, l->conf->url.host),
+					       l->connects > 0, l->proxy_timeouts);
 }
 
 static void dm_dial_failed(struct ilpd_daemon *d, struct ilpd_link *l, int ci, const char *why)
@@ -797,6 +803,8 @@ static void dm_proxy_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
 		return;
 	l = &d->link[c->link];
 	l->proxy_failures++;
+	if (w->socks_err == SOCKS5_ERR_PROXY_TIMEOUT && l->proxy_timeouts < UINT8_MAX)
+		l->proxy_timeouts++;
 	/* socks_reply only when the proxy sent one: 0x00 is "succeeded". */
 	if (socks5_reply_received(&l->socks))
 		hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,

@@ -67,6 +67,7 @@
 #define BOOT_POLL_MS 1000
 #define PROBE_TIMEOUT_MS 5000
 #define TORRC_MAX 4096
+#define VERSION_WAIT_MS 3000       /* `tor_path --version` at start */
 
 static void ctl_connect_cb(struct ev_loop *loop, int id, void *arg);
 static void ctl_send_next(struct ilpd_transport *t);
@@ -365,6 +366,18 @@ static void probe_io_cb(struct ev_loop *loop, int id, unsigned revents, void *ar
 		probe_done(t, false, "not a SOCKS5 proxy");
 	else
 		probe_done(t, true, "");
+}
+
+/* The managed daemon just reached bootstrap 100% (at start or after a
+ * restart): probe its SocksPort now instead of at the next periodic tick
+ * (up to probe_interval_ms away), so proxy_ok follows the daemon within
+ * one round trip. A probe already in flight answers for itself. */
+static void probe_soon(struct ilpd_transport *t)
+{
+	if (!t->probe_on || !proxy_is_managed(t) || t->probe_state != ILPD_PROBE_IDLE)
+		return;
+	hal_log(HAL_LOG_DEBUG, "transport.probe_now", "reason=\"bootstrapped\"");
+	timer_set(t, &t->probe_next, 0, probe_start_cb);
 }
 
 static void probe_start_cb(struct ev_loop *loop, int id, void *arg)
@@ -692,6 +705,7 @@ static void ctl_bootstrap_reply(struct ilpd_transport *t)
 	if (!t->bootstrapped) {
 		t->bootstrapped = true;
 		hal_log(HAL_LOG_INFO, "transport.bootstrapped", "progress=100");
+		probe_soon(t);
 		notify(t, "");
 	}
 	if (t->onion_id[0] == '\0' && join_path(dir, t->conf.state_dir, "onion_service"))
@@ -981,12 +995,107 @@ static int torrc_build(const struct ilpd_transport *t, char *out, size_t cap,
 	tput(&b, "HiddenServiceDir %s/onion_service\n", c->state_dir);
 	tput(&b, "HiddenServicePort %u %s%s%s:%u\n", (unsigned)t->onion_port,
 	     v6 ? "[" : "", t->btp_ip, v6 ? "]" : "", (unsigned)t->btp_port);
+	if (t->pow)
+		tput(&b, "HiddenServicePoWDefensesEnabled 1\n");
 	tput(&b, "__OwningControllerProcess %ld\n", (long)hal_proc_self());
 	tput(&b, "Log notice file %s/tor/notice.log\nRunAsDaemon 0\n", c->state_dir);
 	if (c->torrc_append[0] != '\0')
 		tput(&b, "%%include %s\n", c->torrc_append);
 	*len = b.len;
 	return b.over ? -1 : 0;
+}
+
+/* Up to 6 decimal digits at text[*i] into *out; -1 if none, or more. */
+static int read_num(const char *text, size_t n, size_t *i, unsigned *out)
+{
+	unsigned x = 0;
+	size_t d = 0;
+
+	for (; *i < n && text[*i] >= '0' && text[*i] <= '9'; (*i)++, d++) {
+		if (d == 6)
+			return -1;
+		x = x * 10 + (unsigned)(text[*i] - '0');
+	}
+	*out = x;
+	return d > 0 ? 0 : -1;
+}
+
+int ilpd_transport_tor_version(const char *text, size_t n, unsigned v[4])
+{
+	static const char key[] = "Tor version ";
+	size_t k = sizeof(key) - 1, i, j;
+
+	for (i = 0; i + k <= n; i++) {
+		if ((i > 0 && text[i - 1] != '\n') || memcmp(text + i, key, k) != 0)
+			continue;
+		i += k;
+		for (j = 0; j < 4; j++) {
+			if (j > 0) {      /* ".N" follows, else the version ends */
+				if (i + 1 >= n || text[i] != '.' ||
+				    text[i + 1] < '0' || text[i + 1] > '9')
+					break;
+				i++;
+			}
+			if (read_num(text, n, &i, &v[j]) != 0)
+				return -1;
+		}
+		if (j < 3)
+			return -1;    /* fewer than 3 numbers */
+		if (j == 3)
+			v[3] = 0;
+		return 0;
+	}
+	return -1;
+}
+
+bool ilpd_transport_tor_has_pow(const unsigned v[4])
+{
+	/* HiddenServicePoWDefensesEnabled: tor 0.4.8.1-alpha and later */
+	if (v[0] != 0)
+		return v[0] > 0;
+	if (v[1] != 4)
+		return v[1] > 4;
+	return v[2] >= 8;
+}
+
+/* Asks tor_path for its version once at start (`--version`, bounded by
+ * VERSION_WAIT_MS) and sets t->pow: the onion service's proof-of-work
+ * defence goes into the torrc only for a tor that knows the option (an
+ * older one would refuse the whole torrc). Logs which applies. */
+static void managed_check_pow(struct ilpd_transport *t)
+{
+	char out[HAL_PATH_MAX], text[2048];
+	const char *argv[3];
+	unsigned v[4] = { 0, 0, 0, 0 };
+	size_t n = 0;
+	hal_pid pid;
+	int st, code = 0;
+	bool known = false;
+
+	t->pow = false;
+	argv[0] = t->conf.tor_path;
+	argv[1] = "--version";
+	argv[2] = NULL;
+	if (join_path(out, t->conf.state_dir, "tor/version.out") &&
+	    hal_file_write_atomic(out, "", 0, 0600) == HAL_PROC_OK &&
+	    hal_proc_spawn(argv, out, &pid) == HAL_PROC_OK) {
+		st = hal_proc_wait_ms(pid, VERSION_WAIT_MS, &code);
+		if (st == HAL_PROC_RUNNING) {
+			(void)hal_proc_signal(pid, HAL_PROC_KILL);
+			(void)hal_proc_wait_ms(pid, 1000, &code);
+		} else if (st == HAL_PROC_EXITED && code == 0 &&
+			   hal_file_read(out, text, sizeof(text), &n) == HAL_PROC_OK) {
+			known = ilpd_transport_tor_version(text, n, v) == 0;
+		}
+	}
+	t->pow = known && ilpd_transport_tor_has_pow(v);
+	if (known)
+		hal_log(HAL_LOG_INFO, "transport.hs_pow", "enabled=%s tor_version=%u.%u.%u.%u%s",
+			t->pow ? "true" : "false", v[0], v[1], v[2], v[3],
+			t->pow ? "" : " reason=\"needs tor 0.4.8 or later\"");
+	else
+		hal_log(HAL_LOG_WARN, "transport.hs_pow", "enabled=false reason=\"%s --version "
+			"did not report a Tor version\"", t->conf.tor_path);
 }
 
 /* mkdir state_dir and state_dir/tor (0700), check tor_path, write torrc. */
@@ -1015,6 +1124,7 @@ static int managed_prepare(struct ilpd_transport *t, char *why, size_t why_len)
 			c->tor_path);
 		return -1;
 	}
+	managed_check_pow(t);
 	if (torrc_build(t, torrc, sizeof(torrc), &len) != 0 ||
 	    !join_path(path, c->state_dir, "torrc") ||
 	    hal_file_write_atomic(path, torrc, len, 0600) != HAL_PROC_OK) {
@@ -1082,6 +1192,9 @@ static void daemon_exited(struct ilpd_transport *t, int state, int code)
 	t->pid = HAL_PID_NONE;
 	t->bootstrapped = false;
 	t->progress = 0;
+	if (proxy_is_managed(t))
+		t->probe_ok = false;   /* its SocksPort went with it: the next
+					* bootstrap probes afresh (probe_soon) */
 	ctl_close(t);
 	if (ran >= STABLE_MS)
 		t->restart_backoff_ms = 0;
@@ -1333,4 +1446,19 @@ void ilpd_transport_counters(const struct ilpd_transport *t,
 			     struct ilpd_transport_counters *out)
 {
 	*out = t->n;
+}
+
+int64_t ilpd_transport_dial_deadline_ms(const struct ilpd_transport_conf *tc, bool onion,
+					bool was_up, unsigned timeouts)
+{
+	int64_t full = onion ? tc->onion_connect_timeout_ms : tc->connect_timeout_ms;
+	int64_t d = ILPD_ONION_REDIAL_MS;
+
+	if (!onion || !was_up)
+		return full;
+	/* 10 s, 10 s (a second stale answer is common: see transport.h), then
+	 * doubling */
+	for (; timeouts > 1 && d < full; timeouts--)
+		d *= 2;
+	return d < full ? d : full;
 }

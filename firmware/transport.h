@@ -5,11 +5,16 @@
  *
  * One static instance lives in firmware/main.c and runs inside the event
  * loop. Nothing here blocks the loop except ilpd_transport_stop() (bounded
- * by stop_timeout_ms). Modes (struct ilpd_transport_conf, firmware/config.h):
+ * by stop_timeout_ms) and, managed, ilpd_transport_start() (it runs
+ * `tor_path --version` once, bounded by 3 s, to know whether the torrc may
+ * enable the onion service's proof-of-work defence: tor 0.4.8 and later).
+ * Modes (struct ilpd_transport_conf, firmware/config.h):
  *  - type = socks5: a probe connects to the proxy at start and every
  *    probe_interval_ms, sends the SOCKS5 greeting 05 01 00 and expects
  *    05 xx within a few seconds; proxy_ok is "the last probe answered" (and,
- *    when the proxy is the managed daemon, "that daemon has bootstrapped").
+ *    when the proxy is the managed daemon, "that daemon has bootstrapped";
+ *    the probe then also runs as soon as the daemon reaches bootstrap 100%,
+ *    and its result is forgotten when the daemon exits).
  *  - onion_service = managed: ilpd writes <state_dir>/torrc, starts tor_path
  *    on it, supervises it (restart with backoff 1 s .. 60 s), authenticates
  *    on its control port with the cookie, polls bootstrap and waits for
@@ -30,7 +35,7 @@
  * onion host name. Onion ids and URLs appear only at DEBUG; control
  * passwords, cookies and keys never.
  *
- * Memory: sizeof(struct ilpd_transport) is 5,368 bytes on 64-bit (a copy
+ * Memory: sizeof(struct ilpd_transport) is 5,376 bytes on 64-bit (a copy
  * of the configuration, 2,024; the control reply reader, 1,056; the
  * command buffer, 1,038; SAFECOOKIE state, 144); static, no heap. It uses 2 I/O watchers and up
  * to 5 timers of the event loop.
@@ -151,6 +156,8 @@ struct ilpd_transport {
 	char onion_id[TORCTL_ID_MAX + 1];     /* "" until known */
 	char onion_host[TORCTL_ID_MAX + ILPD_ONION_SUFFIX_LEN + 1];
 	char onion_url[TORCTL_ID_MAX + ILPD_ONION_SUFFIX_LEN + 16];
+	bool pow;                             /* managed: the torrc enables the
+					       * proof-of-work defence */
 };
 
 /* Starts what tc asks for, from the event loop `loop`: nothing for
@@ -194,6 +201,38 @@ const char *ilpd_onion_state_str(enum ilpd_onion_state s);
 /* "ws://<id>.onion:<onion_port>" once published, else "". Log it at DEBUG
  * only. */
 const char *ilpd_transport_onion_url(const struct ilpd_transport *t);
+
+/* "Tor version A.B.C[.D]" (a line of `tor --version`) anywhere at a line
+ * start in text[0..n) into v (D = 0 when absent): 0, or -1 when there is
+ * no such line (another program, anon, garbage). Pure. */
+int ilpd_transport_tor_version(const char *text, size_t n, unsigned v[4]);
+
+/* Whether tor version v knows HiddenServicePoWDefensesEnabled (0.4.8 and
+ * later). */
+bool ilpd_transport_tor_has_pow(const unsigned v[4]);
+
+/* First deadline of a redial to an onion after its link was up (ms). */
+#define ILPD_ONION_REDIAL_MS 10000
+
+/* The deadline of one dial through the proxy (TCP connect + SOCKS5
+ * exchange, until the proxy says "connected"), in ms. Clearnet hosts:
+ * connect_timeout_ms. Onion hosts never reached yet (was_up false):
+ * onion_connect_timeout_ms, since a cold onion circuit (descriptor fetch,
+ * introduction, rendezvous) can take tens of seconds. Onion hosts whose
+ * link was up before (a redial after a drop): ILPD_ONION_REDIAL_MS,
+ * doubled for each of the `timeouts` dials since the link was last up that
+ * ran into their deadline, from the second one on (10, 10, 20, 40, 80 s
+ * ...), never above onion_connect_timeout_ms. After a drop (typically:
+ * one side's tor restarted) the local tor may still use the service's old
+ * descriptor: an introduction point that has not yet seen the old
+ * service's circuit die acknowledges the request, and tor then waits for a
+ * rendezvous that never comes, without answering the SOCKS request (until
+ * its own SocksTimeout, 120 s). Seen on the private network for the first
+ * redial and sometimes the second. The short deadlines, and the fresh
+ * SOCKS credentials the daemon uses for every attempt (a new circuit
+ * isolation), bound that wait. Pure: no clock, no I/O. */
+int64_t ilpd_transport_dial_deadline_ms(const struct ilpd_transport_conf *tc, bool onion,
+					bool was_up, unsigned timeouts);
 
 /* Copies the counters. */
 void ilpd_transport_counters(const struct ilpd_transport *t,

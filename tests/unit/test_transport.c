@@ -559,6 +559,7 @@ struct socks_fake {
 	bool silent;
 	hal_fd c[8];
 	int nc;
+	int accepts;               /* connections accepted (probes) */
 };
 
 static struct socks_fake sf;
@@ -573,6 +574,7 @@ static void sf_accept(struct ev_loop *l, int id, unsigned revents, void *arg)
 	(void)revents;
 	if (hal_tcp_accept(s->lfd, &c, NULL) != HAL_NET_OK)
 		return;
+	s->accepts++;
 	if (s->nc == 8) {
 		hal_close(s->c[0]);
 		memmove(s->c, s->c + 1, 7 * sizeof(s->c[0]));
@@ -585,13 +587,19 @@ static void sf_accept(struct ev_loop *l, int id, unsigned revents, void *arg)
 		(void)hal_tcp_send(c, "\x05\x00", 2);
 }
 
-static void sf_start(struct socks_fake *s, bool silent)
+/* A fake SOCKS5 listener on `port` (0: any free one). */
+static void sf_start_on(struct socks_fake *s, bool silent, uint16_t port)
 {
 	memset(s, 0, sizeof(*s));
 	s->silent = silent;
-	CHECK_EQ(hal_tcp_listen("127.0.0.1", 0, 4, &s->lfd), HAL_NET_OK);
+	CHECK_EQ(hal_tcp_listen("127.0.0.1", port, 4, &s->lfd), HAL_NET_OK);
 	CHECK_EQ(hal_tcp_local_port(s->lfd, &s->port), HAL_NET_OK);
 	s->lio = ev_io_add(&loop, s->lfd, HAL_POLL_IN, sf_accept, s);
+}
+
+static void sf_start(struct socks_fake *s, bool silent)
+{
+	sf_start_on(s, silent, 0);
 }
 
 static void sf_stop(struct socks_fake *s)
@@ -647,6 +655,9 @@ static void test_probe(void)
 
 /* ---- managed mode with a fake tor ---------------------------------------- */
 
+/* A fake tor's answer to --version (the manager asks it at start). */
+#define VERSION_SH "case \"$1\" in --version) echo \"Tor version 0.4.9.11.\"; exit 0;; esac\n"
+
 static void make_script(const char *name, const char *body, char *path, size_t cap)
 {
 	char text[512];
@@ -673,7 +684,7 @@ static void test_managed_fake_tor(void)
 	base_conf(&c, "managed");
 	c.onion_mode = ILPD_ONION_MANAGED;
 	c.type = ILPD_TRANSPORT_SOCKS5;
-	make_script("tor-up", "exec sleep 30", c.tor_path, sizeof(c.tor_path));
+	make_script("tor-up", VERSION_SH "exec sleep 30", c.tor_path, sizeof(c.tor_path));
 	(void)snprintf(c.torrc_append, sizeof(c.torrc_append), "%s/extra.torrc", tmpdir);
 	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "0.0.0.0", 7768, on_change, NULL,
 				      why, sizeof(why)), 0);
@@ -687,6 +698,7 @@ static void test_managed_fake_tor(void)
 		       "ControlPort 127.0.0.1:%u\nCookieAuthentication 1\n"
 		       "DataDirectory %s/tor\nHiddenServiceDir %s/onion_service\n"
 		       "HiddenServicePort 7768 127.0.0.1:7768\n"
+		       "HiddenServicePoWDefensesEnabled 1\n"
 		       "__OwningControllerProcess %ld\n"
 		       "Log notice file %s/tor/notice.log\nRunAsDaemon 0\n"
 		       "%%include %s\n", (unsigned)fk.port, c.state_dir, c.state_dir,
@@ -715,6 +727,211 @@ static void test_managed_fake_tor(void)
 	fake_stop(&fk);
 }
 
+/* The torrc of a managed start with tor_path = a script whose --version
+ * prints `version_line`, into torrc (cap bytes). */
+static void managed_torrc_with(const char *script, const char *version_line,
+			       char *torrc, size_t cap)
+{
+	struct ilpd_transport_conf c;
+	char why[256] = "", body[256], p[400];
+	size_t n = 0;
+
+	(void)snprintf(p, sizeof(p), "%s-state", script);
+	base_conf(&c, p);
+	c.onion_mode = ILPD_ONION_MANAGED;
+	(void)snprintf(body, sizeof(body), "case \"$1\" in --version) printf '%s'; "
+		       "exit 0;; esac\nexec sleep 30", version_line);
+	make_script(script, body, c.tor_path, sizeof(c.tor_path));
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	(void)snprintf(p, sizeof(p), "%s/torrc", c.state_dir);
+	torrc[0] = '\0';
+	CHECK_EQ(hal_file_read(p, torrc, cap - 1, &n), HAL_PROC_OK);
+	torrc[n] = '\0';
+	ilpd_transport_stop(&tr);
+}
+
+/* Issue 10 point 1: the managed torrc turns on the onion service's
+ * proof-of-work defence for a tor that knows it (0.4.8+), right after the
+ * service's HiddenServicePort; an older tor or a program that does not say
+ * "Tor version" gets no such line (it would refuse the whole torrc). */
+static void test_managed_pow(void)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		unsigned v[4];
+		bool pow;
+	} cases[] = {
+		{ "Tor version 0.4.9.11.\nThis build of Tor is covered by the GNU GPL\n", 0,
+		  { 0, 4, 9, 11 }, true },
+		{ "Tor version 0.4.8.1-alpha (git-abc).\n", 0, { 0, 4, 8, 1 }, true },
+		{ "Tor version 0.4.8.\n", 0, { 0, 4, 8, 0 }, true },
+		{ "Tor version 0.4.7.16.\n", 0, { 0, 4, 7, 16 }, false },
+		{ "Tor version 0.3.5.8\n", 0, { 0, 3, 5, 8 }, false },
+		{ "Tor version 1.0.0.0\n", 0, { 1, 0, 0, 0 }, true },
+		{ "Jan 01 [notice] x\nTor version 0.4.9.2-alpha.\n", 0, { 0, 4, 9, 2 }, true },
+		{ "Anon version 0.4.9.11\n", -1, { 0, 0, 0, 0 }, false },
+		{ "Tor version 0.4\n", -1, { 0, 0, 0, 0 }, false },
+		{ "Tor version x.4.9\n", -1, { 0, 0, 0, 0 }, false },
+		{ "Tor version 0.4.1234567.1\n", -1, { 0, 0, 0, 0 }, false },
+		{ "", -1, { 0, 0, 0, 0 }, false },
+	};
+	static char torrc[4096];
+	unsigned v[4];
+	size_t i;
+	const char *hs = "HiddenServicePort 7768 127.0.0.1:7768\n";
+	char want[128];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc;
+
+		memset(v, 0xff, sizeof(v));
+		rc = ilpd_transport_tor_version(cases[i].text, strlen(cases[i].text), v);
+		CHECK_EQ(rc, cases[i].rc);
+		if (rc == 0) {
+			CHECK(memcmp(v, cases[i].v, sizeof(v)) == 0);
+			CHECK_EQ(ilpd_transport_tor_has_pow(v), cases[i].pow);
+		}
+	}
+	fake_start(&fk);
+	(void)snprintf(want, sizeof(want), "%sHiddenServicePoWDefensesEnabled 1\n", hs);
+	managed_torrc_with("tor-049", "Tor version 0.4.9.11.\\n", torrc, sizeof(torrc));
+	CHECK(contains(torrc, want));
+	managed_torrc_with("tor-047", "Tor version 0.4.7.16.\\n", torrc, sizeof(torrc));
+	CHECK(contains(torrc, hs));
+	CHECK(!contains(torrc, "PoW"));
+	managed_torrc_with("anon-x", "Anon version 0.4.9.11\\n", torrc, sizeof(torrc));
+	CHECK(contains(torrc, hs));
+	CHECK(!contains(torrc, "PoW"));
+	fake_stop(&fk);
+}
+
+static bool is_bootstrapped(void)
+{
+	return tr.bootstrapped;
+}
+
+static bool probe_failed_once(void)
+{
+	return tr.n.probe_failures > 0 && tr.probe_state == ILPD_PROBE_IDLE;
+}
+
+static bool daemon_gone(void)
+{
+	return tr.pid == HAL_PID_NONE;
+}
+
+static bool daemon_back_bootstrapped(void)
+{
+	return tr.pid != HAL_PID_NONE && tr.bootstrapped;
+}
+
+/* Issue 10 point 6: managed, with probe_interval_ms = 30 s. The probe at
+ * start finds no SocksPort (the daemon is not up yet); proxy_ok must
+ * follow as soon as the daemon reports bootstrap 100% (a probe right
+ * then), not at the next periodic probe 30 s later. After the daemon
+ * exits and is restarted, proxy_ok is false until the new daemon has
+ * bootstrapped and a fresh probe answered. Bounds are a few seconds,
+ * far below the 30 s interval. */
+static void test_managed_probe_at_bootstrap(void)
+{
+	struct ilpd_transport_conf c;
+	char why[256] = "", p[400];
+	uint16_t sport;
+	int64_t t_boot;
+	int before;
+
+	fake_start(&fk);
+	/* a free port with no listener yet: the daemon's SocksPort to be */
+	sf_start(&sf, false);
+	sport = sf.port;
+	sf_stop(&sf);
+	base_conf(&c, "managed-probe");
+	c.onion_mode = ILPD_ONION_MANAGED;
+	c.type = ILPD_TRANSPORT_SOCKS5;
+	c.socks_port = sport;
+	c.probe_interval_ms = 30000;
+	make_script("tor-probe", VERSION_SH "exec sleep 30", c.tor_path, sizeof(c.tor_path));
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	(void)snprintf(p, sizeof(p), "%s/tor/control_auth_cookie", c.state_dir);
+	write_cookie(p);
+	/* the first probe (at start) fails: nothing listens yet */
+	CHECK(run_until(probe_failed_once, 3000));
+	CHECK(!tr.bootstrapped);
+	CHECK(!ilpd_transport_proxy_ok(&tr));
+	/* the daemon's SocksPort opens (tor opens it before it bootstraps) */
+	sf_start_on(&sf, false, sport);
+	CHECK(run_until(is_bootstrapped, 5000));
+	t_boot = hal_mono_ms();
+	CHECK(run_until(proxy_up, 3000));
+	CHECK(hal_mono_ms() - t_boot < 3000);
+	CHECK(sf.accepts >= 1);
+
+	/* the daemon dies: proxy down at once; its SocksPort is gone too */
+	before = sf.accepts;
+	CHECK(kill((pid_t)tr.pid, SIGKILL) == 0);
+	CHECK(run_until(daemon_gone, 3000));
+	CHECK(!ilpd_transport_proxy_ok(&tr));
+	CHECK(!tr.probe_ok);
+	/* restarted after the 1 s backoff, bootstrapped at the first poll (the
+	 * fake stays at 100%): a fresh probe makes proxy_ok true again */
+	CHECK(run_until(daemon_back_bootstrapped, 5000));
+	CHECK(run_until(proxy_up, 3000));
+	CHECK(sf.accepts > before);
+	CHECK_EQ(tr.n.daemon_restarts, 1u);
+	ilpd_transport_stop(&tr);
+	sf_stop(&sf);
+	fake_stop(&fk);
+}
+
+/* Issue 10 point 7: the deadline of a dial through the proxy. A clock-free
+ * rule (the daemon passes what it counted), so every case is exact. */
+static void test_dial_deadline_rule(void)
+{
+	struct ilpd_transport_conf c;
+	unsigned k;
+
+	memset(&c, 0, sizeof(c));
+	c.connect_timeout_ms = 30000;
+	c.onion_connect_timeout_ms = 120000;
+	/* clearnet hosts: connect_timeout_ms, whatever happened before */
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, false, false, 0), 30000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, false, true, 0), 30000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, false, true, 7), 30000);
+	/* an onion never reached: the whole onion_connect_timeout_ms (cold
+	 * circuits are slow) */
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, false, 0), 120000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, false, 3), 120000);
+	/* the first two redials after the link was up give up after 10 s,
+	 * then 20, 40, 80 s, then the configured 120 s */
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 0), ILPD_ONION_REDIAL_MS);
+	CHECK_EQ(ILPD_ONION_REDIAL_MS, 10000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 1), 10000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 2), 20000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 3), 40000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 4), 80000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 5), 120000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 255), 120000);
+	/* the waits before a full-length attempt add up to a bounded total */
+	{
+		int64_t sum = 0;
+
+		for (k = 0; k < 5; k++)
+			sum += ilpd_transport_dial_deadline_ms(&c, true, true, k);
+		CHECK_EQ(sum, 160000);
+	}
+	/* never above the configured value, however small */
+	c.onion_connect_timeout_ms = 5000;
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 0), 5000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, false, 0), 5000);
+	c.onion_connect_timeout_ms = 15000;
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 0), 10000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 1), 10000);
+	CHECK_EQ(ilpd_transport_dial_deadline_ms(&c, true, true, 2), 15000);
+}
+
 static void test_managed_supervision(void)
 {
 	struct ilpd_transport_conf c;
@@ -733,7 +950,7 @@ static void test_managed_supervision(void)
 	ilpd_transport_stop(&tr);
 
 	/* a daemon that ignores SIGTERM is killed after stop_timeout_ms */
-	make_script("tor-stubborn", "trap '' TERM\nexec sleep 30", c.tor_path,
+	make_script("tor-stubborn", VERSION_SH "trap '' TERM\nexec sleep 30", c.tor_path,
 		    sizeof(c.tor_path));
 	c.stop_timeout_ms = 300;
 	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
@@ -867,8 +1084,24 @@ static void test_real_tor(void)
 	ilpd_transport_stop(&tr);
 	CHECK_EQ(tr.pid, HAL_PID_NONE);
 
-	/* and it accepts the torrc as written */
+	/* and it accepts the torrc as written, with the proof-of-work
+	 * defence when this tor is 0.4.8 or later (it says which) */
 	(void)snprintf(torrc, sizeof(torrc), "%s/torrc", c.state_dir);
+	{
+		static char text[4096];
+		unsigned v[4];
+		char vf[300];
+
+		(void)snprintf(vf, sizeof(vf), "%s/tor/version.out", c.state_dir);
+		n = 0;
+		CHECK_EQ(hal_file_read(vf, text, sizeof(text) - 1, &n), HAL_PROC_OK);
+		CHECK_EQ(ilpd_transport_tor_version(text, n, v), 0);
+		n = 0;
+		CHECK_EQ(hal_file_read(torrc, text, sizeof(text) - 1, &n), HAL_PROC_OK);
+		text[n] = '\0';
+		CHECK_EQ(contains(text, "\nHiddenServicePoWDefensesEnabled 1\n"),
+			 ilpd_transport_tor_has_pow(v));
+	}
 	argv[0] = real_tor;
 	argv[1] = "--verify-config";
 	argv[2] = "-f";
@@ -944,6 +1177,9 @@ int main(int argc, char **argv)
 	TH_RUN(test_probe);
 	TH_RUN(test_managed_fake_tor);
 	TH_RUN(test_managed_supervision);
+	TH_RUN(test_managed_probe_at_bootstrap);
+	TH_RUN(test_dial_deadline_rule);
+	TH_RUN(test_managed_pow);
 	TH_RUN(test_start_refusals);
 	if (real_tor != NULL) {
 		if (hal_proc_executable(real_tor) != HAL_PROC_OK) {
