@@ -75,7 +75,9 @@
 //     build (ilpd has no heap: its pools are static and only pages first
 //     touched late can add RSS) or 4 MiB under ASan (its allocator and
 //     shadow pages for the Node-free runtime: stack, TLS buffers).
-//  4. No ilpd exits unless the driver stopped it; every SIGTERM ends with
+//  4. No ilpd exits unless the driver stopped it; no ilpd log line at level
+//     error except the refused reloads, no token and no onion-suffixed host
+//     name (B's parent is c.soak, an onion suffix there) at info or above; every SIGTERM ends with
 //     exit 0 within 15 s; every restart is back (/health) within 20 s; no
 //     sanitizer report (AddressSanitizer, LeakSanitizer,
 //     UndefinedBehaviorSanitizer, "runtime error:") in any output.
@@ -699,6 +701,15 @@ async function finish (nodes, actors) {
     const t = fileText(path.join(WORK, f))
     const m = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/.exec(t)
     if (m) fail('sanitizer report in ' + f + ': ' + t.slice(Math.max(0, m.index - 200), m.index + 400).replace(/\n/g, ' | '))
+  }
+  // Log audit of the nodes: no error but a refused reload, no token, and
+  // no onion-suffixed host (c.soak) at info or above.
+  for (const n of Object.values(nodes)) {
+    for (const l of fileText(n.logFile).split('\n')) {
+      if (/level=error/.test(l) && !/event=config\.reload_failed/.test(l)) fail('ilpd ' + n.name + ' logged an error: ' + l)
+      if (/-soak-token/.test(l)) fail('ilpd ' + n.name + ' logged a token: ' + l)
+      if (/c\.soak/i.test(l) && !/level=debug/.test(l)) fail('ilpd ' + n.name + ' logged an onion-suffixed host name at info or above: ' + l)
+    }
   }
   console.log('')
   console.log('soak: seed ' + SEED + ', ' + MINUTES + ' min, ' + Object.keys(nodes).length + ' nodes')
