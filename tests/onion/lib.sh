@@ -19,6 +19,13 @@ onion_proxy_is() { [ "$(onion_health "$1" | onion_jraw proxyOk)" = "$2" ]; }
 onion_url() { onion_health "$1" | onion_jstr externalUrl; }
 # ws://<56 chars>.onion:PORT -> the 56-character id, or nothing
 onion_id_of() { echo "$1" | sed -n 's|^ws://\([a-z2-7]\{56\}\)\.onion:[0-9]*/\{0,1\}$|\1|p'; }
+# admin port, peer name -> times the peer's link came up (/metrics), or nothing
+onion_connects() {
+	curl -s --max-time 5 "http://127.0.0.1:$1/metrics" 2>/dev/null |
+		sed -n "s/^ilpd_peer_connects_total{peer=\"$2\"} \([0-9]*\)\$/\1/p"
+}
+# the wall clock in ms (bash's EPOCHREALTIME), for durations of seconds
+onion_now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
 # seconds command...: run the command every 0.5 s until it succeeds; 1 on timeout
 onion_until() {
 	local end=$((SECONDS + $1))

@@ -9,10 +9,18 @@
 #      must report onionService=published with a ws://<56 chars>.onion URL.
 #   2. A SIGHUP adds the links: A dials B's onion, B dials A's onion; packets
 #      alice -> A -> B -> bob and carol -> B -> A -> dave are all fulfilled.
+#      A's proxyOk must turn true within 5 s of its tor's bootstrap 100%
+#      although A probes its proxy only every 60 s (issue 10 point 6).
 #   3. B's tor is killed: B's links go down, proxyOk=false, and B never dials
 #      directly (its peer c is ws://localhost:P, where P is a counting
 #      listener that must see no connection in the whole run). The tor comes
 #      back on the same ports and DataDirectory: links and packets return.
+#   3b. Co-located tor restarts (issue 10 point 7), 3 rounds (--runs N for a
+#      measurement), alternating B's tor (killed and started again at once)
+#      and A's managed tor (killed; ilpd restarts it): each time both
+#      outbound links (A -> B.onion, B -> A.onion) must come up again, newly
+#      connected, within 30 s of the restart; A's proxyOk within 5 s of its
+#      new tor's bootstrap. Prints each recovery time and the worst.
 #   4. Both ilpds restart (SIGTERM): each publishes the same onion URL; A's
 #      managed tor is gone after A's SIGTERM.
 #   5. --check-config refuses proxy = socks5://user:secret@... (local DNS
@@ -23,10 +31,18 @@
 # managed tor, which ilpd starts, is found by the test directory in its
 # command line). Prints PASS/FAIL per check, then "N passed, N failed".
 #
-# Usage: tests/onion/run.sh BUILD_DIR            (e.g. build/host)
+# Usage: tests/onion/run.sh BUILD_DIR [--runs N]  (e.g. build/host)
+#        --runs N: N tor restarts in step 3b instead of 3 (a measurement:
+#        docs/benchmark.md quotes --runs 10)
 # Env:   ILPD_ONION_KEEP=1  keep the work directory (logs) after the run
 set -uo pipefail
-build=${1:?usage: tests/onion/run.sh BUILD_DIR}
+build=${1:?usage: tests/onion/run.sh BUILD_DIR [--runs N]}
+restarts=3
+if [ "${2:-}" = --runs ]; then
+	restarts=${3:?--runs N}
+	case $restarts in ''|*[!0-9]*|0) echo "onion-test: --runs wants a number >= 1"; exit 2 ;; esac
+fi
+recover_bound=30   # s: both directions back after a tor restart (issue 10 point 7)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 privnet=$root/tests/tor/privnet.sh
 ilpd=$build/firmware/ilpd
@@ -150,7 +166,7 @@ state_dir = $work/a-state
 socks_port = $P_AS
 control_port = $P_AC
 external_url = auto
-probe_interval_ms = 2000
+probe_interval_ms = 60000
 connect_timeout_ms = 10000
 onion_connect_timeout_ms = 60000
 bootstrap_timeout_ms = 180000
@@ -225,6 +241,19 @@ ok "check-config accepts managed (A) and external (B) onion configurations"
 t1=$SECONDS
 start_ilpd A "$work/a.ini" "$work/a.log"
 start_ilpd B "$work/b.ini" "$work/b.log"
+# A probes its proxy every 60 s: proxyOk must follow its tor's bootstrap
+# (a probe right then), not wait for the next periodic probe.
+a_boot_ok() {  # count of A's transport.bootstrapped lines to wait past -> status
+	local n0=$1 tb
+	until_ok 240 bash -c "[ \"\$(grep -c 'event=transport.bootstrapped' '$work/a.log')\" -gt $n0 ]" ||
+		{ echo "tor did not bootstrap within 240 s"; return 1; }
+	tb=$(onion_now_ms)
+	until_ok 5 proxy_is "$P_AA" true || { echo "proxyOk still false 5 s after the bootstrap"; return 1; }
+	echo "proxyOk=true $(( $(onion_now_ms) - tb )) ms after the bootstrap line"
+}
+if out=$(a_boot_ok 0); then
+	ok "A (managed, probe_interval_ms=60000): $out"
+else bad "A's proxyOk after its tor bootstrapped: $out; A=$(health "$P_AA")" "$work/a.log"; fi
 if until_ok 240 published "$P_AA" && until_ok 60 published "$P_BA"; then
 	ok "A (managed) and B (external) publish their onion services in $((SECONDS - t1))s"
 else
@@ -310,6 +339,70 @@ if [ "$(url_of "$P_BA")" = "$URL_B" ]; then ok "B's onion URL unchanged after it
 	bad "B's URL changed after the tor restart"; fi
 if send_both 20 2; then ok "20 packets each way fulfilled again after the recovery"; else
 	bad "packets after the recovery" "$work/send-ab-2.log" "$work/send-ba-2.log"; fi
+if health "$P_AA" | grep -q '"healthy":true' && health "$P_BA" | grep -q '"healthy":true'; then
+	ok "/health healthy=true on both"
+else bad "healthy: A=$(health "$P_AA" | jraw healthy) B=$(health "$P_BA" | jraw healthy)"; fi
+
+# --- 3b. co-located tor restarts: bounded recovery ----------------------------------------
+# Each round: wait until both links are up, note each outbound link's
+# connects, restart one tor, and wait (hard bound) until both outbound links
+# connected again and every link is up. Odd rounds restart B's tor (killed,
+# started again at once), even rounds A's managed tor (killed; ilpd restarts
+# it). The dialler's tor may then still hold the restarted service's old
+# descriptor: an introduction point that has not yet seen the old circuit die
+# acknowledges the redial and the rendezvous never comes; tor does not answer
+# that SOCKS request until its 120 s SocksTimeout. Seen in some restarts,
+# not all: this check fails on the code before issue 10 only when a round
+# hits it (then the redial waited onion_connect_timeout_ms, 60 s here).
+connects() { onion_connects "$@"; }
+worst=0 times=""
+for r in $(seq 1 "$restarts"); do
+	if ! until_ok 120 both_linked; then
+		bad "round $r: links not up before the restart (A: $(health "$P_AA")) (B: $(health "$P_BA"))" "$work/a.log" "$work/b.log"
+		break
+	fi
+	ca=$(connects "$P_AA" b) cb=$(connects "$P_BA" a)
+	if [ -z "$ca" ] || [ -z "$cb" ]; then bad "round $r: no connects counters in /metrics"; break; fi
+	nb=$(grep -c 'event=transport.bootstrapped' "$work/a.log")
+	if [ $((r % 2)) = 0 ]; then
+		which="A's managed tor"
+		at=$(tor_children "$PID_A")
+		[ -n "$at" ] || { bad "round $r: A has no managed tor"; break; }
+		# ilpd restarts its tor after 1 s the first time and whenever it ran
+		# 60 s, else after a doubling backoff: from the second such round
+		# on (--runs), wait until the tor is 61 s old to measure the 1 s case
+		age=$(ps -o etimes= -p "$at" | tr -d ' ')
+		[ "$r" -le 2 ] || [ "${age:-0}" -ge 61 ] || sleep $((61 - ${age:-0}))
+		kill -KILL $at
+		t0=$(onion_now_ms)
+		if out=$(a_boot_ok "$nb"); then ok "round $r: A's $out"; else
+			bad "round $r: A's proxyOk after its tor's restart: $out" "$work/a.log"; fi
+	else
+		which="B's tor"
+		kill -KILL "$BTOR"
+		t0=$(onion_now_ms)
+		"$privnet" client "$net" btor "$P_BS" "$P_BC" >> "$work/btor.log" 2>&1 || bad "B's tor restarts" "$work/btor.log"
+		BTOR=$(cat "$net/btor/pid")
+	fi
+	recovered() {
+		local x y
+		x=$(connects "$P_AA" b) y=$(connects "$P_BA" a)
+		[ -n "$x" ] && [ -n "$y" ] && [ "$x" -gt "$ca" ] && [ "$y" -gt "$cb" ] && both_linked
+	}
+	while ! recovered && [ $(( $(onion_now_ms) - t0 )) -lt $((recover_bound * 1000)) ]; do sleep 0.25; done
+	dt=$(( $(onion_now_ms) - t0 ))
+	if recovered; then
+		times="$times $((dt / 100))"
+		[ "$dt" -gt "$worst" ] && worst=$dt
+		ok "round $r ($which restarted): both directions back in $((dt / 1000)).$(( (dt % 1000) / 100 )) s after the restart (bound ${recover_bound} s)"
+	else
+		bad "round $r ($which restarted): not both back within ${recover_bound} s of the restart (A: $(health "$P_AA")) (B: $(health "$P_BA"))" \
+			"$work/a.log" "$work/b.log"
+	fi
+done
+echo "onion-test: recovery times (0.1 s):$times; worst $((worst / 1000)).$(( (worst % 1000) / 100 )) s over $restarts restarts"
+if send_both 10 2b; then ok "10 packets each way fulfilled after the tor restarts"; else
+	bad "packets after the tor restarts" "$work/send-ab-2b.log" "$work/send-ba-2b.log"; fi
 
 # --- 4. restarts keep the onion address -----------------------------------------------------
 t4=$SECONDS
