@@ -28,7 +28,10 @@
 // then the good file is put back), kill -9 the SOCKS5 proxy or the relay
 // (then restart it), SIGSTOP ilpd B or a sink for 1-6 s (a hung node, a
 // peer that stops reading: packets expire, answers come late), and a flood
-// run (f1 on A: 3000 Prepares, 100 in flight). One time in four a second
+// run (f1 on A: 3000 Prepares, 100 in flight; half the time its sink is
+// frozen meanwhile). Freezes last 1-10 s: with ping_interval_ms = 2000 a
+// node drops a link that stayed silent for two intervals, and packets
+// expire (8 s). One time in four a second
 // action overlaps the first (never two on B).
 //
 // CHECKS (each failure is one "FAIL:" line; the run fails if any):
@@ -271,7 +274,7 @@ async function main () {
   const tok = (n) => n + '-soak-token'
   const A = new Node('A', PA, AA, {
     node: { address: 'test.a', asset_code: 'XRP', asset_scale: 9 },
-    btp: { listen: '127.0.0.1:' + PA, reconnect_min_ms: 100, reconnect_max_ms: 1000 },
+    btp: { listen: '127.0.0.1:' + PA, reconnect_min_ms: 100, reconnect_max_ms: 1000, ping_interval_ms: 2000 },
     limits: { max_hold_time_ms: 30000 },
     tls: { ca_file: path.join(PKI, 'ca.pem') },
     peers: {
@@ -285,7 +288,7 @@ async function main () {
   })
   const B = new Node('B', PB, AB, {
     node: { address: 'test.b', asset_code: 'XRP', asset_scale: 9 },
-    btp: { listen: '127.0.0.1:' + PB, tls: 'on', reconnect_min_ms: 100, reconnect_max_ms: 1000 },
+    btp: { listen: '127.0.0.1:' + PB, tls: 'on', reconnect_min_ms: 100, reconnect_max_ms: 1000, ping_interval_ms: 2000 },
     limits: { max_hold_time_ms: 30000 },
     tls: { cert_file: path.join(PKI, 'server.pem'), key_file: path.join(PKI, 'server.key') },
     transport: {
@@ -305,7 +308,7 @@ async function main () {
   })
   const C = new Node('C', PC, AC, {
     node: { address: 'test.c', asset_code: 'XRP', asset_scale: 9 },
-    btp: { listen: '127.0.0.1:' + PC, reconnect_min_ms: 100, reconnect_max_ms: 1000 },
+    btp: { listen: '127.0.0.1:' + PC, reconnect_min_ms: 100, reconnect_max_ms: 1000, ping_interval_ms: 2000 },
     limits: { max_hold_time_ms: 30000 },
     peers: {
       b: { relation: 'child', token: tok('bc') },
@@ -330,6 +333,18 @@ async function main () {
     '--user', 'js1', '--token', tok('js1'), '--to', 'test.c.jr1', '--amount', String(SENDERS.js1.amount),
     '--window', String(SENDERS.js1.window), '--rate', '40', '--expiry-ms', String(EXPIRY_MS)], /^ready$/m)
   const sinks = { k1, k2, jr1 }
+  // A sink whose link ilpd dropped (it stopped answering pings while
+  // frozen) exits by itself: start it again.
+  for (const a of Object.values(sinks)) {
+    a.onExit = (ch) => {
+      try {
+        if (ch.signalled || finished) return
+        log(a.name + ' exited by itself (' + ch.exitCode + '/' + ch.exitSignal + '): restarting it')
+        count(a.name + ' exits by itself')
+        restartActor(a)
+      } catch (e) {} // before the driver is set up: the checkpoint restarts it
+    }
+  }
 
   // Sender accounts (check 2c): fulfilled reported, and the most that
   // runs with an unknown or abandoned outcome may add.
@@ -428,7 +443,7 @@ async function main () {
     const m = /^sent=(\d+) fulfilled=(\d+) rejected=(\d+)(.*)$/m.exec(out)
     const a = acct[name]
     a.runs++
-    if (ch.signalled === 'SIGKILL') {
+    if (!m && ch.signalled) { // kill -9 (possibly after a SIGTERM, or the other way round)
       a.slack += s.count
       count(name + ' runs killed')
     } else if (!m) {
@@ -542,10 +557,10 @@ async function main () {
     try { await act1(kind, sig) } finally { if (usesB) bBusy = false }
     count('action ' + kind)
   }
-  // SIGSTOP for 1-6 s, then SIGCONT: a hung node or a peer that stops
+  // SIGSTOP for 1-10 s, then SIGCONT: a hung node or a peer that stops
   // reading (packets expire, answers come late, send buffers fill).
   async function freeze (pid, what) {
-    const ms = between(1000, 6000)
+    const ms = between(1000, 10000)
     log('action: SIGSTOP ' + what + ' for ' + ms + ' ms')
     try { process.kill(pid, 'SIGSTOP') } catch (e) { return }
     await sleep(ms)
@@ -562,6 +577,8 @@ async function main () {
       flood.idle = false
       log('action: flood run f1 (3000 Prepares, 100 in flight)')
       senderRun('f1', A, 'test.c.k1', flood).finally(() => { flood.idle = true })
+      // Half the time into a sink that stops reading meanwhile.
+      if (rnd() < 0.5 && k1.alive()) { await sleep(200); await freeze(k1.child.pid, 'k1 (the flood\'s sink)') }
     } else if (kind === 'sink') {
       const a = pick(Object.values(sinks))
       if (!a.alive()) return
@@ -579,7 +596,7 @@ async function main () {
         const ch = loops[which].current
         if (!ch || !ch.alive()) return
         log('action: ' + sig + ' ' + which + ' run')
-        ch.signalled = sig
+        ch.signalled = ch.signalled || sig
         try { process.kill(ch.pid, sig) } catch (e) {}
       }
     } else if (kind === 'B') {
