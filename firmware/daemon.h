@@ -87,6 +87,9 @@ struct ilpd_link {
 	uint8_t last_socks_err;
 	const char *last_error;       /* static reason the link last failed, or NULL */
 	uint64_t proxy_failures;
+	uint64_t proxy_dials;         /* dials through the proxy (the SOCKS password) */
+	uint8_t proxy_timeouts;       /* of those since the link was last up, how many
+				       * hit their deadline (ilpd_transport_dial_deadline_ms) */
 	struct socks5 socks;
 };
 
@@ -97,9 +100,6 @@ struct ilpd_conn {
 	bool used;
 	bool inbound;
 	int link;                     /* -1 until authenticated */
-	uint64_t proxy_dials;         /* dials through the proxy (the SOCKS password) */
-	uint8_t proxy_timeouts;       /* of those since the link was last up, how many
-				       * hit their deadline (ilpd_transport_dial_deadline_ms) */
 	int auth_timer;               /* inbound: deadline for the auth frame */
 	int64_t since;                /* monotonic ms when accepted or dialled */
 };
