@@ -805,6 +805,11 @@ static void dm_proxy_failed(struct ilpd_daemon *d, const struct ilpd_conn *c,
 	l->proxy_failures++;
 	if (w->socks_err == SOCKS5_ERR_PROXY_TIMEOUT && l->proxy_timeouts < UINT8_MAX)
 		l->proxy_timeouts++;
+	/* a redial to an onion that worked before got no answer: have tor drop
+	 * its stale state for onion services before the next one (transport.h) */
+	if (w->socks_err == SOCKS5_ERR_PROXY_TIMEOUT && l->connects > 0 && d->tp != NULL &&
+	    ilpd_host_is_onion(&d->conf->transport, l->conf->url.host))
+		ilpd_transport_newnym(d->tp);
 	/* socks_reply only when the proxy sent one: 0x00 is "succeeded". */
 	if (socks5_reply_received(&l->socks))
 		hal_log(l->last_socks_err != w->socks_err ? HAL_LOG_WARN : HAL_LOG_DEBUG,

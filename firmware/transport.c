@@ -71,6 +71,7 @@
 
 static void ctl_connect_cb(struct ev_loop *loop, int id, void *arg);
 static void ctl_send_next(struct ilpd_transport *t);
+static void ctl_idle(struct ilpd_transport *t);
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -678,7 +679,7 @@ static void ctl_onion_added(struct ilpd_transport *t)
 	onion_known(t, t->added.id, strlen(t->added.id), ".onion");
 	hal_log(HAL_LOG_INFO, "transport.hs_added", "port=%u", (unsigned)t->onion_port);
 	hal_log(HAL_LOG_DEBUG, "transport.hs_added_url", "url=%s", t->onion_url);
-	t->ctl_state = ILPD_CTL_READY;
+	ctl_idle(t);
 }
 
 static void boot_poll_cb(struct ev_loop *loop, int id, void *arg)
@@ -690,6 +691,31 @@ static void boot_poll_cb(struct ev_loop *loop, int id, void *arg)
 	t->ctl_timer = -1;
 	if (t->ctl_state == ILPD_CTL_READY)
 		ctl_send_next(t);
+}
+
+/* Idle again after a reply: a NEWNYM asked for meanwhile goes now. */
+static void ctl_idle(struct ilpd_transport *t)
+{
+	size_t len = 0;
+	int rc;
+
+	t->ctl_state = ILPD_CTL_READY;
+	if (!t->newnym_pending)
+		return;
+	t->newnym_pending = false;
+	rc = torctl_cmd_signal(t->out, sizeof(t->out), "NEWNYM", &len);
+	hal_log(HAL_LOG_INFO, "transport.newnym", "reason=\"an onion redial timed out\"");
+	ctl_send(t, rc, len, ILPD_CTL_WANT_SIGNAL);
+}
+
+void ilpd_transport_newnym(struct ilpd_transport *t)
+{
+	if (!t->started || (t->conf.onion_mode != ILPD_ONION_MANAGED &&
+			    t->conf.onion_mode != ILPD_ONION_EXTERNAL))
+		return;
+	t->newnym_pending = true;
+	if (t->ctl_state == ILPD_CTL_READY)
+		ctl_idle(t);
 }
 
 /* GETINFO status/bootstrap-phase answered. */
@@ -710,6 +736,7 @@ static void ctl_bootstrap_reply(struct ilpd_transport *t)
 	}
 	if (t->onion_id[0] == '\0' && join_path(dir, t->conf.state_dir, "onion_service"))
 		(void)read_hostname(t, dir);
+	ctl_idle(t);
 }
 
 /* The next command after a successful reply (or a bootstrap poll). */
@@ -739,6 +766,13 @@ static void ctl_reply_end(struct ilpd_transport *t, int status)
 	int rc;
 
 	timer_clear(t, &t->ctl_watchdog);
+	if (st == ILPD_CTL_WANT_SIGNAL) {
+		if (status != 250)   /* not worth the connection (the onion) */
+			hal_log(HAL_LOG_WARN, "transport.control_refused",
+				"step=%u status=%d", (unsigned)st, status);
+		ctl_idle(t);
+		return;
+	}
 	if (status != 250 || t->reply_bad) {
 		hal_log(HAL_LOG_WARN, "transport.control_refused", "step=%u status=%d",
 			(unsigned)st, status);
@@ -774,6 +808,7 @@ static void ctl_reply_end(struct ilpd_transport *t, int status)
 	case ILPD_CTL_WANT_ADD_ONION:
 		ctl_onion_added(t);
 		return;
+	case ILPD_CTL_WANT_SIGNAL:
 	case ILPD_CTL_IDLE:
 	case ILPD_CTL_CONNECTING:
 	case ILPD_CTL_READY:
@@ -816,6 +851,7 @@ static void ctl_reply_line(struct ilpd_transport *t, const struct torctl_line *l
 	case ILPD_CTL_CONNECTING:
 	case ILPD_CTL_WANT_AUTH:
 	case ILPD_CTL_WANT_SETEVENTS:
+	case ILPD_CTL_WANT_SIGNAL:
 	case ILPD_CTL_READY:
 		break;
 	}

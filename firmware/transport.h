@@ -71,6 +71,7 @@ enum ilpd_ctl_state {
 	ILPD_CTL_WANT_SETEVENTS,
 	ILPD_CTL_WANT_BOOTSTRAP,
 	ILPD_CTL_WANT_ADD_ONION,
+	ILPD_CTL_WANT_SIGNAL,         /* SIGNAL NEWNYM (ilpd_transport_newnym) */
 	ILPD_CTL_READY                /* authenticated, nothing in flight */
 };
 
@@ -156,6 +157,7 @@ struct ilpd_transport {
 	char onion_id[TORCTL_ID_MAX + 1];     /* "" until known */
 	char onion_host[TORCTL_ID_MAX + ILPD_ONION_SUFFIX_LEN + 1];
 	char onion_url[TORCTL_ID_MAX + ILPD_ONION_SUFFIX_LEN + 16];
+	bool newnym_pending;                  /* SIGNAL NEWNYM once READY */
 	bool pow;                             /* managed: the torrc enables the
 					       * proof-of-work defence */
 };
@@ -233,6 +235,16 @@ bool ilpd_transport_tor_has_pow(const unsigned v[4]);
  * isolation), bound that wait. Pure: no clock, no I/O. */
 int64_t ilpd_transport_dial_deadline_ms(const struct ilpd_transport_conf *tc, bool onion,
 					bool was_up, unsigned timeouts);
+
+/* A dial to an onion whose link was up ran into its deadline: the proxy
+ * may hold stale state for that service (an old descriptor whose
+ * introduction points still answer). With a control connection to the
+ * proxy's daemon (managed, external), sends SIGNAL NEWNYM once it is idle:
+ * tor then forgets its onion-service client state (descriptors,
+ * introduction-point failures) and new streams get new circuits, so the
+ * next redial fetches the service's current descriptor. tor rate-limits
+ * NEWNYM itself. Logged as transport.newnym. No-op otherwise. */
+void ilpd_transport_newnym(struct ilpd_transport *t);
 
 /* Copies the counters. */
 void ilpd_transport_counters(const struct ilpd_transport *t,

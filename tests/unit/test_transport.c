@@ -75,6 +75,7 @@ struct fake {
 	bool no_safecookie;        /* PROTOCOLINFO offers COOKIE only */
 	bool bad_hash;             /* answer AUTHCHALLENGE with a wrong SERVERHASH */
 	bool chal;                 /* AUTHCHALLENGE answered on this connection */
+	bool no_newnym;            /* refuse SIGNAL NEWNYM (510) */
 	char client_hex[65];       /* the AUTHENTICATE SAFECOOKIE expects */
 	char cookie_file[300];
 };
@@ -168,6 +169,8 @@ static void fake_command(struct fake *f, const char *c)
 				      : strcmp(c + 13, COOKIE_HEX) == 0;
 
 		fake_send(f, ok ? "250 OK\r\n" : "515 Authentication failed: wrong\r\n");
+	} else if (strcmp(c, "SIGNAL NEWNYM") == 0 && !f->no_newnym) {
+		fake_send(f, "250 OK\r\n");
 	} else if (strcmp(c, "SETEVENTS HS_DESC") == 0) {
 		fake_send(f, "250 OK\r\n");
 	} else if (strcmp(c, "GETINFO status/bootstrap-phase") == 0) {
@@ -807,6 +810,55 @@ static void test_managed_pow(void)
 	fake_stop(&fk);
 }
 
+static bool ctl_ready(void)
+{
+	return tr.ctl_state == ILPD_CTL_READY && !tr.newnym_pending;
+}
+
+/* Issue 10 point 7: after an onion redial timed out, the daemon asks for
+ * SIGNAL NEWNYM (tor forgets stale onion-service client state). It goes
+ * when the control connection is idle, once; a refusal keeps the
+ * connection (and the onion that lives on it). */
+static void test_newnym(void)
+{
+	struct ilpd_transport_conf c;
+	char why[256] = "";
+
+	fake_start(&fk);
+	path_in(fk.cookie_file, sizeof(fk.cookie_file), "nn-cookie");
+	write_cookie(fk.cookie_file);
+	base_conf(&c, "newnym");
+	c.onion_mode = ILPD_ONION_EXTERNAL;
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	/* asked before the connection is up: sent once it is idle */
+	ilpd_transport_newnym(&tr);
+	CHECK(run_until(is_published, 5000));
+	CHECK(run_until(ctl_ready, 3000));
+	CHECK(contains(fk.log, "ADD_ONION NEW:ED25519-V3 Port=7768,127.0.0.1:7768\n"
+		       "SIGNAL NEWNYM\n"));
+	fk.log[0] = '\0';
+	ilpd_transport_newnym(&tr);
+	CHECK(run_until(ctl_ready, 3000));
+	CHECK(strcmp(fk.log, "SIGNAL NEWNYM\n") == 0);
+	/* refused: logged, the connection and the onion stay */
+	fk.no_newnym = true;
+	ilpd_transport_newnym(&tr);
+	CHECK(run_until(ctl_ready, 3000));
+	CHECK_EQ(fk.conns, 1);
+	CHECK(is_published());
+	CHECK_EQ(tr.n.control_reconnects, 0u);
+	ilpd_transport_stop(&tr);
+	/* no control connection (type = socks5 only): nothing to do */
+	base_conf(&c, "newnym2");
+	CHECK_EQ(ilpd_transport_start(&tr, &loop, &c, "127.0.0.1", 7768, on_change, NULL,
+				      why, sizeof(why)), 0);
+	ilpd_transport_newnym(&tr);
+	CHECK(!tr.newnym_pending);
+	ilpd_transport_stop(&tr);
+	fake_stop(&fk);
+}
+
 static bool is_bootstrapped(void)
 {
 	return tr.bootstrapped;
@@ -1180,6 +1232,7 @@ int main(int argc, char **argv)
 	TH_RUN(test_managed_probe_at_bootstrap);
 	TH_RUN(test_dial_deadline_rule);
 	TH_RUN(test_managed_pow);
+	TH_RUN(test_newnym);
 	TH_RUN(test_start_refusals);
 	if (real_tor != NULL) {
 		if (hal_proc_executable(real_tor) != HAL_PROC_OK) {
