@@ -273,6 +273,22 @@ static int ev_run_timers(struct ev_loop *loop)
 	return ran;
 }
 
+bool ev_io_ready(const struct ev_loop *loop, int id)
+{
+	int slot = id & 0xFFFF, k;
+	const struct ev_io *w;
+
+	if (loop == NULL || id < 0 || slot >= ILPD_EV_MAX_IO)
+		return false;
+	w = &loop->io[slot];
+	if (!w->used || w->gen != (uint16_t)((unsigned)id >> 16) || w->pfd_pos < 0 ||
+	    w->pfd_pos >= loop->npfd)
+		return false;
+	k = w->pfd_pos;
+	return loop->pfd_io[k] == slot && loop->pfd_gen[k] == w->gen &&
+	       (loop->pfd[k].revents & ((unsigned)w->want | HAL_POLL_ERR)) != 0;
+}
+
 static int ev_dispatch(struct ev_loop *loop, int nready)
 {
 	int k, ran = 0, npfd = loop->npfd;
@@ -284,6 +300,7 @@ static int ev_dispatch(struct ev_loop *loop, int nready)
 
 		if (re == 0)
 			continue;
+		loop->pfd[k].revents = 0;   /* dispatched: ev_io_ready() says no */
 		nready--;
 		slot = loop->pfd_io[k];
 		w = &loop->io[slot];

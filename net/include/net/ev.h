@@ -72,6 +72,11 @@ int ev_io_add(struct ev_loop *loop, hal_fd fd, unsigned want, ev_io_cb cb, void 
 void ev_io_want(struct ev_loop *loop, int id, unsigned want);
 void ev_io_del(struct ev_loop *loop, int id);
 
+/* True if the last poll found watcher `id` ready and its callback has not
+ * run yet (a callback earlier in the same iteration may ask: e.g. before
+ * closing a connection whose input is waiting to be read). */
+bool ev_io_ready(const struct ev_loop *loop, int id);
+
 /* Arms a one-shot timer at monotonic time `due`; returns its id or -1.
  * Due timers run in order of `due` (ties: unspecified); a timer armed
  * from a callback runs in a later iteration at the earliest. */
