@@ -213,6 +213,41 @@ static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 	adm_printf(b, "ilpd_pending_packets %u\n", (unsigned)st->pending_now);
 }
 
+/* The lobbies (net/lobby.h): connections waiting for their first byte. */
+static void adm_lobby_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct lobby *lb[2] = { &d->btp_lobby, &d->admin_lobby };
+	const char *name[2] = { "btp", "admin" };
+	size_t i;
+
+	adm_metric(b, "ilpd_lobby_waiting", "gauge",
+		   "New connections waiting for their first byte (lobby, see ilpd(8) Connection floods).");
+	for (i = 0; i < 2; i++)
+		adm_printf(b, "ilpd_lobby_waiting{listener=\"%s\"} %u\n", name[i], (unsigned)lb[i]->n);
+	adm_metric(b, "ilpd_lobby_capacity", "gauge", "Lobby size per listener.");
+	adm_printf(b, "ilpd_lobby_capacity{listener=\"btp\"} %u\n", (unsigned)ILPD_LOBBY_BTP);
+	adm_printf(b, "ilpd_lobby_capacity{listener=\"admin\"} %u\n", (unsigned)ILPD_LOBBY_ADMIN);
+	adm_metric(b, "ilpd_lobby_accepted_total", "counter", "Connections accepted into the lobby.");
+	for (i = 0; i < 2; i++)
+		adm_printf(b, "ilpd_lobby_accepted_total{listener=\"%s\"} %llu\n", name[i],
+			   (unsigned long long)lb[i]->st.accepted);
+	adm_metric(b, "ilpd_lobby_evicted_total", "counter",
+		   "Idle connections closed to make room in a full lobby (each had its grace period).");
+	for (i = 0; i < 2; i++)
+		adm_printf(b, "ilpd_lobby_evicted_total{listener=\"%s\"} %llu\n", name[i],
+			   (unsigned long long)lb[i]->st.evicted);
+	adm_metric(b, "ilpd_lobby_idle_closed_total", "counter",
+		   "Connections closed for sending nothing within the idle time.");
+	for (i = 0; i < 2; i++)
+		adm_printf(b, "ilpd_lobby_idle_closed_total{listener=\"%s\"} %llu\n", name[i],
+			   (unsigned long long)lb[i]->st.idle_closed);
+	adm_metric(b, "ilpd_lobby_paused_total", "counter",
+		   "Times a listener stopped accepting because its lobby was full of young connections.");
+	for (i = 0; i < 2; i++)
+		adm_printf(b, "ilpd_lobby_paused_total{listener=\"%s\"} %llu\n", name[i],
+			   (unsigned long long)lb[i]->st.paused);
+}
+
 static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 {
 	adm_metric(b, "ilpd_pool_capacity", "gauge", "Size of each fixed pool.");
@@ -231,6 +266,7 @@ static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		   (unsigned long long)d->ctr.evicted);
 	adm_printf(b, "ilpd_pool_failures_total{pool=\"send_buffer\"} %llu\n",
 		   (unsigned long long)d->ctr.tx_full);
+	adm_lobby_metrics(d, b);
 	adm_metric(b, "ilpd_btp_frames_total", "counter", "BTP frames received.");
 	adm_printf(b, "ilpd_btp_frames_total{result=\"ok\"} %llu\n",
 		   (unsigned long long)d->ctr.btp_frames_in);
@@ -369,12 +405,25 @@ static void adm_respond(struct ilpd_daemon *d, struct ilpd_admin_conn *a,
 	ev_io_want(&d->loop, a->io, HAL_POLL_OUT);
 }
 
-static void adm_read(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+/* Answers once a->in holds a whole request head. */
+static void adm_parse(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
 {
 	struct http_head h;
 	size_t used;
+	int r = http_parse_request(a->in, a->in_len, &h, &used);
+
+	if (r == ILP_ERR_NEED_MORE && a->in_len < sizeof(a->in))
+		return;
+	if (r != ILP_OK) {
+		adm_finish(d, a);
+		return;
+	}
+	adm_respond(d, a, &h);
+}
+
+static void adm_read(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+{
 	long n = hal_tcp_recv(a->fd, a->in + a->in_len, sizeof(a->in) - a->in_len);
-	int r;
 
 	if (n == HAL_NET_AGAIN)
 		return;
@@ -383,14 +432,7 @@ static void adm_read(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
 		return;
 	}
 	a->in_len += (size_t)n;
-	r = http_parse_request(a->in, a->in_len, &h, &used);
-	if (r == ILP_ERR_NEED_MORE && a->in_len < sizeof(a->in))
-		return;
-	if (r != ILP_OK) {
-		adm_finish(d, a);
-		return;
-	}
-	adm_respond(d, a, &h);
+	adm_parse(d, a);
 }
 
 static void adm_write(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
@@ -432,7 +474,8 @@ static void adm_deadline(struct ev_loop *loop, int id, void *arg)
 }
 
 /* A free admin slot; when all are busy the oldest connection is dropped, so
- * stuck clients cannot take the health endpoint away. */
+ * stuck clients cannot take the health endpoint away. Only connections
+ * that sent a request get here: idle ones wait in the admin lobby. */
 static struct ilpd_admin_conn *adm_slot(struct ilpd_daemon *d)
 {
 	struct ilpd_admin_conn *oldest = NULL;
@@ -448,30 +491,57 @@ static struct ilpd_admin_conn *adm_slot(struct ilpd_daemon *d)
 	return oldest;
 }
 
-static void adm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
+/* A lobby connection sent its first bytes (or hung up); or, with the lobby
+ * full (no_room), a new connection that is kept only if its request is
+ * already there: read into the scratch first, before taking a slot. */
+static void adm_ready(struct lobby *lb, hal_fd fd, int64_t since, bool no_room, void *arg)
 {
 	struct ilpd_daemon *d = arg;
-	hal_fd fd;
+	struct ev_loop *loop = &d->loop;
+	struct ilpd_admin_conn *a;
+	int64_t now = ev_now(loop);
+	long got = 0;
 
-	(void)id;
-	(void)revents;
-	while (hal_tcp_accept(d->admin_fd, &fd, NULL) == HAL_NET_OK) {
-		struct ilpd_admin_conn *a = adm_slot(d);
-
-		a->d = d;
-		a->fd = fd;
-		a->in_len = 0;
-		a->out_len = 0;
-		a->out_off = 0;
-		a->since = ev_now(loop);
-		a->io = ev_io_add(loop, fd, HAL_POLL_IN, adm_io, a);
-		if (a->io < 0) {
+	(void)lb;
+	(void)since;
+	if (no_room) {
+		_Static_assert(sizeof(d->admin_body) >= sizeof(a->in), "scratch for a request head");
+		got = hal_tcp_recv(fd, d->admin_body, sizeof(a->in));
+		if (got <= 0) {
 			hal_close(fd);
-			continue;
+			return;
 		}
-		a->timer = ev_timer_add(loop, a->since + ADM_DEADLINE_MS, adm_deadline, a);
-		a->used = true;
 	}
+	a = adm_slot(d);
+	a->d = d;
+	a->fd = fd;
+	a->in_len = (size_t)got;
+	if (got > 0)
+		memcpy(a->in, d->admin_body, (size_t)got);
+	a->out_len = 0;
+	a->out_off = 0;
+	a->since = now;
+	a->io = ev_io_add(loop, fd, HAL_POLL_IN, adm_io, a);
+	if (a->io < 0) {
+		hal_close(fd);
+		return;
+	}
+	a->timer = ev_timer_add(loop, now + ADM_DEADLINE_MS, adm_deadline, a);
+	a->used = true;
+	/* The request is most likely there already: answer in this iteration. */
+	if (got > 0)
+		adm_parse(d, a);
+	else
+		adm_read(d, a);
+}
+
+static void adm_lobby_full(struct lobby *lb, void *arg)
+{
+	(void)arg;
+	hal_log(HAL_LOG_WARN, "conn.flood",
+		"listener=admin waiting=%u accepted_total=%llu evicted_total=%llu idle_closed_total=%llu",
+		(unsigned)lb->n, (unsigned long long)lb->st.accepted,
+		(unsigned long long)lb->st.evicted, (unsigned long long)lb->st.idle_closed);
 }
 
 int ilpd_admin_open(struct ilpd_daemon *d)
@@ -487,22 +557,24 @@ int ilpd_admin_open(struct ilpd_daemon *d)
 	if (!e->enabled)
 		return 0;
 	if (hal_resolve(e->host, ip) != HAL_NET_OK ||
-	    hal_tcp_listen(ip, e->port, 16, &d->admin_fd) != HAL_NET_OK) {
+	    hal_tcp_listen(ip, e->port, 1024, &d->admin_fd) != HAL_NET_OK) {
 		hal_log(HAL_LOG_ERROR, "admin.listen_failed", "host=%s port=%u", e->host,
 			(unsigned)e->port);
 		return -1;
 	}
-	d->admin_io = ev_io_add(&d->loop, d->admin_fd, HAL_POLL_IN, adm_accept, d);
+	if (lobby_open(&d->admin_lobby, &d->loop, d->admin_fd, d->admin_lobby_slot,
+		       ILPD_LOBBY_ADMIN, ILPD_ADMIN_GRACE_MS, ADM_DEADLINE_MS, LOBBY_ADMIT_READY,
+		       adm_ready, adm_lobby_full, d) != 0)
+		return -1;
 	hal_log(HAL_LOG_INFO, "admin.listening", "host=%s port=%u", e->host, (unsigned)e->port);
-	return d->admin_io >= 0 ? 0 : -1;
+	return 0;
 }
 
 void ilpd_admin_close(struct ilpd_daemon *d)
 {
 	size_t i;
 
-	if (d->admin_io >= 0)
-		ev_io_del(&d->loop, d->admin_io);
+	lobby_close(&d->admin_lobby);
 	if (d->admin_fd != HAL_FD_NONE)
 		hal_close(d->admin_fd);
 	d->admin_io = -1;

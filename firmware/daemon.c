@@ -847,37 +847,73 @@ static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 
 /* ---- listener ----------------------------------------------------------- */
 
-/* Inbound connections that belong to no peer (still authenticating, or
- * replaced and closing): how many, and the oldest of them. */
-static int dm_unauthenticated(const struct ilpd_daemon *d, int *oldest)
+/* How far an unauthenticated inbound connection got: 0 closing (replaced
+ * or refused, draining), 1 handshaking (it sent bytes), 2 TLS done,
+ * 3 WebSocket open (waiting for its auth frame). */
+static int dm_progress(const struct ilpd_conn *c)
 {
-	int i, n = 0;
+	const struct wsconn *w = &c->ws;
 
-	*oldest = -1;
+	if (w->state == WSC_CLOSING || w->state == WSC_CLOSED || w->state == WSC_IDLE)
+		return 0;
+	if (w->state == WSC_OPEN)
+		return 3;
+	return w->tls != NULL && w->tls_up ? 2 : 1;
+}
+
+/* Slots that connections without a peer may hold: every slot no
+ * configured peer needs, and never fewer than the spare ones. */
+static int dm_preauth_cap(const struct ilpd_daemon *d)
+{
+	int i, peers = 0;
+
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if (d->link[i].conf != NULL)
+			peers++;
+	return ILPD_MAX_CONNS - peers > DM_SPARE_CONNS ? ILPD_MAX_CONNS - peers : DM_SPARE_CONNS;
+}
+
+/* The unauthenticated inbound connection a newcomer may push out: the one
+ * with the least progress, oldest first, if that is a closing one or one
+ * still handshaking after half of auth_timeout_ms; else -1. *n counts
+ * them all. */
+static int dm_evict_candidate(const struct ilpd_daemon *d, int *n)
+{
+	int64_t now = ev_now(&d->loop), grace = d->conf->auth_timeout_ms / 2;
+	int i, best = -1, best_p = 0;
+
+	*n = 0;
 	for (i = 0; i < ILPD_MAX_CONNS; i++) {
 		const struct ilpd_conn *c = &d->conn[i];
+		int p;
 
 		if (!c->used || !c->inbound || c->link >= 0)
 			continue;
-		n++;
-		if (*oldest < 0 || c->since < d->conn[*oldest].since)
-			*oldest = i;
+		(*n)++;
+		p = dm_progress(c);
+		if (p > 1 || (p == 1 && now - c->since < grace))
+			continue;
+		if (best < 0 || p < best_p || (p == best_p && c->since < d->conn[best].since)) {
+			best = i;
+			best_p = p;
+		}
 	}
-	return n;
+	return best;
 }
 
-/* A connection slot for a new inbound connection. When every spare slot is
- * taken by connections that have not authenticated, the oldest of them is
- * evicted: idle TCP connections cannot lock peers out. */
+/* A connection slot for an inbound connection that sent its first byte,
+ * or -1 (refused: see daemon.h, "Floods"). */
 static int dm_inbound_slot(struct ilpd_daemon *d)
 {
-	int oldest;
+	int n, victim = dm_evict_candidate(d, &n);
 
-	if (dm_unauthenticated(d, &oldest) >= DM_SPARE_CONNS && oldest >= 0) {
+	if (n >= dm_preauth_cap(d)) {
+		if (victim < 0)
+			return -1;
 		d->ctr.evicted++;
-		hal_log(HAL_LOG_INFO, "conn.evicted", "conn=%d reason=\"too many unauthenticated\"",
-			oldest);
-		wsconn_abort(&d->conn[oldest].ws, "evicted");
+		hal_log(HAL_LOG_DEBUG, "conn.evicted", "conn=%d reason=\"too many unauthenticated\"",
+			victim);
+		wsconn_abort(&d->conn[victim].ws, "evicted");
 	}
 	return dm_conn_alloc(d);
 }
@@ -899,40 +935,65 @@ static int dm_accept_tls(struct ilpd_daemon *d, int ci)
 	return -1;
 }
 
-static void dm_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
+/* A lobby connection sent its first byte: give it a slot. */
+static void dm_lobby_ready(struct lobby *lb, hal_fd fd, int64_t since, bool no_room,
+			   void *arg)
 {
 	struct ilpd_daemon *d = arg;
-	hal_fd fd;
+	struct ev_loop *loop = &d->loop;
+	int64_t now = ev_now(loop), due;
+	int ci = dm_inbound_slot(d);
+	struct ilpd_conn *c;
 
-	(void)id;
-	(void)revents;
-	while (hal_tcp_accept(d->btp_fd, &fd, NULL) == HAL_NET_OK) {
-		int ci = dm_inbound_slot(d);
-		struct ilpd_conn *c;
-
-		if (ci < 0) {
-			hal_close(fd);
-			d->ctr.conns_refused++;
-			hal_log(HAL_LOG_WARN, "conn.refused", "reason=\"no free connection\"");
-			continue;
+	(void)lb;
+	(void)no_room; /* LOBBY_PAUSE: never set */
+	if (ci < 0) {
+		hal_close(fd);
+		d->ctr.conns_refused++;
+		if (d->refused_logged == 0 || now - d->refused_logged >= LOBBY_FULL_REPORT_MS) {
+			d->refused_logged = now;
+			hal_log(HAL_LOG_WARN, "conn.refused",
+				"reason=\"every slot holds a connection that got further\" refused_total=%llu",
+				(unsigned long long)d->ctr.conns_refused);
 		}
-		c = &d->conn[ci];
-		c->inbound = true;
-		c->since = ev_now(loop);
-		if (d->conf->tls.listen_tls && dm_accept_tls(d, ci) != 0) {
-			hal_close(fd);
-			c->used = false;
-			continue;
-		}
-		if (wsconn_accept(&c->ws, loop, fd, &dm_cbs, c) != 0) {
-			c->used = false;
-			continue;
-		}
-		c->auth_timer = ev_timer_add(loop, ev_now(loop) + d->conf->auth_timeout_ms,
-					     dm_auth_deadline, c);
-		d->ctr.conns_accepted++;
-		hal_log(HAL_LOG_DEBUG, "conn.accepted", "conn=%d", ci);
+		return;
 	}
+	c = &d->conn[ci];
+	c->inbound = true;
+	c->since = now;
+	if (d->conf->tls.listen_tls && dm_accept_tls(d, ci) != 0) {
+		hal_close(fd);
+		c->used = false;
+		return;
+	}
+	if (wsconn_accept(&c->ws, loop, fd, &dm_cbs, c) != 0) {
+		c->used = false;
+		return;
+	}
+	/* The auth deadline counts from the accept: time in the lobby counts. */
+	due = since + d->conf->auth_timeout_ms;
+	c->auth_timer = ev_timer_add(loop, due > now ? due : now, dm_auth_deadline, c);
+	d->ctr.conns_accepted++;
+	hal_log(HAL_LOG_DEBUG, "conn.accepted", "conn=%d", ci);
+}
+
+/* The lobby is full (a flood, or many slow peers at once): at most one
+ * line per LOBBY_FULL_REPORT_MS. */
+static void dm_lobby_full(struct lobby *lb, void *arg)
+{
+	(void)arg;
+	hal_log(HAL_LOG_WARN, "conn.flood",
+		"listener=btp waiting=%u accepted_total=%llu evicted_total=%llu idle_closed_total=%llu",
+		(unsigned)lb->n, (unsigned long long)lb->st.accepted,
+		(unsigned long long)lb->st.evicted, (unsigned long long)lb->st.idle_closed);
+}
+
+/* The lobby's timeouts follow [btp] auth_timeout_ms (start and reload). */
+void ilpd_daemon_timeouts_changed(struct ilpd_daemon *d)
+{
+	if (d->btp_lobby.loop != NULL)
+		lobby_set_timeouts(&d->btp_lobby, d->conf->auth_timeout_ms / 2,
+				   d->conf->auth_timeout_ms);
 }
 
 static int dm_listen(struct ilpd_daemon *d)
@@ -943,14 +1004,17 @@ static int dm_listen(struct ilpd_daemon *d)
 	if (!e->enabled)
 		return 0;
 	if (hal_resolve(e->host, ip) != HAL_NET_OK ||
-	    hal_tcp_listen(ip, e->port, 64, &d->btp_fd) != HAL_NET_OK) {
+	    hal_tcp_listen(ip, e->port, 128, &d->btp_fd) != HAL_NET_OK) {
 		hal_log(HAL_LOG_ERROR, "btp.listen_failed", "host=%s port=%u", e->host,
 			(unsigned)e->port);
 		return -1;
 	}
-	d->btp_io = ev_io_add(&d->loop, d->btp_fd, HAL_POLL_IN, dm_accept, d);
+	if (lobby_open(&d->btp_lobby, &d->loop, d->btp_fd, d->btp_lobby_slot, ILPD_LOBBY_BTP,
+		       d->conf->auth_timeout_ms / 2, d->conf->auth_timeout_ms, LOBBY_PAUSE,
+		       dm_lobby_ready, dm_lobby_full, d) != 0)
+		return -1;
 	hal_log(HAL_LOG_INFO, "btp.listening", "host=%s port=%u", e->host, (unsigned)e->port);
-	return d->btp_io >= 0 ? 0 : -1;
+	return 0;
 }
 
 /* ---- start, step, stop -------------------------------------------------- */
@@ -1061,6 +1125,9 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 	d->admin_fd = HAL_FD_NONE;
 	d->btp_io = -1;
 	d->admin_io = -1;
+	d->btp_lobby.loop = NULL;
+	d->admin_lobby.loop = NULL;
+	d->refused_logged = 0;
 	d->stopping = false;
 	d->closing = false;
 	ev_init(&d->loop);
@@ -1162,8 +1229,7 @@ void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms)
 		return;
 	d->stopping = true;
 	d->stop_deadline = ev_now(&d->loop) + grace_ms;
-	if (d->btp_io >= 0)
-		ev_io_del(&d->loop, d->btp_io);
+	lobby_close(&d->btp_lobby);
 	if (d->btp_fd != HAL_FD_NONE)
 		hal_close(d->btp_fd);
 	d->btp_io = -1;

@@ -25,7 +25,16 @@
  * exponential backoff that never gives up; inbound links wait for the peer
  * to dial the BTP listener and authenticate with its token. A connection
  * comes from a fixed pool; an inbound one belongs to no link until its
- * first frame authenticates it (within auth_timeout_ms).
+ * first frame authenticates it (within auth_timeout_ms of its accept).
+ *
+ * Floods. A new inbound connection first waits in the BTP lobby
+ * (net/lobby.h) and takes a connection slot only when it sends its first
+ * byte. Connections that have not authenticated may hold every slot not
+ * needed by a configured peer (at least ILPD_MAX_CONNS - ILPD_MAX_PEERS);
+ * when they do, a newcomer evicts the one that made the least progress
+ * (closing < handshaking for at least half of auth_timeout_ms), and is
+ * refused when every candidate got further (TLS done, or WebSocket open).
+ * See docs/ilpd.8, "Connection floods".
  *
  * BTP request ids. ilpd forwards a Prepare to a next hop as a BTP Message
  * whose requestId is the switch's pending handle, so the answer finds its
@@ -48,6 +57,7 @@
 #include "hal/hal_net.h"
 #include "ilp/ilp_switch.h"
 #include "net/ev.h"
+#include "net/lobby.h"
 #include "net/net_opts.h"
 #include "net/socks5.h"
 #include "net/wsconn.h"
@@ -125,10 +135,10 @@ struct ilpd_counters {
 	uint64_t btp_bad_frames;
 	uint64_t btp_errors_in;
 	uint64_t conns_accepted;
-	uint64_t conns_refused;       /* pool full */
+	uint64_t conns_refused;       /* no slot for a connection that sent its first byte */
 	uint64_t auth_failures;
 	uint64_t tx_full;             /* a frame did not fit a send buffer */
-	uint64_t evicted;             /* unauthenticated connections evicted */
+	uint64_t evicted;             /* unauthenticated connections evicted from a slot */
 	uint64_t undeliverable;       /* answers the source could not be given */
 	uint64_t tls_ok;              /* TLS handshakes done (both directions) */
 	uint64_t proxy_failed;        /* dials the SOCKS5 proxy did not complete */
@@ -152,8 +162,15 @@ struct ilpd_daemon {
 	struct ilpd_admin_conn admin[ILPD_MAX_ADMIN_CONNS];
 	hal_fd btp_fd;
 	hal_fd admin_fd;
-	int btp_io;
+	int btp_io;                   /* unused (the lobbies watch the listeners) */
 	int admin_io;
+	/* New connections wait in a lobby until their first byte (net/lobby.h):
+	 * a flood of idle connections never takes a connection slot. */
+	struct lobby btp_lobby;
+	struct lobby admin_lobby;
+	struct lobby_entry btp_lobby_slot[ILPD_LOBBY_BTP];
+	struct lobby_entry admin_lobby_slot[ILPD_LOBBY_ADMIN];
+	int64_t refused_logged;       /* last conn.refused log (ev_now) */
 	int64_t started_mono;
 	bool stopping;                /* shutdown under way: no new Prepares */
 	bool closing;                 /* shutdown: connections being closed */
@@ -186,6 +203,9 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf);
  * came up): outbound links waiting to redial dial again soon, with their
  * backoff reset. */
 void ilpd_daemon_transport_changed(struct ilpd_daemon *d);
+
+/* [btp] auth_timeout_ms changed (reload): the lobby follows it. */
+void ilpd_daemon_timeouts_changed(struct ilpd_daemon *d);
 
 /* Runs one event-loop iteration (waiting at most max_wait_ms), then
  * expires pending packets and flushes the send buffers. */

@@ -298,6 +298,7 @@ static void rl_commit(struct ilpd_daemon *d, const struct ilpd_conf *n,
 	int i;
 
 	d->conf = n;
+	ilpd_daemon_timeouts_changed(d);
 	hal_log_setup(&lc);
 	if (ilp_switch_set_windows(&d->sw, n->min_message_window_ms, n->max_hold_time_ms) != ILP_OK)
 		rl_bug("limits", "-");

@@ -8,4 +8,7 @@
 #define ILPD_ROUTE_PREFIX_MAX 128
 #define ILPD_MAX_PENDING 4096
 #define ILPD_ADDRESS_MAX 255
+/* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
+#define ILPD_LOBBY_BTP 256
+#define ILPD_LOBBY_ADMIN 128
 #endif

@@ -12,4 +12,7 @@
 /* Per-connection send buffer: 32 KiB holds a few hundred packets in
  * flight per peer; the default (128 KiB) is sized for benchmarks. */
 #define ILPD_CONN_TXBUF 32768
+/* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
+#define ILPD_LOBBY_BTP 32
+#define ILPD_LOBBY_ADMIN 16
 #endif

@@ -9,4 +9,7 @@
 #define ILPD_ROUTE_PREFIX_MAX 96
 #define ILPD_MAX_PENDING 2048
 #define ILPD_ADDRESS_MAX 255
+/* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
+#define ILPD_LOBBY_BTP 128
+#define ILPD_LOBBY_ADMIN 64
 #endif

@@ -154,7 +154,10 @@
 /* PCBs: every connection, plus spares for pcbs in TIME_WAIT or closing
  * (lwIP reclaims those first when the pool is empty). Listeners: BTP and
  * admin, plus room for a reload that opens the new ones first. */
-#define MEMP_NUM_TCP_PCB (ILPD_LWIP_TCP_CONNS + 4)
+/* ... plus the lobbies' connections (net/lobby.h): they hold a PCB but are
+ * handed to a connection slot at their first segment, so the pbuf pool and
+ * the heap below are sized for the slots only. */
+#define MEMP_NUM_TCP_PCB (ILPD_LWIP_TCP_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + 4)
 #define MEMP_NUM_TCP_PCB_LISTEN 4
 /* Segments: a full send queue and out-of-order queue for every
  * connection. */

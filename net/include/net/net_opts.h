@@ -46,6 +46,22 @@
 #define ILPD_MAX_CONNS (ILPD_MAX_PEERS + 4)
 #endif
 
+/* Lobbies (net/lobby.h): new connections that have not sent a byte yet,
+ * 32 bytes and one descriptor each, so that a flood of idle connections
+ * cannot push out a slow peer that is still handshaking. Under a flood a
+ * listener admits about LOBBY / grace connections per second (grace: half
+ * of [btp] auth_timeout_ms for BTP, ILPD_ADMIN_GRACE_MS for the admin
+ * listener); the rest wait in the kernel's accept queue. */
+#ifndef ILPD_LOBBY_BTP
+#define ILPD_LOBBY_BTP 64
+#endif
+#ifndef ILPD_LOBBY_ADMIN
+#define ILPD_LOBBY_ADMIN 16
+#endif
+#ifndef ILPD_ADMIN_GRACE_MS
+#define ILPD_ADMIN_GRACE_MS 2
+#endif
+
 /* Host header and request path kept per WebSocket connection. */
 #ifndef ILPD_WSCONN_HOST_MAX
 #define ILPD_WSCONN_HOST_MAX 263
@@ -61,15 +77,15 @@
 
 /* Largest admin HTTP response (/metrics grows with the number of peers). */
 #ifndef ILPD_ADMIN_OUT_MAX
-#define ILPD_ADMIN_OUT_MAX (8192 + ILPD_MAX_PEERS * 768)
+#define ILPD_ADMIN_OUT_MAX (10240 + ILPD_MAX_PEERS * 768)
 #endif
 
 /* Event loop tables. */
 #ifndef ILPD_EV_MAX_IO
-#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + 4)
+#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + 4)
 #endif
 #ifndef ILPD_EV_MAX_TIMERS
-#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + 8)
+#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + 10)
 #endif
 
 /* Largest HTTP request head (request line + headers) accepted. */
