@@ -216,36 +216,36 @@ static void adm_packet_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 /* The lobbies (net/lobby.h): connections waiting for their first byte. */
 static void adm_lobby_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 {
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "ilpd_lobby_waiting", "gauge",
+		  "New connections waiting for their first byte (ilpd(8), CONNECTION FLOODS)." },
+		{ "ilpd_lobby_capacity", "gauge", "Lobby size per listener." },
+		{ "ilpd_lobby_accepted_total", "counter", "Connections accepted into the lobby." },
+		{ "ilpd_lobby_evicted_total", "counter",
+		  "Idle connections closed to make room in a full lobby (each had its grace period)." },
+		{ "ilpd_lobby_idle_closed_total", "counter",
+		  "Connections closed for sending nothing within the idle time." },
+		{ "ilpd_lobby_paused_total", "counter",
+		  "Times a listener stopped accepting because its lobby was full of young connections." },
+	};
 	const struct lobby *lb[2] = { &d->btp_lobby, &d->admin_lobby };
-	const char *name[2] = { "btp", "admin" };
-	size_t i;
+	const char *listener[2] = { "btp", "admin" };
+	const unsigned cap[2] = { ILPD_LOBBY_BTP, ILPD_LOBBY_ADMIN };
+	size_t i, k;
 
-	adm_metric(b, "ilpd_lobby_waiting", "gauge",
-		   "New connections waiting for their first byte (lobby, see ilpd(8) Connection floods).");
-	for (i = 0; i < 2; i++)
-		adm_printf(b, "ilpd_lobby_waiting{listener=\"%s\"} %u\n", name[i], (unsigned)lb[i]->n);
-	adm_metric(b, "ilpd_lobby_capacity", "gauge", "Lobby size per listener.");
-	adm_printf(b, "ilpd_lobby_capacity{listener=\"btp\"} %u\n", (unsigned)ILPD_LOBBY_BTP);
-	adm_printf(b, "ilpd_lobby_capacity{listener=\"admin\"} %u\n", (unsigned)ILPD_LOBBY_ADMIN);
-	adm_metric(b, "ilpd_lobby_accepted_total", "counter", "Connections accepted into the lobby.");
-	for (i = 0; i < 2; i++)
-		adm_printf(b, "ilpd_lobby_accepted_total{listener=\"%s\"} %llu\n", name[i],
-			   (unsigned long long)lb[i]->st.accepted);
-	adm_metric(b, "ilpd_lobby_evicted_total", "counter",
-		   "Idle connections closed to make room in a full lobby (each had its grace period).");
-	for (i = 0; i < 2; i++)
-		adm_printf(b, "ilpd_lobby_evicted_total{listener=\"%s\"} %llu\n", name[i],
-			   (unsigned long long)lb[i]->st.evicted);
-	adm_metric(b, "ilpd_lobby_idle_closed_total", "counter",
-		   "Connections closed for sending nothing within the idle time.");
-	for (i = 0; i < 2; i++)
-		adm_printf(b, "ilpd_lobby_idle_closed_total{listener=\"%s\"} %llu\n", name[i],
-			   (unsigned long long)lb[i]->st.idle_closed);
-	adm_metric(b, "ilpd_lobby_paused_total", "counter",
-		   "Times a listener stopped accepting because its lobby was full of young connections.");
-	for (i = 0; i < 2; i++)
-		adm_printf(b, "ilpd_lobby_paused_total{listener=\"%s\"} %llu\n", name[i],
-			   (unsigned long long)lb[i]->st.paused);
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		adm_metric(b, m[k].name, m[k].type, m[k].help);
+		for (i = 0; i < 2; i++) {
+			const struct lobby_stats *st = &lb[i]->st;
+			const uint64_t v[] = { lb[i]->n, cap[i], st->accepted, st->evicted,
+					       st->idle_closed, st->paused };
+
+			adm_printf(b, "%s{listener=\"%s\"} %llu\n", m[k].name, listener[i],
+				   (unsigned long long)v[k]);
+		}
+	}
 }
 
 static void adm_pool_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
@@ -538,10 +538,7 @@ static void adm_ready(struct lobby *lb, hal_fd fd, int64_t since, bool no_room, 
 static void adm_lobby_full(struct lobby *lb, void *arg)
 {
 	(void)arg;
-	hal_log(HAL_LOG_WARN, "conn.flood",
-		"listener=admin waiting=%u accepted_total=%llu evicted_total=%llu idle_closed_total=%llu",
-		(unsigned)lb->n, (unsigned long long)lb->st.accepted,
-		(unsigned long long)lb->st.evicted, (unsigned long long)lb->st.idle_closed);
+	ilpd_log_lobby_full(lb, "admin");
 }
 
 int ilpd_admin_open(struct ilpd_daemon *d)

@@ -979,13 +979,18 @@ static void dm_lobby_ready(struct lobby *lb, hal_fd fd, int64_t since, bool no_r
 
 /* The lobby is full (a flood, or many slow peers at once): at most one
  * line per LOBBY_FULL_REPORT_MS. */
+void ilpd_log_lobby_full(const struct lobby *lb, const char *listener)
+{
+	hal_log(HAL_LOG_WARN, "conn.flood",
+		"listener=%s waiting=%u accepted_total=%llu evicted_total=%llu idle_closed_total=%llu",
+		listener, (unsigned)lb->n, (unsigned long long)lb->st.accepted,
+		(unsigned long long)lb->st.evicted, (unsigned long long)lb->st.idle_closed);
+}
+
 static void dm_lobby_full(struct lobby *lb, void *arg)
 {
 	(void)arg;
-	hal_log(HAL_LOG_WARN, "conn.flood",
-		"listener=btp waiting=%u accepted_total=%llu evicted_total=%llu idle_closed_total=%llu",
-		(unsigned)lb->n, (unsigned long long)lb->st.accepted,
-		(unsigned long long)lb->st.evicted, (unsigned long long)lb->st.idle_closed);
+	ilpd_log_lobby_full(lb, "btp");
 }
 
 /* The lobby's timeouts follow [btp] auth_timeout_ms (start and reload). */

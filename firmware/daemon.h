@@ -204,6 +204,10 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf);
  * backoff reset. */
 void ilpd_daemon_transport_changed(struct ilpd_daemon *d);
 
+/* conn.flood: a listener's lobby is full (called at most once per
+ * LOBBY_FULL_REPORT_MS per listener). */
+void ilpd_log_lobby_full(const struct lobby *lb, const char *listener);
+
 /* [btp] auth_timeout_ms changed (reload): the lobby follows it. */
 void ilpd_daemon_timeouts_changed(struct ilpd_daemon *d);
 

@@ -17,23 +17,15 @@ a = ap.parse_args()
 q = collections.deque()
 n = fails = 0
 t0 = time.time()
-while a.burst and time.time() - t0 < a.seconds:
+while time.time() - t0 < a.seconds:
     s = socket.socket()
-    s.setblocking(False)
     try:
-        s.connect_ex(('127.0.0.1', a.port))
-        q.append(s)
-        n += 1
-    except OSError:
-        fails += 1
-        s.close()
-    while len(q) > a.keep:
-        q.popleft().close()
-while not a.burst and time.time() - t0 < a.seconds:
-    try:
-        s = socket.socket()
-        s.settimeout(2)
-        s.connect(('127.0.0.1', a.port))
+        if a.burst:
+            s.setblocking(False)
+            s.connect_ex(('127.0.0.1', a.port))
+        else:
+            s.settimeout(2)
+            s.connect(('127.0.0.1', a.port))
         q.append(s)
         n += 1
     except OSError:
