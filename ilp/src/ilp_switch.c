@@ -572,6 +572,14 @@ static int sw_too_large(struct ilp_switch *sw, uint16_t from, uint32_t tag,
 	return sw_reject(sw, from, tag, "F08", msg, data, sizeof(data), rbuf, rcap, act);
 }
 
+/* True if addr is under the connector's own address (own.x...). */
+static bool sw_under_own(const struct ilp_switch *sw, const uint8_t *addr, size_t len)
+{
+	size_t own = sw->cfg.address_len;
+
+	return len > own && own > 0 && memcmp(addr, sw->address, own) == 0 && addr[own] == '.';
+}
+
 /* The forwarding decision for a well-formed, unexpired Prepare that is not
  * a peer protocol request: next hop, amount, expiry, holds. */
 static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
@@ -580,12 +588,19 @@ static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
 		      struct ilp_sw_action *act)
 {
 	const struct ilp_peer *src = &sw->peers[from];
-	uint16_t next = ilp_routes_lookup(&sw->routes, p->destination, p->destination_len);
+	size_t matched;
+	uint16_t next = ilp_routes_match(&sw->routes, p->destination, p->destination_len, &matched);
 	uint64_t out_amount;
 	int64_t out_expiry, cap_expiry;
 	uint16_t idx;
 	struct ilp_pending *pe;
 
+	/* Our own address space is ours: a destination under our address goes
+	 * to a child or a route at least as specific as our address, never up
+	 * to a parent or the default route (it would come straight back). */
+	if (sw_under_own(sw, p->destination, p->destination_len) && matched < sw->cfg.address_len)
+		return sw_reject(sw, from, tag, "F02", "no such account under this connector.",
+				 NULL, 0, rbuf, rcap, act);
 	if (next >= ILPD_MAX_PEERS || !sw->peers[next].used)
 		return sw_reject(sw, from, tag, "F02", "no route found.", NULL, 0, rbuf, rcap, act);
 	if (!sw->peers[next].up)
@@ -674,7 +689,7 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return sw_peer_protocol(sw, from, tag, &p, rbuf, rcap, act);
 	if (p.destination_len == sw->cfg.address_len &&
 	    memcmp(p.destination, sw->address, p.destination_len) == 0)
-		return sw_reject(sw, from, tag, "F01", "packet addressed to the connector itself.",
+		return sw_reject(sw, from, tag, "F02", "packet addressed to the connector itself.",
 				 NULL, 0, rbuf, rcap, act);
 	if (p.amount > src->cfg.max_packet_amount)
 		return sw_too_large(sw, from, tag, p.amount, src->cfg.max_packet_amount,

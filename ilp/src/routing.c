@@ -135,9 +135,18 @@ void ilp_routes_set_default(struct ilp_routes *t, uint16_t peer)
 uint16_t ilp_routes_lookup(const struct ilp_routes *t, const uint8_t *addr,
 			   size_t len)
 {
+	size_t matched;
+
+	return ilp_routes_match(t, addr, len, &matched);
+}
+
+uint16_t ilp_routes_match(const struct ilp_routes *t, const uint8_t *addr, size_t len,
+			  size_t *matched_len)
+{
 	uint16_t i, best = t->default_peer;
 	size_t best_len = 0;
 
+	*matched_len = 0;
 	if (addr == NULL && len != 0)
 		return best;
 	for (i = 0; i < t->count; i++) {
@@ -149,5 +158,6 @@ uint16_t ilp_routes_lookup(const struct ilp_routes *t, const uint8_t *addr,
 			best_len = e->prefix_len;
 		}
 	}
+	*matched_len = best_len;
 	return best;
 }

@@ -444,10 +444,50 @@ static void test_peer_protocols(void)
 	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0), ILP_SW_REPLY);
 	expect_reject(UP, 4, "F01");
 
-	/* addressed to the connector itself */
+	/* addressed to the connector itself: nobody there (F02) */
 	len = prepare(pkt, sizeof(pkt), 1, T0 + 60000, ADDR, 9);
 	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_REPLY);
-	expect_reject(ALICE, 5, "F01");
+	expect_reject(ALICE, 5, "F02");
+}
+
+/* The connector's own address space (issue 12): a destination under
+ * test.conn goes to a child or a route at least that specific, else F02 at
+ * once; never to the parent or the default route, where it would loop. */
+static void test_own_address_space_f02(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	uint64_t fwd;
+
+	setup(true);   /* default route: the parent `up` */
+	fwd = sw.stats.forwarded;
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.nobody", 1);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 1, "F02");
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_REPLY);   /* from the parent too */
+	expect_reject(UP, 2, "F02");
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.nobody.deeper", 3);
+	CHECK_EQ(send_prepare(BOB, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(BOB, 3, "F02");
+	CHECK_EQ_U64(sw.stats.forwarded, fwd);   /* nothing left the connector */
+	/* a child's space goes to the child, also below it */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.carol.x.y", 4);
+	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, CAROL);
+	/* a segment boundary: test.connx is not ours, so the default route */
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.connx.y", 5);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, UP);
+	/* a configured route inside our space is honoured */
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.conn.shop", 14, BOB), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.shop.item", 6);
+	CHECK_EQ(send_prepare(ALICE, 6, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, BOB);
+	/* a less specific route (test) does not take our space either */
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test", 4, BIG), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.other", 7);
+	CHECK_EQ(send_prepare(ALICE, 7, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 7, "F02");
 }
 
 static void test_amount_too_large_f08(void)
@@ -1019,9 +1059,10 @@ static void test_set_routes_and_windows(void)
 	CHECK_EQ(act.peer, CAROL);
 	answer_fulfill(act.tag, 71);
 	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.alice", 72);
-	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_FORWARD);
-	CHECK_EQ(act.peer, BOB);   /* the table had no child route: default */
-	answer_fulfill(act.tag, 72);
+	/* the table had no child route, and our own space never goes to the
+	 * default route */
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 2, "F02");
 
 	/* A table naming a retired or unused peer is refused whole. */
 	CHECK_EQ(ilp_switch_retire_peer(&sw, BIG), ILP_OK);
@@ -1157,6 +1198,7 @@ int main(void)
 	TH_RUN(test_malformed_answer_t00);
 	TH_RUN(test_malformed_prepare_f01);
 	TH_RUN(test_no_route_f02);
+	TH_RUN(test_own_address_space_f02);
 	TH_RUN(test_child_route_and_ildcp);
 	TH_RUN(test_peer_protocols);
 	TH_RUN(test_amount_too_large_f08);

@@ -30,8 +30,11 @@
  *   peer.config: IL-DCP answer to a child [F00 for others];
  *   peer.route.*: zero-data Fulfill for parents and peers (CCP messages are
  *   accepted and ignored) [F00 for children]; other peer.* or a wrong peer
- *   condition [F01]; addressed to the connector itself [F01];
+ *   condition [F01]; addressed to the connector itself [F02];
  *   amount > P's max packet amount [F08 with received/maximum data];
+ *   under the connector's own address (own.x) with no child or route at
+ *   least as specific as that address: never sent to a parent or the
+ *   default route, where it would come back [F02];
  *   no route, or the route leads nowhere [F02]; next hop down [T01];
  *   converted amount does not fit in 64 bits [F03];
  *   outgoing expiry = min(expiresAt - min_message_window, now +

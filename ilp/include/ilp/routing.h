@@ -47,7 +47,10 @@ void ilp_routes_remove_peer(struct ilp_routes *t, uint16_t peer);
 void ilp_routes_set_default(struct ilp_routes *t, uint16_t peer);
 
 /* Peer index for addr: the longest matching prefix, else the default route,
- * else ILP_ROUTE_NONE. */
+ * else ILP_ROUTE_NONE. ilp_routes_match also gives the length of the prefix
+ * that matched (0 for the default route or none). */
+uint16_t ilp_routes_match(const struct ilp_routes *t, const uint8_t *addr, size_t len,
+			  size_t *matched_len);
 uint16_t ilp_routes_lookup(const struct ilp_routes *t, const uint8_t *addr,
 			   size_t len);
 
