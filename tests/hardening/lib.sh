@@ -22,10 +22,17 @@ hd_cleanup() {
 	rm -rf "$HD_WORK"
 }
 trap hd_cleanup EXIT
-hd_port_base=$((30000 + ($$ % 1000) * 20))
+# Ports below the kernel's ephemeral range (32768 and up): a listener there
+# could collide with the local port of any outgoing connection on the
+# machine (floods make tens of thousands of them).
+hd_port_base=$(( ($$ % 550) * 20 ))
 hd_port() {
-	local p=$((hd_port_base + $1))
-	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1000)); done
+	local off=$((hd_port_base + $1)) p
+	p=$((21000 + off % 11700))
+	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do
+		off=$((off + 1000))
+		p=$((21000 + off % 11700))
+	done
 	echo $p
 }
 hd_wait_port() {

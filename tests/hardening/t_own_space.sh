@@ -41,7 +41,7 @@ default = up
 INI
 hd_start a "$ILPD" -c "$HD_WORK/a.ini"
 hd_start b "$ILPD" -c "$HD_WORK/b.ini"
-hd_wait_port "$PAA" && hd_wait_port "$PBA" || die "nodes did not start"
+hd_wait_port "$PAA" && hd_wait_port "$PBA" || die "nodes did not start (ports $PA $PAA $PB $PBA): $(tail -3 "$HD_WORK/a.log" "$HD_WORK/b.log"; ls -la "$HD_WORK"; ps -o pid,stat,etime,args -p "${HD_PID[a]},${HD_PID[b]}")"
 hd_wait_for "$HD_WORK/a.log" 'peer.up peer=pi' || die "B did not come up under A"
 
 send() {  # url token to -> ilpctl's summary line
