@@ -1,7 +1,7 @@
 /*
  * lobby.h - where a listener's new connections wait until they send their
  * first byte. A TCP connection that has sent nothing costs the lobby one
- * descriptor and 32 bytes; it gets a real connection slot (buffers, TLS,
+ * descriptor and 24 bytes (64-bit); it gets a real connection slot (buffers, TLS,
  * WebSocket) only once it shows progress, so a flood of idle connections
  * cannot push out a slow legitimate peer that is still handshaking.
  *
@@ -22,7 +22,7 @@
  *   lets the owner keep only newcomers whose request is already there.
  * - A full descriptor table (EMFILE) pauses the listener for 100 ms.
  *
- * Memory: struct lobby is ~96 bytes plus the caller's slot array (32 bytes
+ * Memory: struct lobby is ~96 bytes plus the caller's slot array (24 bytes
  * per entry on 64-bit); one event-loop watcher per entry and one timer.
  * The caller sizes the array (ILPD_LOBBY_BTP, ILPD_LOBBY_ADMIN in the
  * board's options) and the loop's tables (ILPD_EV_MAX_IO) to match.

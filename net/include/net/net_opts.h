@@ -47,7 +47,7 @@
 #endif
 
 /* Lobbies (net/lobby.h): new connections that have not sent a byte yet,
- * 32 bytes and one descriptor each, so that a flood of idle connections
+ * 24 bytes (64-bit) and one descriptor each, so that a flood of idle connections
  * cannot push out a slow peer that is still handshaking. Under a flood a
  * listener admits about LOBBY / grace connections per second (grace: half
  * of [btp] auth_timeout_ms for BTP, ILPD_ADMIN_GRACE_MS for the admin
