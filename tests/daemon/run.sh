@@ -24,8 +24,10 @@ trap cleanup EXIT
 ok() { passed=$((passed + 1)); echo "ok   $1"; }
 bad() { failed=$((failed + 1)); echo "FAIL $1"; shift; for f in "$@"; do echo "---- $f"; tail -20 "$f"; done; }
 
-# Free ports: a base derived from the PID, checked by trying to connect.
-port_base=$((20000 + ($$ % 2000) * 10))
+# Free ports: a base derived from the PID, checked by trying to connect;
+# below the kernel's ephemeral range (32768 and up), where the local port of
+# any outgoing connection on the machine could take a listener's port.
+port_base=$((20000 + ($$ % 1100) * 10))
 port() {
 	local p=$((port_base + $1))
 	while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 100)); done
