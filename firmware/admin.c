@@ -574,7 +574,6 @@ void ilpd_admin_close(struct ilpd_daemon *d)
 	lobby_close(&d->admin_lobby);
 	if (d->admin_fd != HAL_FD_NONE)
 		hal_close(d->admin_fd);
-	d->admin_io = -1;
 	d->admin_fd = HAL_FD_NONE;
 	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++)
 		if (d->admin[i].used)

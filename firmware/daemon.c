@@ -949,8 +949,6 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 	d->conf = conf;
 	d->btp_fd = HAL_FD_NONE;
 	d->admin_fd = HAL_FD_NONE;
-	d->btp_io = -1;
-	d->admin_io = -1;
 	d->btp_lobby.loop = NULL;
 	d->admin_lobby.loop = NULL;
 	d->refused_logged = 0;
@@ -1058,7 +1056,6 @@ void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms)
 	lobby_close(&d->btp_lobby);
 	if (d->btp_fd != HAL_FD_NONE)
 		hal_close(d->btp_fd);
-	d->btp_io = -1;
 	d->btp_fd = HAL_FD_NONE;
 	ilpd_admin_close(d);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {

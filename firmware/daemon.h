@@ -162,8 +162,6 @@ struct ilpd_daemon {
 	struct ilpd_admin_conn admin[ILPD_MAX_ADMIN_CONNS];
 	hal_fd btp_fd;
 	hal_fd admin_fd;
-	int btp_io;                   /* unused (the lobbies watch the listeners) */
-	int admin_io;
 	/* New connections wait in a lobby until their first byte (net/lobby.h):
 	 * a flood of idle connections never takes a connection slot. */
 	struct lobby btp_lobby;
