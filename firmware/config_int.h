@@ -87,6 +87,10 @@ int conf_text(struct conf_parse *st, const char *key, const char *v,
 /* "HOST[:PORT]" or "[V6][:PORT]" in s[0..n): NULL, or a static reason. */
 const char *conf_hostport(const char *s, size_t n, char *host, uint16_t *port,
 			  uint16_t def_port);
+/* A character allowed in a host name: letters, digits, '-', '.', '_'. */
+bool conf_host_char(char ch);
+/* A listen address: HOST:PORT or "off" into *e; 0 or -1 (reported). */
+int conf_listen(struct conf_parse *st, const char *v, struct ilpd_endpoint *e);
 
 /* config_transport.c */
 extern const char *const conf_transport_keys[];

@@ -1,0 +1,177 @@
+/*
+ * config_url.c - the configuration's addresses: peer URLs
+ * (ilpd_url_parse, config.h), HOST:PORT values and listen addresses.
+ * Pure string parsing: no lookups, no I/O (a host name is resolved, or
+ * handed to the proxy, only when a link dials).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "config_int.h"
+
+bool conf_host_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	       (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+}
+
+static bool url_v6_char(char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	       (ch >= 'A' && ch <= 'F') || ch == ':' || ch == '.';
+}
+
+/* Parses "HOST[:PORT]" or "[V6][:PORT]" in s[0..n) into host/port. A port
+ * is required unless def_port != 0. NULL on success, else a reason. */
+const char *conf_hostport(const char *s, size_t n, char *host,
+				 uint16_t *port, uint16_t def_port)
+{
+	size_t hlen, i;
+	const char *h = s, *rest;
+	uint64_t p;
+
+	if (n > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL)
+			return "missing ']' after an IPv6 address";
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		rest = close + 1;
+		for (i = 0; i < hlen; i++)
+			if (!url_v6_char(h[i]))
+				return "bad IPv6 address";
+		if (hlen < 2 || memchr(h, ':', hlen) == NULL)
+			return "bad IPv6 address";
+	} else {
+		const char *colon = memchr(s, ':', n);
+
+		hlen = colon != NULL ? (size_t)(colon - s) : n;
+		rest = s + hlen;
+		for (i = 0; i < hlen; i++)
+			if (!conf_host_char(h[i]))
+				return "bad host name";
+	}
+	if (hlen == 0)
+		return "missing host";
+	if (hlen > ILPD_CONF_HOST_MAX)
+		return "host name too long";
+	if (rest == s + n) {
+		if (def_port == 0)
+			return "missing :PORT";
+		p = def_port;
+	} else {
+		char digits[8];
+		size_t dl = (size_t)(s + n - rest) - 1;
+
+		if (*rest != ':' || dl == 0 || dl >= sizeof(digits))
+			return "bad port (1..65535)";
+		memcpy(digits, rest + 1, dl);
+		digits[dl] = '\0';
+		if (conf_parse_u64(digits, &p) != NUM_OK || p == 0 || p > 65535)
+			return "bad port (1..65535)";
+	}
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	*port = (uint16_t)p;
+	return NULL;
+}
+
+static size_t url_scheme(const char *s, bool *tls)
+{
+	static const char *const plain[] = { "ws://", "btp+ws://" };
+	static const char *const secure[] = { "wss://", "btp+wss://" };
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		size_t a = strlen(plain[i]), b = strlen(secure[i]);
+
+		if (strncmp(s, plain[i], a) == 0) {
+			*tls = false;
+			return a;
+		}
+		if (strncmp(s, secure[i], b) == 0) {
+			*tls = true;
+			return b;
+		}
+	}
+	return 0;
+}
+
+int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
+{
+	bool tls = false;
+	size_t skip, alen, plen, i;
+	const char *auth, *path;
+
+	*why = NULL;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
+			*why = "URL contains a blank, a control byte or '#'";
+			return -1;
+		}
+	}
+	skip = url_scheme(s, &tls);
+	if (skip == 0) {
+		*why = "expected ws://HOST[:PORT][/PATH]";
+		return -1;
+	}
+#if !defined(ILPD_TLS_BEARSSL) && !defined(ILPD_TLS_MBEDTLS)
+	if (tls) {
+		*why = "this ilpd was built without TLS (wss:// needs ILPD_TLS=bearssl or mbedtls)";
+		return -1;
+	}
+#endif
+	u->tls = tls;
+	auth = s + skip;
+	alen = strcspn(auth, "/?");
+	if (memchr(auth, '@', alen) != NULL) {
+		*why = "credentials in URLs are refused (put the secret in 'token')";
+		return -1;
+	}
+	*why = conf_hostport(auth, alen, u->host, &u->port, tls ? 443 : 80);
+	if (*why != NULL)
+		return -1;
+	path = auth + alen;
+	plen = strlen(path);
+	if (plen == 0) {
+		strcpy(u->path, "/");
+		return 0;
+	}
+	if (path[0] != '/') {
+		*why = "the path must start with '/'";
+		return -1;
+	}
+	if (plen > ILPD_CONF_PATH_MAX) {
+		*why = "path too long";
+		return -1;
+	}
+	memcpy(u->path, path, plen + 1);
+	return 0;
+}
+
+/* "HOST:PORT", "[V6]:PORT", or "off"/"" (disabled). */
+int conf_listen(struct conf_parse *st, const char *v,
+		       struct ilpd_endpoint *e)
+{
+	const char *why;
+
+	if (*v == '\0' || strcmp(v, "off") == 0) {
+		e->enabled = false;
+		e->host[0] = '\0';
+		e->port = 0;
+		return 0;
+	}
+	why = conf_hostport(v, strlen(v), e->host, &e->port, 0);
+	if (why != NULL) {
+		conf_fail(st, st->line,
+			  "'listen' must be HOST:PORT, [IPv6]:PORT or off: %s", why);
+		return -1;
+	}
+	e->enabled = true;
+	return 0;
+}
+
