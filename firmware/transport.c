@@ -972,128 +972,6 @@ static void ctl_connect_cb(struct ev_loop *loop, int id, void *arg)
 
 /* ---- managed daemon ------------------------------------------------------- */
 
-/* Paths go into the torrc unquoted: refuse what tor would split or
- * misread there (blanks, quotes, backslashes, '#', control bytes). */
-static bool torrc_path_ok(const char *p)
-{
-	for (; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c <= 0x20 || c == 0x7f || c == '"' || c == '\\' || c == '#')
-			return false;
-	}
-	return true;
-}
-
-struct tbuf {
-	char *p;
-	size_t cap;
-	size_t len;
-	bool over;
-};
-
-static void tput(struct tbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void tput(struct tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->over)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len)
-		b->over = true;
-	else
-		b->len += (size_t)n;
-}
-
-/* The torrc text for the managed daemon. */
-static int torrc_build(const struct ilpd_transport *t, char *out, size_t cap,
-		       size_t *len)
-{
-	const struct ilpd_transport_conf *c = &t->conf;
-	bool v6 = strchr(t->btp_ip, ':') != NULL;
-	struct tbuf b = { out, cap, 0, false };
-
-	tput(&b, "# Written by ilpd at every start: edits here are lost.\n"
-	     "# Add options in a file named by [transport] torrc_append.\n");
-	if (c->socks_port != 0)
-		tput(&b, "SocksPort 127.0.0.1:%u ExtendedErrors\n", (unsigned)c->socks_port);
-	else
-		tput(&b, "SocksPort 0\n");
-	tput(&b, "ControlPort 127.0.0.1:%u\nCookieAuthentication 1\n",
-	     (unsigned)c->control_port);
-	tput(&b, "DataDirectory %s/tor\n", c->state_dir);
-	tput(&b, "HiddenServiceDir %s/onion_service\n", c->state_dir);
-	tput(&b, "HiddenServicePort %u %s%s%s:%u\n", (unsigned)t->onion_port,
-	     v6 ? "[" : "", t->btp_ip, v6 ? "]" : "", (unsigned)t->btp_port);
-	if (t->pow)
-		tput(&b, "HiddenServicePoWDefensesEnabled 1\n");
-	tput(&b, "__OwningControllerProcess %ld\n", (long)hal_proc_self());
-	tput(&b, "Log notice file %s/tor/notice.log\nRunAsDaemon 0\n", c->state_dir);
-	if (c->torrc_append[0] != '\0')
-		tput(&b, "%%include %s\n", c->torrc_append);
-	*len = b.len;
-	return b.over ? -1 : 0;
-}
-
-/* Up to 6 decimal digits at text[*i] into *out; -1 if none, or more. */
-static int read_num(const char *text, size_t n, size_t *i, unsigned *out)
-{
-	unsigned x = 0;
-	size_t d = 0;
-
-	for (; *i < n && text[*i] >= '0' && text[*i] <= '9'; (*i)++, d++) {
-		if (d == 6)
-			return -1;
-		x = x * 10 + (unsigned)(text[*i] - '0');
-	}
-	*out = x;
-	return d > 0 ? 0 : -1;
-}
-
-int ilpd_transport_tor_version(const char *text, size_t n, unsigned v[4])
-{
-	static const char key[] = "Tor version ";
-	size_t k = sizeof(key) - 1, i, j;
-
-	for (i = 0; i + k <= n; i++) {
-		if ((i > 0 && text[i - 1] != '\n') || memcmp(text + i, key, k) != 0)
-			continue;
-		i += k;
-		for (j = 0; j < 4; j++) {
-			if (j > 0) {      /* ".N" follows, else the version ends */
-				if (i + 1 >= n || text[i] != '.' ||
-				    text[i + 1] < '0' || text[i + 1] > '9')
-					break;
-				i++;
-			}
-			if (read_num(text, n, &i, &v[j]) != 0)
-				return -1;
-		}
-		if (j < 3)
-			return -1;    /* fewer than 3 numbers */
-		if (j == 3)
-			v[3] = 0;
-		return 0;
-	}
-	return -1;
-}
-
-bool ilpd_transport_tor_has_pow(const unsigned v[4])
-{
-	/* HiddenServicePoWDefensesEnabled: tor 0.4.8.1-alpha and later */
-	if (v[0] != 0)
-		return v[0] > 0;
-	if (v[1] != 4)
-		return v[1] > 4;
-	return v[2] >= 8;
-}
-
 /* Asks tor_path for its version once at start (`--version`, bounded by
  * VERSION_WAIT_MS) and sets t->pow: the onion service's proof-of-work
  * defence goes into the torrc only for a tor that knows the option (an
@@ -1142,7 +1020,7 @@ static int managed_prepare(struct ilpd_transport *t, char *why, size_t why_len)
 	size_t len = 0;
 	int rc = HAL_PROC_ERROR;
 
-	if (!torrc_path_ok(c->state_dir) || !torrc_path_ok(c->torrc_append)) {
+	if (!ilpd_torrc_path_ok(c->state_dir) || !ilpd_torrc_path_ok(c->torrc_append)) {
 		set_why(why, why_len, "state_dir and torrc_append must not contain "
 			"blanks, quotes, backslashes or '#'");
 		return -1;
@@ -1161,7 +1039,7 @@ static int managed_prepare(struct ilpd_transport *t, char *why, size_t why_len)
 		return -1;
 	}
 	managed_check_pow(t);
-	if (torrc_build(t, torrc, sizeof(torrc), &len) != 0 ||
+	if (ilpd_torrc_build(t, torrc, sizeof(torrc), &len) != 0 ||
 	    !join_path(path, c->state_dir, "torrc") ||
 	    hal_file_write_atomic(path, torrc, len, 0600) != HAL_PROC_OK) {
 		set_why(why, why_len, "cannot write %s/torrc: %s", c->state_dir,

@@ -204,6 +204,14 @@ const char *ilpd_onion_state_str(enum ilpd_onion_state s);
  * only. */
 const char *ilpd_transport_onion_url(const struct ilpd_transport *t);
 
+/* torrc.c: paths go into the torrc unquoted, so one with blanks, quotes,
+ * backslashes, '#' or control bytes is refused. */
+bool ilpd_torrc_path_ok(const char *p);
+
+/* torrc.c: the managed daemon's torrc for t into out[cap]; 0 and *len, or
+ * -1 if it does not fit. */
+int ilpd_torrc_build(const struct ilpd_transport *t, char *out, size_t cap, size_t *len);
+
 /* "Tor version A.B.C[.D]" (a line of `tor --version`) anywhere at a line
  * start in text[0..n) into v (D = 0 when absent): 0, or -1 when there is
  * no such line (another program, anon, garbage). Pure. */
