@@ -90,16 +90,37 @@ static void lb_report_full(struct lobby *lb)
 	}
 }
 
-/* Whether a newcomer could be placed: a free slot, or an oldest entry
- * that has had its grace period. Evicts nothing. */
+/* Evictions are at least grace_ms / cap apart (lobby.h). */
+static int64_t lb_spacing(const struct lobby *lb)
+{
+	int64_t sp = lb->grace_ms / (lb->cap > 0 ? lb->cap : 1);
+
+	return sp > 0 ? sp : 1;
+}
+
+/* When the lobby may next evict: the oldest entry has had its grace
+ * period and the last eviction is one spacing ago. INT64_MAX: empty. */
+static int64_t lb_evict_due(struct lobby *lb)
+{
+	struct lobby_entry *o = lb_oldest(lb);
+	int64_t due, next;
+
+	if (o == NULL)
+		return INT64_MAX;
+	due = o->since + lb->grace_ms;
+	next = lb->last_evict + lb_spacing(lb);
+	if (lb->evicted_once && next > due)
+		due = next;
+	return due;
+}
+
+/* Whether a newcomer could be placed: a free slot, or an entry that may
+ * be evicted now. Evicts nothing. */
 static bool lb_has_room(struct lobby *lb)
 {
-	struct lobby_entry *o;
-
 	if (lb->n < lb->cap)
 		return true;
-	o = lb_oldest(lb);
-	return o != NULL && ev_now(lb->loop) - o->since >= lb->grace_ms;
+	return ev_now(lb->loop) >= lb_evict_due(lb);
 }
 
 /* A slot for the newcomer in hand (lb_has_room() said there is one): a
@@ -126,6 +147,8 @@ static struct lobby_entry *lb_make_room(struct lobby *lb)
 	}
 	lb_drop(lb, e, true);
 	lb->st.evicted++;
+	lb->last_evict = ev_now(lb->loop);
+	lb->evicted_once = true;
 	lb_report_full(lb);
 	return e;
 }
@@ -149,10 +172,10 @@ static void lb_accept_all(struct lobby *lb)
 		int r;
 
 		if (!room && lb->policy == LOBBY_PAUSE) {
-			struct lobby_entry *o = lb_oldest(lb);
+			int64_t due = lb_evict_due(lb);
 
 			lb_report_full(lb);
-			lb_pause(lb, o != NULL ? o->since + lb->grace_ms : ev_now(lb->loop) + 1);
+			lb_pause(lb, due != INT64_MAX ? due : ev_now(lb->loop) + 1);
 			return;
 		}
 		r = hal_tcp_accept(lb->listener, &fd, NULL);

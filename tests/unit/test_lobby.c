@@ -195,6 +195,45 @@ static void test_full_pauses_then_evicts_oldest(void)
 	teardown();
 }
 
+/* A burst that filled the lobby at once is evicted one at a time, at
+ * least grace_ms / cap apart, not again in one burst a grace period later
+ * (where a legitimate peer's SYN retries would have to hit that window).
+ * Before the spacing rule, all CAP were evicted within one iteration. */
+static bool evicted_one(void)
+{
+	return lb.st.evicted >= 1;
+}
+
+static bool evicted_all(void)
+{
+	return lb.st.evicted >= CAP;
+}
+
+static void test_burst_evicted_evenly(void)
+{
+	int i;
+	int64_t t1, t4;
+
+	setup(800, 20000, LOBBY_PAUSE);   /* spacing 800 / 4 = 200 ms */
+	for (i = 0; i < CAP; i++)
+		CHECK(dial() >= 0);
+	run_for(100, NULL);
+	CHECK_EQ(lb.n, CAP);
+	for (i = 0; i < CAP; i++)   /* CAP more wait in the kernel's queue */
+		CHECK(dial() >= 0);
+	run_for(3000, evicted_one);
+	t1 = hal_mono_ms();
+	CHECK_EQ(lb.st.evicted, 1);
+	run_for(100, NULL);
+	CHECK_EQ(lb.st.evicted, 1);   /* the next is due 200 ms after the first */
+	run_for(3000, evicted_all);
+	t4 = hal_mono_ms();
+	CHECK_EQ(lb.st.evicted, CAP);
+	CHECK(t4 - t1 >= 3 * 200 - 20);
+	CHECK_EQ(lb.n, CAP);
+	teardown();
+}
+
 /* An entry old enough to be evicted, whose first byte arrived in the same
  * iteration as the newcomer that would evict it: handed over, not closed. */
 static void test_ready_entry_not_evicted(void)
@@ -243,6 +282,7 @@ int main(void)
 	TH_RUN(test_first_byte_hands_over);
 	TH_RUN(test_idle_closed);
 	TH_RUN(test_full_pauses_then_evicts_oldest);
+	TH_RUN(test_burst_evicted_evenly);
 	TH_RUN(test_ready_entry_not_evicted);
 	TH_RUN(test_admit_ready);
 	return th_finish();

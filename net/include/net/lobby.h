@@ -18,6 +18,12 @@
  *   instead of pushing out those already here. So under any flood each
  *   accepted connection is guaranteed grace_ms to send its first byte, and
  *   the listener admits about cap / grace_ms idle connections per second.
+ *   Evictions are spaced at least grace_ms / cap apart, so a flood that
+ *   fills the lobby in one burst is let in one connection at a time, not
+ *   again in one burst a grace period later: the accept queue then frees a
+ *   place every few milliseconds and a legitimate peer's SYN, which the
+ *   kernel retries only after 1, 3, 7 s, finds one, instead of having to
+ *   hit a short window once per grace period.
  *   A LOBBY_ADMIT_READY lobby keeps draining the accept queue instead and
  *   lets the owner keep only newcomers whose request is already there.
  * - A full descriptor table (EMFILE) pauses the listener for 100 ms.
@@ -91,6 +97,8 @@ struct lobby {
 	int64_t grace_ms;
 	int64_t idle_ms;
 	int64_t full_logged;    /* when lobby.full was last logged (ev_now) */
+	int64_t last_evict;     /* when the last eviction was (ev_now) */
+	bool evicted_once;      /* last_evict is set */
 	lobby_ready_cb ready;
 	lobby_full_cb full;     /* may be NULL */
 	void *arg;
