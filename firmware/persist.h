@@ -1,0 +1,126 @@
+/*
+ * persist.h - the durable ledger: the glue between the switch's ledger
+ * (ilp/ledger.h), the on-storage format (ilp/journal.h) and a state area
+ * (hal/hal_store.h). docs/ilpd.8 "Durable ledger" states the rules.
+ *
+ * What is persisted per peer, by name: balance, fulfilled count, ledger
+ * flags. Never the holds of packets in flight: after a restart nothing is
+ * held (their sources get their answer from their own expiry, or T01 when
+ * the link drops), and a Fulfill that arrives later for a packet ilpd no
+ * longer knows is dropped and counted (late_responses).
+ *
+ * Commit: ilpd_persist_commit() compares every used ledger slot with what
+ * was last written (balance, fulfilled count, flags) and writes one journal
+ * record per changed slot, the last with the group-end flag, then syncs
+ * (sync and interval modes). When half the ring has been written since the
+ * last snapshot, a snapshot goes to the older slot (write, sync) and the
+ * journal continues after it. The daemon decides when to commit:
+ *   ILPD_DUR_SYNC      before any byte of this loop iteration leaves ilpd
+ *                      (every Fulfill relayed upstream is durable first;
+ *                      group commit: one sync per iteration, or per
+ *                      commit_interval_ms when that is > 0);
+ *   ILPD_DUR_INTERVAL  at most every interval_ms, Fulfills relayed at once
+ *                      (a crash loses at most interval_ms of Fulfills);
+ *   ILPD_DUR_OFF       never: no state area at all (balances in RAM only).
+ *
+ * Start-up (ilpd_persist_load): a new (zero) area is initialised with a
+ * snapshot of the configured peers at balance 0. An existing one is
+ * recovered (journal.h) and applied to the switch's ledger by peer name.
+ * Refused, with a "state: ..." message: both snapshot slots invalid, damage
+ * inside the durable journal, a newer format, another geometry (board),
+ * another node address, or a peer with a non-zero balance that is not in
+ * the configuration. A configured peer the state does not know starts at
+ * 0 (logged). With reset, the state is replaced by zero balances (logged
+ * loudly by the caller). After a successful load a fresh snapshot (gen+1)
+ * is written, so records of an older generation can never be replayed.
+ *
+ * Reload: ilpd_persist_peers_changed() after the switch's peer set changed
+ * (added, removed, renamed slots): commits and writes a snapshot, so every
+ * journal record refers to the slot->name map of the snapshot it follows.
+ * A removed peer's balance is dropped with it (by name); a re-added name
+ * starts at 0.
+ *
+ * Memory: struct ilpd_persist ~ ILPD_MAX_PEERS * 80 + JOURNAL_SNAP_BYTES +
+ * the journal_image/replay sizes; one static instance in the daemon. No heap.
+ */
+#ifndef ILPD_PERSIST_H
+#define ILPD_PERSIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/hal_store.h"
+#include "ilp/ilp_switch.h"
+#include "ilp/journal.h"
+
+enum ilpd_durability {
+	ILPD_DUR_SYNC = 0,
+	ILPD_DUR_INTERVAL = 1,
+	ILPD_DUR_OFF = 2
+};
+
+/* Sync latency histogram bucket upper bounds, microseconds (+Inf last). */
+#define ILPD_PERSIST_BUCKETS 8
+extern const uint32_t ilpd_persist_bucket_us[ILPD_PERSIST_BUCKETS - 1];
+
+struct ilpd_persist_stats {
+	uint64_t syncs;             /* successful syncs */
+	uint64_t sync_failures;     /* write or sync errors */
+	uint64_t bytes_written;     /* bytes handed to the store (records + snapshots) */
+	uint64_t records;           /* journal records written */
+	uint64_t snapshots;         /* snapshots written (start-up, half ring, reload, shutdown) */
+	uint64_t sync_us_sum;
+	uint64_t sync_us_bucket[ILPD_PERSIST_BUCKETS];  /* cumulative counts, last +Inf */
+	int64_t last_sync_ms;       /* ev/hal_mono time of the last successful sync, or 0 */
+	uint32_t journal_fill;      /* records written since the last snapshot */
+	bool recovered;             /* the ledger came from an existing state area */
+	bool failed;                /* the last write or sync failed */
+};
+
+struct ilpd_persist {
+	struct hal_store *st;           /* NULL: ILPD_DUR_OFF */
+	uint8_t mode;                   /* enum ilpd_durability */
+	int64_t interval_ms;            /* SYNC: group window (0 = per iteration); INTERVAL: period */
+	struct journal_pos pos;         /* where the next record goes */
+	uint32_t durable_seq;           /* last record on stable storage */
+	uint8_t active;                 /* slot (0 = A, 1 = B) of the newest snapshot */
+	struct { int64_t balance; uint64_t fulfilled; uint32_t flags; bool used; } last[ILPD_MAX_PEERS];
+	struct journal_image img;       /* recovered image (ilpd_persist_open) */
+	struct journal_replay rp;
+	uint8_t buf[JOURNAL_SNAP_BYTES];  /* snapshot / record-group encoding */
+	struct ilpd_persist_stats stats;
+};
+
+/* Opens persistence over an open store (NULL with ILPD_DUR_OFF) and
+ * recovers its content into p->img. 0, or -1 with "state: ..." in why. */
+int ilpd_persist_open(struct ilpd_persist *p, struct hal_store *st, enum ilpd_durability mode,
+		      int64_t interval_ms, char *why, size_t why_len);
+
+/* Applies the recovered image to sw's ledger by peer name (see above),
+ * or with reset starts every configured peer at 0; then writes a fresh
+ * snapshot. 0, or -1 with "state: ..." in why. Call after the switch's
+ * peers are configured and before any packet. */
+int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset, int64_t now_ms,
+		      char *why, size_t why_len);
+
+/* True when the ledger differs from what was last written. */
+bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *sw);
+
+/* Writes the changed slots as one group and syncs; takes a snapshot when
+ * the ring is half full. 0, or -1 (stats.failed set, why in st->why). */
+int ilpd_persist_commit(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);
+
+/* Commit, then a snapshot now (reload, clean shutdown). */
+int ilpd_persist_snapshot(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);
+int ilpd_persist_peers_changed(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);
+
+/* The recovered balances as JSON ({"address":..., "generation":...,
+ * "peers":{"name":{"balance":"N","fulfilled":N}, ...}}), for --dump-state.
+ * Bytes written (NUL-terminated), or 0 if out is too small. */
+size_t ilpd_persist_dump_json(const struct ilpd_persist *p, char *out, size_t cap);
+
+/* Final commit and snapshot (clean shutdown); closes nothing. */
+int ilpd_persist_close(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);
+
+#endif /* ILPD_PERSIST_H */
