@@ -19,6 +19,14 @@ int64_t hal_mono_ms(void)
 	return time_ms(CLOCK_MONOTONIC);
 }
 
+int64_t hal_mono_us(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + (int64_t)(ts.tv_nsec / 1000);
+}
+
 int64_t hal_wall_ms(void)
 {
 	return time_ms(CLOCK_REALTIME);

@@ -9,6 +9,10 @@
 /* Monotonic milliseconds (arbitrary origin, never goes back): timers. */
 int64_t hal_mono_ms(void);
 
+/* Monotonic microseconds (same clock as hal_mono_ms): short durations such
+ * as a storage sync's latency. */
+int64_t hal_mono_us(void);
+
 /* Wall-clock milliseconds since the Unix epoch, UTC: ILP expiries. */
 int64_t hal_wall_ms(void);
 

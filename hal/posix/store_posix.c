@@ -1,0 +1,308 @@
+/*
+ * store_posix.c - the POSIX backend of hal_store.h: the state area is one
+ * preallocated regular file.
+ *
+ * Open: an existing file is opened O_RDWR|O_CLOEXEC and locked with
+ * flock(LOCK_EX|LOCK_NB) (a second ilpd on the same file gets
+ * HAL_STORE_LOCKED); it must be a regular file of exactly `size` bytes
+ * (HAL_STORE_SIZE otherwise). A new one is built beside it as
+ * "<path>.new" (created 0600, locked, truncated, filled with zeros,
+ * fsync'd), renamed into place and its directory fsync'd, so a crash while
+ * creating never leaves a short file under the real name. The lock is on
+ * the open file description, so it follows the inode through the rename.
+ *
+ * I/O: pread/pwrite loops (EINTR retried, short transfers continued); sync
+ * is fdatasync(2) (the file's size never changes after creation). Every
+ * error sets s->why to "<path>: <reason>".
+ *
+ * Memory: a 512-byte static block of zeros; no heap. Event-loop thread only.
+ */
+#include "hal/hal_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const uint8_t store_zero[HAL_STORE_SECTOR];
+
+/* s->why = the formatted text, cut to fit. */
+__attribute__((format(printf, 2, 3)))
+static void store_why(struct hal_store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(s->why, sizeof(s->why), fmt, ap);
+	va_end(ap);
+}
+
+static int store_fail(struct hal_store *s, int rc, const char *path, const char *what, int err)
+{
+	if (what != NULL)
+		store_why(s, "%s: %s: %s", path, what, strerror(err));
+	else
+		store_why(s, "%s: %s", path, strerror(err));
+	return rc;
+}
+
+static bool store_in_range(const struct hal_store *s, uint32_t off, uint32_t len)
+{
+	return (uint64_t)off + len <= s->size;
+}
+
+static int store_read(struct hal_store *s, uint32_t off, void *buf, uint32_t len)
+{
+	uint8_t *p = buf;
+
+	if (!store_in_range(s, off, len))
+		return HAL_STORE_RANGE;
+	while (len > 0) {
+		ssize_t n = pread(s->fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return store_fail(s, HAL_STORE_ERROR, "state file", "read", errno);
+		if (n == 0) {
+			store_why(s, "state file: read: unexpected end of file");
+			return HAL_STORE_ERROR;
+		}
+		p += n;
+		off += (uint32_t)n;
+		len -= (uint32_t)n;
+	}
+	return HAL_STORE_OK;
+}
+
+static int store_pwrite_all(int fd, const void *buf, uint32_t len, uint32_t off)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		off += (uint32_t)n;
+		len -= (uint32_t)n;
+	}
+	return 0;
+}
+
+static int store_write(struct hal_store *s, uint32_t off, const void *buf, uint32_t len)
+{
+	if (!store_in_range(s, off, len))
+		return HAL_STORE_RANGE;
+	if (store_pwrite_all(s->fd, buf, len, off) != 0)
+		return store_fail(s, HAL_STORE_ERROR, "state file", "write", errno);
+	return HAL_STORE_OK;
+}
+
+static int store_sync(struct hal_store *s)
+{
+	int r;
+
+	do
+		r = fdatasync(s->fd);
+	while (r != 0 && errno == EINTR);
+	if (r != 0)
+		return store_fail(s, HAL_STORE_ERROR, "state file", "fdatasync", errno);
+	return HAL_STORE_OK;
+}
+
+static void store_close(struct hal_store *s)
+{
+	if (s->fd >= 0)
+		(void)close(s->fd);
+	s->fd = -1;
+}
+
+static const struct hal_store_ops store_posix_ops = {
+	store_read, store_write, store_sync, store_close
+};
+
+static int store_open_fd(const char *path, int flags, mode_t mode)
+{
+	int fd;
+
+	do
+		fd = open(path, flags, mode);
+	while (fd < 0 && errno == EINTR);
+	return fd;
+}
+
+/* flock(LOCK_EX|LOCK_NB); HAL_STORE_OK, LOCKED or ERROR (why set). */
+static int store_lock(struct hal_store *s, int fd, const char *path)
+{
+	int r;
+
+	do
+		r = flock(fd, LOCK_EX | LOCK_NB);
+	while (r != 0 && errno == EINTR);
+	if (r == 0)
+		return HAL_STORE_OK;
+	if (errno == EWOULDBLOCK) {
+		store_why(s,
+			 "%s: locked by another process (another ilpd on this state_dir?)", path);
+		return HAL_STORE_LOCKED;
+	}
+	return store_fail(s, HAL_STORE_ERROR, path, "flock", errno);
+}
+
+static int store_fsync(int fd)
+{
+	int r;
+
+	do
+		r = fsync(fd);
+	while (r != 0 && errno == EINTR);
+	return r;
+}
+
+/* fsyncs the directory that holds path (so a new name in it is durable). */
+static int store_sync_dir(struct hal_store *s, const char *path)
+{
+	char dir[512];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd;
+
+	if (slash == NULL) {
+		dir[0] = '.';
+		n = 1;
+	} else {
+		n = (size_t)(slash - path);
+		if (n == 0)
+			n = 1;          /* "/file": the root */
+		if (n >= sizeof(dir)) {
+			store_why(s, "%s: directory name too long", path);
+			return HAL_STORE_ERROR;
+		}
+		memcpy(dir, path, n);
+	}
+	dir[n] = '\0';
+	fd = store_open_fd(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return store_fail(s, HAL_STORE_ERROR, dir, "open directory", errno);
+	if (store_fsync(fd) != 0) {
+		int e = errno;
+
+		(void)close(fd);
+		return store_fail(s, HAL_STORE_ERROR, dir, "fsync directory", e);
+	}
+	(void)close(fd);
+	return HAL_STORE_OK;
+}
+
+/* Builds a zero-filled area at "<path>.new", renames it to path. On
+ * HAL_STORE_OK, *fdp is the new file, open and locked. */
+static int store_create(struct hal_store *s, const char *path, uint32_t size, int *fdp)
+{
+	char tmp[512];
+	uint32_t off;
+	int fd, rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp)) {
+		store_why(s, "%s: path too long", path);
+		return HAL_STORE_ERROR;
+	}
+	/* No O_TRUNC: a second ilpd creating at the same moment must not cut
+	 * the file under the first one's lock. */
+	fd = store_open_fd(tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return store_fail(s, HAL_STORE_ERROR, tmp, "create", errno);
+	rc = store_lock(s, fd, tmp);
+	if (rc != HAL_STORE_OK)
+		goto fail;
+	rc = HAL_STORE_ERROR;
+	if (ftruncate(fd, 0) != 0) {
+		store_fail(s, rc, tmp, "truncate", errno);
+		goto fail;
+	}
+	/* Written zeros, not a hole or fallocate's unwritten extents: every
+	 * block is allocated now, so a later write cannot fail with ENOSPC. */
+	for (off = 0; off < size; off += HAL_STORE_SECTOR) {
+		uint32_t n = size - off < HAL_STORE_SECTOR ? size - off : HAL_STORE_SECTOR;
+
+		if (store_pwrite_all(fd, store_zero, n, off) != 0) {
+			store_fail(s, rc, tmp, "preallocate", errno);
+			goto fail;
+		}
+	}
+	if (store_fsync(fd) != 0) {
+		store_fail(s, rc, tmp, "fsync", errno);
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		store_fail(s, rc, path, "rename", errno);
+		goto fail;
+	}
+	rc = store_sync_dir(s, path);
+	if (rc != HAL_STORE_OK)
+		goto fail_closed;
+	*fdp = fd;
+	return HAL_STORE_OK;
+fail:
+	(void)unlink(tmp);
+fail_closed:
+	(void)close(fd);
+	return rc;
+}
+
+int hal_store_open_posix(struct hal_store *s, const char *path, uint32_t size, bool create)
+{
+	struct stat sb;
+	int fd, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->size = size;
+	fd = store_open_fd(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (fd < 0 && errno == ENOENT) {
+		if (!create)
+			return store_fail(s, HAL_STORE_NOENT, path, NULL, ENOENT);
+		rc = store_create(s, path, size, &fd);
+		if (rc != HAL_STORE_OK)
+			return rc;
+		s->created = true;
+	} else if (fd < 0) {
+		return store_fail(s, HAL_STORE_ERROR, path, NULL, errno);
+	} else {
+		rc = store_lock(s, fd, path);
+		if (rc != HAL_STORE_OK) {
+			(void)close(fd);
+			return rc;
+		}
+	}
+	if (fstat(fd, &sb) != 0) {
+		rc = store_fail(s, HAL_STORE_ERROR, path, "fstat", errno);
+		(void)close(fd);
+		return rc;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		store_why(s, "%s: not a regular file", path);
+		(void)close(fd);
+		return HAL_STORE_ERROR;
+	}
+	if ((uint64_t)sb.st_size != size) {
+		store_why(s, "%s: %lld bytes, this build's state area is %u",
+			 path, (long long)sb.st_size, (unsigned)size);
+		(void)close(fd);
+		return HAL_STORE_SIZE;
+	}
+	s->fd = fd;
+	s->ops = &store_posix_ops;
+	return HAL_STORE_OK;
+}
