@@ -11,6 +11,14 @@
  *   flush list (fixed array) and written by wsconn_flush_all() once per loop
  *   iteration, so a batch of forwarded packets costs one send(2) per peer.
  *   Leftover bytes switch the watcher to HAL_POLL_OUT.
+ * - Holding output (wsconn_hold_output): tx_ok is the end of the bytes
+ *   released by the last wsconn_flush_all(); while held, every write
+ *   (wsc_flush, wsc_tls_pump's plaintext) stops there and a connection
+ *   with bytes past it stays in the flush list. wsconn_flush_all() first
+ *   releases every listed connection (tx_ok = tx_len), then writes them:
+ *   frames that callbacks queue during the writes lie past tx_ok and
+ *   wait, and connections marked during it are kept in the list for the
+ *   next call. Without a hold tx_ok is ignored (the limit is tx_len).
  * - Masking keys (client side) come from a 4 KiB pool of getrandom()
  *   bytes, refilled when used up: strong keys without a syscall per frame.
  * - The flush list and the key pool are the module's only state; one event
@@ -61,6 +69,9 @@
 #include "hal/hal_rng.h"
 
 #define WSC_MAX_DIRTY (ILPD_MAX_CONNS + 8)
+/* The flush list: each connection at most once before a flush plus once
+ * re-marked during it (and stale entries of connections that ended). */
+#define WSC_DIRTY_SLOTS (2 * WSC_MAX_DIRTY)
 #define WSC_READS_PER_EVENT 4
 /* Record reads per readable event with TLS (a record is read in two parts:
  * header, then body). */
@@ -76,8 +87,10 @@
 #define WSC_EOF_FIN 1   /* recv() returned 0 */
 #define WSC_EOF_ERR 2   /* recv() failed */
 
-static struct wsconn *wsc_dirty[WSC_MAX_DIRTY];
+static struct wsconn *wsc_dirty[WSC_DIRTY_SLOTS];
 static size_t wsc_ndirty;
+static bool wsc_hold;       /* wsconn_hold_output */
+static bool wsc_flushing;   /* inside wsconn_flush_all */
 
 static uint8_t wsc_pool[4096];
 static size_t wsc_pool_used = sizeof(wsc_pool);
@@ -129,6 +142,7 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->rx_len = 0;
 	c->tx_off = 0;
 	c->tx_len = 0;
+	c->tx_ok = 0;
 	c->bytes_in = 0;
 	c->bytes_out = 0;
 	c->io = -1;
@@ -204,14 +218,43 @@ void wsconn_abort(struct wsconn *c, const char *reason)
 	wsc_finish(c, reason);
 }
 
+/* End of the bytes that may be written now. */
+static size_t wsc_limit(const struct wsconn *c)
+{
+	return wsc_hold ? c->tx_ok : c->tx_len;
+}
+
+/* Drops stale and repeated entries from the flush list (not during a
+ * flush: the list is being walked). */
+static void wsc_compact(void)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < wsc_ndirty; i++) {
+		struct wsconn *c = wsc_dirty[i];
+
+		if (c->dirty) {
+			c->dirty = false;   /* a repeat of c is dropped */
+			wsc_dirty[k++] = c;
+		}
+	}
+	for (i = 0; i < k; i++)
+		wsc_dirty[i]->dirty = true;
+	wsc_ndirty = k;
+}
+
 static void wsc_mark(struct wsconn *c)
 {
 	if (c->dirty)
 		return;
-	if (wsc_ndirty == WSC_MAX_DIRTY) {
+	if (wsc_ndirty >= WSC_MAX_DIRTY && !wsc_hold) {
 		wsc_flush(c);
 		return;
 	}
+	if (wsc_ndirty == WSC_DIRTY_SLOTS && !wsc_flushing)
+		wsc_compact();
+	if (wsc_ndirty == WSC_DIRTY_SLOTS)
+		return;   /* more connections than a hold supports (wsconn.h) */
 	c->dirty = true;
 	wsc_dirty[wsc_ndirty++] = c;
 }
@@ -299,6 +342,7 @@ static bool wsc_room(struct wsconn *c, size_t need)
 		return false;
 	memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
 	c->tx_len -= c->tx_off;
+	c->tx_ok = c->tx_ok > c->tx_off ? c->tx_ok - c->tx_off : 0;
 	c->tx_off = 0;
 	return true;
 }
@@ -373,12 +417,12 @@ static void wsc_frames(struct wsconn *c);
 static unsigned wsc_tls_want(const struct wsconn *c, unsigned want);
 static bool wsc_tls_final(const struct wsconn *c);
 
-/* Watch for output while bytes are queued; for input unless paused. */
+/* Watch for output while bytes may be written; for input unless paused. */
 static void wsc_want(struct wsconn *c)
 {
 	unsigned want = c->rx_paused ? 0u : HAL_POLL_IN;
 
-	if (wsc_backlog(c) > 0)
+	if (wsc_limit(c) > c->tx_off)
 		want |= HAL_POLL_OUT;
 	if (c->tls != NULL)
 		want = wsc_tls_want(c, want);
@@ -393,8 +437,8 @@ static void wsc_flush(struct wsconn *c)
 		wsc_tls_flush(c);
 		return;
 	}
-	while (c->tx_off < c->tx_len) {
-		long n = hal_tcp_send(c->fd, c->tx + c->tx_off, c->tx_len - c->tx_off);
+	while (c->tx_off < wsc_limit(c)) {
+		long n = hal_tcp_send(c->fd, c->tx + c->tx_off, wsc_limit(c) - c->tx_off);
 
 		if (n == HAL_NET_AGAIN)
 			break;
@@ -408,6 +452,7 @@ static void wsc_flush(struct wsconn *c)
 	if (c->tx_off == c->tx_len) {
 		c->tx_off = 0;
 		c->tx_len = 0;
+		c->tx_ok = 0;
 		if (c->closing_after_flush) {
 			wsc_finish(c, "closed");
 			return;
@@ -419,14 +464,22 @@ static void wsc_flush(struct wsconn *c)
 		if (c->state == WSC_CLOSED)
 			return;
 	}
+	if (wsc_hold && c->tx_len > c->tx_ok)
+		wsc_mark(c);   /* unreleased bytes wait for wsconn_flush_all */
 	wsc_want(c);
 }
 
 void wsconn_flush_all(void)
 {
-	size_t i;
+	size_t i, n = wsc_ndirty;
 
-	for (i = 0; i < wsc_ndirty; i++) {
+	/* Held: release first, then write; what callbacks queue meanwhile
+	 * waits. Not held: connections marked meanwhile are written too. */
+	for (i = 0; i < n; i++)
+		if (wsc_dirty[i]->dirty)
+			wsc_dirty[i]->tx_ok = wsc_dirty[i]->tx_len;
+	wsc_flushing = true;
+	for (i = 0; i < (wsc_hold ? n : wsc_ndirty); i++) {
 		struct wsconn *c = wsc_dirty[i];
 
 		if (!c->dirty)
@@ -436,7 +489,27 @@ void wsconn_flush_all(void)
 		    c->state != WSC_CONNECTING && c->state != WSC_SOCKS)
 			wsc_flush(c);
 	}
-	wsc_ndirty = 0;
+	wsc_flushing = false;
+	if (!wsc_hold)
+		n = wsc_ndirty;
+	/* Held: connections marked during the writes stay listed. */
+	memmove(wsc_dirty, wsc_dirty + n, (wsc_ndirty - n) * sizeof(wsc_dirty[0]));
+	wsc_ndirty -= n;
+}
+
+void wsconn_hold_output(bool on)
+{
+	wsc_hold = on;
+}
+
+bool wsconn_output_waiting(void)
+{
+	size_t i;
+
+	for (i = 0; i < wsc_ndirty; i++)
+		if (wsc_dirty[i]->dirty)
+			return true;
+	return false;
 }
 
 /* Handles one engine event. Returns false when parsing must stop. */
@@ -825,6 +898,8 @@ static bool wsc_tls_up(struct wsconn *c)
 		return false;
 	}
 	c->tx_len += n;
+	if (wsc_hold)
+		wsc_mark(c);   /* the upgrade waits for its release */
 	return true;
 }
 
@@ -859,11 +934,11 @@ static bool wsc_tls_pump(struct wsconn *c)
 			return true;
 		if (!c->tls_up && !wsc_tls_up(c))
 			return false;
-		if (c->tx_off == c->tx_len)
+		if (c->tx_off >= wsc_limit(c))
 			return true;
 		buf = tls_sendapp_buf(t, &len);
-		if (len > c->tx_len - c->tx_off)
-			len = c->tx_len - c->tx_off;
+		if (len > wsc_limit(c) - c->tx_off)
+			len = wsc_limit(c) - c->tx_off;
 		memcpy(buf, c->tx + c->tx_off, len);
 		tls_sendapp_ack(t, len);
 		c->tx_off += len;
@@ -1031,6 +1106,7 @@ static void wsc_tls_flush(struct wsconn *c)
 	if (c->tx_off == c->tx_len) {
 		c->tx_off = 0;
 		c->tx_len = 0;
+		c->tx_ok = 0;
 		if (c->closing_after_flush && (tls_state(c->tls) & TLS_ST_SENDREC) == 0) {
 			if (!c->tls_closing && c->tls_up) {
 				c->tls_closing = true;
@@ -1054,6 +1130,8 @@ static void wsc_tls_flush(struct wsconn *c)
 		if (c->state == WSC_CLOSED)
 			return;
 	}
+	if (wsc_hold && c->tx_len > c->tx_ok)
+		wsc_mark(c);   /* unreleased bytes wait for wsconn_flush_all */
 	wsc_want(c);
 }
 

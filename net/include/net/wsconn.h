@@ -14,6 +14,22 @@
  * buffer; a message handed to on_message() stays valid only during the
  * callback.
  *
+ * Holding output (the daemon's durable ledger, sync mode): while
+ * wsconn_hold_output(true) is in force, a byte queued in tx is not written
+ * until the next wsconn_flush_all() releases it: every path that would
+ * write (a full flush list, the writable callback, the TLS engine pumped
+ * on a read, the client's upgrade request, close frames) writes only bytes
+ * released by an earlier wsconn_flush_all(), and otherwise only marks the
+ * connection. So the caller can make an iteration's effects durable
+ * between ev_run_once() and wsconn_flush_all() before anything they caused
+ * leaves the process. Bytes queued while wsconn_flush_all() runs (by
+ * callbacks it triggers: a receive that resumes after backpressure, the
+ * last frames of a TLS stream that ends) wait for the next one. TLS
+ * records the engine already holds (handshake messages, or plaintext
+ * released earlier) may still be written at any time: they carry nothing
+ * that was not released. The hold needs every held connection in the
+ * flush list: a process may hold at most ILPD_MAX_CONNS + 8 connections.
+ *
  * Backpressure: while more than ILPD_WSCONN_TX_HIGH bytes wait in the send
  * buffer, received frames are not parsed and the socket is not read; both
  * resume once the backlog drains below half of that. A peer that sends
@@ -128,6 +144,7 @@ struct wsconn {
 	size_t rx_len;
 	size_t tx_off;              /* first unsent byte */
 	size_t tx_len;              /* end of queued bytes */
+	size_t tx_ok;               /* hold: end of the bytes released for sending */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint8_t rx[ILPD_CONN_RXBUF];
@@ -185,7 +202,17 @@ void wsconn_close(struct wsconn *c, uint16_t code, const char *reason);
 /* Closes the socket at once (no close frame); on_close follows. */
 void wsconn_abort(struct wsconn *c, const char *reason);
 
-/* Writes every connection with queued bytes. Call after each ev_run_once. */
+/* Writes every connection with queued bytes. Call after each ev_run_once.
+ * While output is held, this is what releases it: every byte queued
+ * before the call may go (see "Holding output" above). */
 void wsconn_flush_all(void);
+
+/* Holds (true) or stops holding (false) output for every connection of
+ * the process; see "Holding output" above. Off at start. */
+void wsconn_hold_output(bool on);
+
+/* True if some connection has bytes waiting for wsconn_flush_all() (while
+ * output is held: bytes not yet released). */
+bool wsconn_output_waiting(void);
 
 #endif /* NET_WSCONN_H */
