@@ -98,12 +98,13 @@ static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file", NULL
 
 static const char *const sec_names[SEC_COUNT] = {
 	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport",
-	"tls", "netif"
+	"tls", "netif", "ledger"
 };
 
 static const char *const *const sec_keys[SEC_COUNT] = {
 	NULL, node_keys, btp_keys, admin_keys, limits_keys, log_keys,
-	peer_keys, NULL, conf_transport_keys, tls_keys, conf_netif_keys
+	peer_keys, NULL, conf_transport_keys, tls_keys, conf_netif_keys,
+	conf_ledger_keys
 };
 
 /* ---- files -------------------------------------------------------------- */
@@ -413,6 +414,7 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	c->log_syslog = false;
 	strcpy(c->tls.ca_file, ILPD_TLS_DEFAULT_CA_FILE);
 	conf_transport_defaults(c);
+	conf_ledger_defaults(c);
 }
 
 static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
@@ -895,6 +897,8 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 		return conf_set_transport(st, k, v);
 	case SEC_NETIF:
 		return conf_set_netif(st, k, v);
+	case SEC_LEDGER:
+		return conf_set_ledger(st, k, v);
 	case SEC_NONE:
 	case SEC_NODE:
 	case SEC_BTP:
@@ -971,6 +975,7 @@ static int conf_handler(void *user, const char *section, const char *name,
 	case SEC_ROUTES:
 	case SEC_TRANSPORT:
 	case SEC_NETIF:
+	case SEC_LEDGER:
 	case SEC_COUNT:
 	default:
 		r = conf_set_other(st, k, value);
@@ -1230,6 +1235,8 @@ static int conf_run(struct conf_parse *st)
 		conf_finish_tls(st);
 	if (!st->failed)
 		conf_finish_transport(st);
+	if (!st->failed)
+		conf_finish_ledger(st);
 	return st->failed ? -1 : 0;
 }
 

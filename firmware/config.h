@@ -64,6 +64,13 @@
  *   [netif]     lwIP builds only: driver = tap, name [tap0], address =
  *               A.B.C.D/LEN (required), gateway, address6 = X::Y/64,
  *               mtu 1280..1500 [1500] (docs/lwip.md)
+ *   [ledger]    durability = sync|interval|off [sync] (the embedded default
+ *               config sets off), commit_interval_ms 0..1000 [0] (sync:
+ *               group-commit window; 0 = one sync per loop iteration),
+ *               sync_interval_ms 10..60000 [1000] (interval: the period),
+ *               state_file [<[transport] state_dir>/ledger.state] (an
+ *               absolute path; its directory is created 0700 if missing).
+ *               durability and state_file need a restart.
  */
 #ifndef ILPD_CONFIG_FILE_H
 #define ILPD_CONFIG_FILE_H
@@ -198,6 +205,15 @@ struct ilpd_transport_conf {
 	int line;                            /* where [transport] starts */
 };
 
+/* [ledger]: the durable ledger (firmware/persist.h, docs/ilpd.8). */
+struct ilpd_ledger_conf {
+	uint8_t durability;                  /* enum ilpd_durability (persist.h) */
+	int64_t commit_interval_ms;          /* [0] sync: group-commit window */
+	int64_t sync_interval_ms;            /* [1000] interval: sync period */
+	char state_file[ILPD_CONF_PATH_MAX + 1];  /* absolute path */
+	int line;                            /* where [ledger] starts, or 0 */
+};
+
 struct ilpd_route_conf {
 	char prefix[ILPD_ROUTE_PREFIX_MAX + 1];
 	char peer[ILPD_PEER_NAME_MAX + 1];
@@ -224,6 +240,7 @@ struct ilpd_conf {
 	struct ilpd_tls_conf tls;
 	struct ilpd_transport_conf transport;
 	struct hal_netif_conf netif;         /* [netif]: lwIP builds only */
+	struct ilpd_ledger_conf ledger;      /* [ledger] */
 	struct ilpd_peer_conf peer[ILPD_MAX_PEERS];
 	size_t npeers;
 	struct ilpd_route_conf route[ILPD_MAX_ROUTES];
@@ -303,6 +320,14 @@ bool ilpd_peer_via_proxy(const struct ilpd_transport_conf *t, const char *host);
 /* True if [transport] and [netif] are the same (a reload cannot change
  * them: they need a restart). */
 bool ilpd_conf_transport_same(const struct ilpd_conf *o, const struct ilpd_conf *n);
+
+/* NULL if a running daemon can keep its durable ledger under `n` (the
+ * same durability and state_file), else the reason a reload is refused. */
+const char *ilpd_conf_ledger_restart(const struct ilpd_conf *o, const struct ilpd_conf *n);
+
+/* The name of a durability (enum ilpd_durability): "sync", "interval" or
+ * "off". */
+const char *ilpd_durability_name(unsigned mode);
 
 /* True if the configuration has an outbound wss:// peer. */
 bool ilpd_conf_needs_tls_client(const struct ilpd_conf *c);

@@ -1,7 +1,8 @@
 /*
  * config_int.h - internals shared by the configuration loader's files
  * (config.c: the reader, common value parsers and most sections;
- * config_transport.c: [transport] and [netif]). Not for other modules.
+ * config_transport.c: [transport] and [netif]; config_ledger.c: [ledger]).
+ * Not for other modules.
  */
 #ifndef ILPD_CONFIG_INT_H
 #define ILPD_CONFIG_INT_H
@@ -33,6 +34,7 @@ enum conf_sec {
 	SEC_TRANSPORT,
 	SEC_TLS,
 	SEC_NETIF,
+	SEC_LEDGER,
 	SEC_COUNT
 };
 
@@ -100,5 +102,12 @@ int conf_set_transport(struct conf_parse *st, int k, const char *v);
 int conf_set_netif(struct conf_parse *st, int k, const char *v);
 /* Cross-key rules of [transport] and [netif] (after peers are read). */
 void conf_finish_transport(struct conf_parse *st);
+
+/* config_ledger.c */
+extern const char *const conf_ledger_keys[];
+void conf_ledger_defaults(struct ilpd_conf *c);
+int conf_set_ledger(struct conf_parse *st, int k, const char *v);
+/* state_file's default (after [transport] state_dir is known). */
+void conf_finish_ledger(struct conf_parse *st);
 
 #endif /* ILPD_CONFIG_INT_H */

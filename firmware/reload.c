@@ -79,7 +79,7 @@ static const char *rl_restart_needed(const struct ilpd_conf *o, const struct ilp
 		return "[tls] or [btp] tls changed: needs a restart";
 	if (!ilpd_conf_transport_same(o, n))
 		return "[transport] or [netif] changed: needs a restart";
-	return NULL;
+	return ilpd_conf_ledger_restart(o, n);
 }
 
 /* Who the peer is and how it connects: a change drops the connection. */

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "hal/hal_log.h"
 #include "ilp/ilp_switch.h"
+#include "persist.h"
 #include "th.h"
 
 #ifndef ILPD_SOURCE_DIR
@@ -837,6 +838,7 @@ static int read_expect(const char *path, char *out, size_t cap)
 static const char *const good_files[] = {
 	"minimal.ini", "full.ini", "outbound-parent.ini", "ipv6.ini",
 	"crlf-bom-indent.ini", "default-equivalent.ini", "onion-managed.ini",
+	"ledger.ini",
 };
 
 static const char *const bad_files[] = {
@@ -851,7 +853,9 @@ static const char *const bad_files[] = {
 	"max-balance-negative.ini", "bad-rate.ini", "asset-scale-range.ini",
 	"bad-listen.ini", "hold-below-window.ini", "bad-log-level.ini",
 	"transport-socks5.ini", "line-too-long.ini", "syntax-error.ini",
-	"key-outside-section.ini",
+	"key-outside-section.ini", "ledger-durability.ini", "ledger-relative-path.ini",
+	"ledger-commit-range.ini", "ledger-sync-range.ini", "ledger-window-mode.ini",
+	"ledger-period-mode.ini",
 };
 
 static void test_files(void)
@@ -933,6 +937,34 @@ static void test_file_names(void)
 	CHECK_EQ(rmdir(dir), 0);
 }
 
+/* [ledger]: defaults (sync, state_file under [transport] state_dir), the
+ * embedded default's off, and what a reload may not change. */
+static void test_ledger(void)
+{
+	static struct ilpd_conf other;
+
+	CHECK_EQ(load("[node]\naddress = test.x\n"), 0);
+	CHECK_EQ(conf.ledger.durability, ILPD_DUR_SYNC);
+	CHECK_EQ(conf.ledger.commit_interval_ms, 0);
+	CHECK_EQ(conf.ledger.sync_interval_ms, 1000);
+	CHECK(strcmp(conf.ledger.state_file, "/var/lib/ilpd/ledger.state") == 0);
+	CHECK_EQ(load("[node]\naddress = test.x\n[transport]\nstate_dir = /srv/ilpd/\n"
+		      "[ledger]\ncommit_interval_ms = 2\n"), 0);
+	CHECK(strcmp(conf.ledger.state_file, "/srv/ilpd/ledger.state") == 0);
+	CHECK_EQ(conf.ledger.commit_interval_ms, 2);
+	CHECK_EQ(ilpd_conf_load_string(&other, "(default)", ilpd_default_config, &err), 0);
+	CHECK_EQ(other.ledger.durability, ILPD_DUR_OFF);
+	CHECK(ilpd_conf_ledger_restart(&conf, &other) != NULL);
+	CHECK_EQ(load("[node]\naddress = test.x\n[ledger]\nstate_file = /a/b.state\n"), 0);
+	other = conf;
+	CHECK(ilpd_conf_ledger_restart(&conf, &other) == NULL);
+	other.ledger.sync_interval_ms = 20;
+	CHECK(ilpd_conf_ledger_restart(&conf, &other) == NULL);
+	strcpy(other.ledger.state_file, "/a/c.state");
+	CHECK(strstr(ilpd_conf_ledger_restart(&conf, &other), "state_file") != NULL);
+	CHECK(strcmp(ilpd_durability_name(ILPD_DUR_INTERVAL), "interval") == 0);
+}
+
 /* good/default-equivalent.ini gives the embedded default's settings. */
 static void test_default_equivalent(void)
 {
@@ -957,6 +989,10 @@ static void test_default_equivalent(void)
 	CHECK_EQ(conf.log_level, def.log_level);
 	CHECK_EQ(conf.log_stderr, def.log_stderr);
 	CHECK_EQ(conf.log_syslog, def.log_syslog);
+	CHECK_EQ(conf.ledger.durability, def.ledger.durability);
+	CHECK(strcmp(conf.ledger.state_file, def.ledger.state_file) == 0);
+	CHECK_EQ(conf.ledger.commit_interval_ms, def.ledger.commit_interval_ms);
+	CHECK_EQ(conf.ledger.sync_interval_ms, def.ledger.sync_interval_ms);
 	CHECK_EQ(conf.npeers, def.npeers);
 	CHECK_EQ(conf.nroutes, def.nroutes);
 	for (i = 0; i < def.npeers && i < conf.npeers; i++) {
@@ -1021,6 +1057,7 @@ static void test_reuse(void)
 int main(void)
 {
 	TH_RUN(test_default_config);
+	TH_RUN(test_ledger);
 	TH_RUN(test_defaults);
 	TH_RUN(test_full);
 	TH_RUN(test_bad_table);
