@@ -36,6 +36,11 @@
 #   lwip-aarch64, lwip-armhf  the same with build/rpi-{aarch64,armhf}-lwip under
 #                qemu-aarch64 / qemu-arm -cpu cortex-a7 (needs the *-lwip build steps)
 #   alloc-lwip   tests/lwip/run.sh --alloc build/host-lwip: the alloc test on lwIP
+#   persist      tests/persist/run.sh build/host: kill -9 ilpd 100 times under load and
+#                check the recovered ledger after each restart (sync mode), the same
+#                with ilp-connector as a peer (10 kills), and t_inflight.sh (packets
+#                held by the next hop at a crash, late Fulfills); --kills 1000 by hand
+#   persist-asan the same against the ASan+UBSan build (50 kills)
 #   soak         tests/soak/run.sh build/host: 2-minute chaos soak, three ilpd nodes
 #                and JS peers under traffic while peers, a node, a SOCKS5 proxy and
 #                links are killed and restarted and configs reloaded (books, answers,
@@ -59,7 +64,7 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip soak soak-asan fuzz"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan fuzz"
 QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
@@ -117,6 +122,17 @@ run_script() {
 	if [ -x "$script" ]; then "$script" "$@"; else bash "$script" "$@"; fi
 }
 
+# The durable-ledger tests against one build: the kill -9 loop, the same
+# with ilp-connector as a peer, packets in flight at a crash. All three run;
+# the step fails if any did.
+run_persist() {
+	local rc=0
+	run_script tests/persist/run.sh "$1" --kills "$2" || rc=1
+	run_script tests/persist/run.sh "$1" --kills 10 --connector || rc=1
+	run_script tests/persist/t_inflight.sh "$1" || rc=1
+	return "$rc"
+}
+
 run_step() {
 	case "$1" in
 	deps) toolchain/install-deps.sh ;;
@@ -151,6 +167,8 @@ run_step() {
 		ILPCTL=build/host-lwip/tools/ilpctl/ilpctl \
 			run_script tests/lwip/run.sh build/rpi-armhf-lwip qemu-arm -cpu cortex-a7 ;;
 	alloc-lwip) run_script tests/lwip/run.sh --alloc build/host-lwip ;;
+	persist) run_persist build/host 100 ;;
+	persist-asan) run_persist build/host-asan 50 ;;
 	soak) run_script tests/soak/run.sh build/host ;;
 	soak-asan) run_script tests/soak/run.sh build/host-asan ;;
 	fuzz)

@@ -14,7 +14,9 @@
 #    the report must say armed=1 allocs_after_mark=0 frees_after_mark=0
 #    exited=1, and send must report >= PACKETS fulfilled. While armed it
 #    also drives 1000 rejects (F02), GET /health and /metrics, and a
-#    SIGHUP (config re-check), so those paths are covered too.
+#    SIGHUP (config re-check), so those paths are covered too. The durable
+#    ledger is on (durability = sync, a temp state_file): every commit,
+#    sync and half-ring snapshot of the run happens while armed.
 # 3. --tls (issue 5; an ilpd built with TLS, either backend): the same over
 #    TLS: alice -wss-> ilpd -wss-> a second ilpd "up" -wss-> bob, with a
 #    test PKI from tests/tls/make-certs.sh; the TLS server and client paths
@@ -162,6 +164,10 @@ listen = 127.0.0.1:$4
 
 [log]
 level = info
+
+[ledger]
+durability = sync
+state_file = $tmp/$1.state
 EOF
 }
 
