@@ -10,10 +10,21 @@
 #   ps_persist JSON KEY a field of /health's "persistence" object
 #   ps_wait_exit NAME S until HD_PID[NAME] exited (S seconds), then reaps it;
 #                       1 if it is still running
-# Needs ILPD, ILPCTL and python3 (JSON parsing only).
+# Needs ILPD, ILPCTL and python3 (JSON parsing only). KEEP=1 keeps the work dir.
 # shellcheck source=../hardening/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../hardening/lib.sh"
 command -v python3 >/dev/null || die "python3 is missing (the tests parse JSON with it)"
+# KEEP=1 keeps the work directory (configs, logs, state file) for a look
+ps_cleanup() {
+	local p
+	if [ "${KEEP:-0}" = 1 ]; then
+		for p in "${HD_PID[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+		echo "persist: kept $HD_WORK"
+	else
+		hd_cleanup
+	fi
+}
+trap ps_cleanup EXIT
 
 ps_dump() {
 	local rc
