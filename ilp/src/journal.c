@@ -82,6 +82,11 @@
  * The writer's records of an unsynced group carry the previous synced seq,
  * which is < end_seq whenever end_seq lies in an unsynced group, so a
  * crash (torn or lost unsynced writes) never reads as CORRUPT.
+ * Likewise a valid record of the NEXT generation (gen32 == snap gen + 1)
+ * anywhere after the end: the writer syncs a snapshot before it writes any
+ * record of its generation, so that newer snapshot was durable and is now
+ * unreadable: JOURNAL_CORRUPT, bad_seq = end_seq (instead of silently
+ * recovering the older snapshot without the newer records).
  * Limit: damage to the last synced group that no later record vouches for
  * looks exactly like a torn tail: that group is dropped (the state before
  * it, an earlier synced state, is recovered). See journal.h.
@@ -543,7 +548,10 @@ void journal_replay_feed(struct journal_replay *rp, const uint8_t rec[JOURNAL_RE
 		rp->end_seq = rp->expect_seq;
 		rp->group_n = 0;   /* an incomplete trailing group is dropped */
 	}
-	if (d == JOURNAL_OK && r.gen == gen32 && (int32_t)(r.durable_seq - rp->end_seq) >= 0)
+	if (d != JOURNAL_OK)
+		return;
+	if ((r.gen == gen32 && (int32_t)(r.durable_seq - rp->end_seq) >= 0) ||
+	    r.gen == gen32 + 1u)
 		replay_fail(rp, JOURNAL_CORRUPT, rp->end_seq);
 }
 

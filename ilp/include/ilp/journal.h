@@ -35,6 +35,29 @@
  * merely torn by a crash. Records are 8 to a sector and never straddle
  * one; a snapshot slot is rewritten only when it is the older one.
  *
+ * Writer rules (firmware/persist.c) that the checks above rely on:
+ *  - durable_seq is INCLUSIVE: the seq of the last record already on
+ *    stable storage (synced) when this record is written, or snap.seq - 1
+ *    when none of this generation is synced yet. It is always before the
+ *    record's own seq (else JOURNAL_INVALID). The rule is: a valid record
+ *    of the same gen after the end with (int32_t)(durable_seq - end_seq)
+ *    >= 0 -> JOURNAL_CORRUPT.
+ *  - a snapshot is written AND synced before any record of its gen; so a
+ *    valid record with gen32 == (uint32_t)(snap.gen + 1) after the end of
+ *    the live part means the newer snapshot was durable but is unreadable:
+ *    also JOURNAL_CORRUPT.
+ *  - every new snapshot (rotation, start-up, reset) has a gen greater than
+ *    any gen in the area (recovered gen + 1; for a reset, the greatest
+ *    gen of a readable slot + 1), never 1 over an old ring.
+ * Limit: damage to the LAST synced group that no later record vouches for
+ * (no later group written yet) is indistinguishable from a torn tail: that
+ * group is dropped and the state before it - an earlier synced state - is
+ * recovered. Likewise damage to the newest snapshot before any record of
+ * its gen was written recovers the older slot plus its journal, which is
+ * the same state. A single bit flip anywhere else in the durable range
+ * is refused (CORRUPT or, for both snapshots, BAD); see
+ * tests/unit/test_journal.c.
+ *
  * Versioning: JOURNAL_VERSION in every snapshot; a newer version is
  * refused (JOURNAL_NEWER), never guessed at.
  *
