@@ -85,6 +85,9 @@ struct ilpd_persist {
 	struct journal_pos pos;         /* where the next record goes */
 	uint32_t durable_seq;           /* last record on stable storage */
 	uint8_t active;                 /* slot (0 = A, 1 = B) of the newest snapshot */
+	bool need_snapshot;             /* a write or sync failed: the next commit is a snapshot */
+	bool refused;                   /* open refused the area: load() only with reset */
+	char name[64];                  /* the area's name in messages (open_named) */
 	struct { int64_t balance; uint64_t fulfilled; uint32_t flags; bool used; } last[ILPD_MAX_PEERS];
 	struct journal_image img;       /* recovered image (ilpd_persist_open) */
 	struct journal_replay rp;
@@ -96,6 +99,15 @@ struct ilpd_persist {
  * recovers its content into p->img. 0, or -1 with "state: ..." in why. */
 int ilpd_persist_open(struct ilpd_persist *p, struct hal_store *st, enum ilpd_durability mode,
 		      int64_t interval_ms, char *why, size_t why_len);
+
+/* The same, naming the area in messages (e.g. the state file's path; copied,
+ * cut at 63 bytes). ilpd_persist_open() calls it with "the state area".
+ * When it refuses the area (-1), p stays usable for ilpd_persist_load()
+ * with reset (--reset-ledger), which then rewrites the whole area; a load
+ * without reset refuses again. */
+int ilpd_persist_open_named(struct ilpd_persist *p, struct hal_store *st, const char *name,
+			    enum ilpd_durability mode, int64_t interval_ms, char *why,
+			    size_t why_len);
 
 /* Applies the recovered image to sw's ledger by peer name (see above),
  * or with reset starts every configured peer at 0; then writes a fresh
