@@ -405,6 +405,11 @@ static int persist_reset_area(struct ilpd_persist *p, const struct ilp_switch *s
 		}
 		p->stats.bytes_written += (uint64_t)n * JOURNAL_RECORD_SIZE;
 	}
+	/* The zeros are durable before any snapshot can be. */
+	if (hal_store_sync(p->st) != HAL_STORE_OK) {
+		persist_failed(p);
+		return -1;
+	}
 	p->pos.seq = 1;
 	p->pos.ring_pos = 0;
 	p->pos.ring_records = JOURNAL_RING_RECORDS;

@@ -40,8 +40,19 @@
  * A removed peer's balance is dropped with it (by name); a re-added name
  * starts at 0.
  *
- * Memory: struct ilpd_persist ~ ILPD_MAX_PEERS * 80 + JOURNAL_SNAP_BYTES +
- * the journal_image/replay sizes; one static instance in the daemon. No heap.
+ * A failed write or sync (commit returns -1, stats.failed) leaves the
+ * ledger's last written state as it was, and makes the next commit a
+ * snapshot with a new generation: records of the failed attempt that may
+ * have reached the disk can never mix with those written after it.
+ *
+ * Memory (sizeof, measured by tests/unit/test_persist.c and the memory
+ * map): struct ilpd_persist = last[] (32 bytes per peer slot) + p->buf
+ * (JOURNAL_SNAP_BYTES) + journal_image + journal_replay: host (64 peers)
+ * 18,632 bytes, rpi (32) 9,608 (9,600 on armhf), router (8) 5,784 (5,776
+ * on armhf); one static instance in the daemon (struct ilpd_durable). No
+ * heap. Disk: JOURNAL_AREA_SIZE = 2 snapshot slots + 4,096 records x 64
+ * bytes: host 278,528 bytes (2 x 8 KiB + 256 KiB), rpi and router 270,336
+ * (2 x 4 KiB + 256 KiB). Start-up reads it in chunks of p->buf.
  */
 #ifndef ILPD_PERSIST_H
 #define ILPD_PERSIST_H
