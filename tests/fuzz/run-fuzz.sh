@@ -25,6 +25,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 
 targets="fuzz_oer fuzz_ilp_packet fuzz_btp fuzz_ildcp fuzz_switch fuzz_switch_small"
+if [ -f "$src/ilp/src/journal.c" ]; then
+	targets="$targets fuzz_journal"
+fi
 if [ -f "$src/tools/ilpctl/json_in.h" ] && [ -f "$here/fuzz_json.c" ]; then
 	targets="$targets fuzz_json"
 fi
