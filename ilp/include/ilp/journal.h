@@ -46,9 +46,13 @@
  *    valid record with gen32 == (uint32_t)(snap.gen + 1) after the end of
  *    the live part means the newer snapshot was durable but is unreadable:
  *    also JOURNAL_CORRUPT.
- *  - every new snapshot (rotation, start-up, reset) has a gen greater than
- *    any gen in the area (recovered gen + 1; for a reset, the greatest
- *    gen of a readable slot + 1), never 1 over an old ring.
+ *  - every new snapshot (rotation, start-up) has a gen greater than any
+ *    gen in the area: the recovered gen + 1. A reset cannot know the gen
+ *    of a damaged slot, whose records may still be in the ring (and a
+ *    record of the new gen, or of new gen + 1, would be read as live or
+ *    as CORRUPT): it must zero the whole ring before it writes its first
+ *    snapshot (or use a gen above every gen32 of a CRC-valid ring record
+ *    and every readable slot's gen, plus 2).
  * Limit: damage to the LAST synced group that no later record vouches for
  * (no later group written yet) is indistinguishable from a torn tail: that
  * group is dropped and the state before it - an earlier synced state - is
