@@ -58,9 +58,11 @@
  * group is dropped and the state before it - an earlier synced state - is
  * recovered. Likewise damage to the newest snapshot before any record of
  * its gen was written recovers the older slot plus its journal, which is
- * the same state. A single bit flip anywhere else in the durable range
- * is refused (CORRUPT or, for both snapshots, BAD); see
- * tests/unit/test_journal.c.
+ * the same state. Any other single bit flip in the durable range is
+ * either harmless (the older snapshot slot, records behind the newest
+ * snapshot: the same final state) or refused as JOURNAL_CORRUPT (the
+ * newest snapshot once its gen has records, any synced group that a later
+ * group vouches for); tests/unit/test_journal.c flips every bit.
  *
  * Versioning: JOURNAL_VERSION in every snapshot; a newer version is
  * refused (JOURNAL_NEWER), never guessed at.
