@@ -74,6 +74,7 @@ mkdir -m 700 "$work/b-state"
 node() {  # name btp admin
 	printf '[node]\naddress = test.%s\n[btp]\nlisten = 127.0.0.1:%s\nreconnect_min_ms = 100\n' "$1" "$2"
 	printf 'reconnect_max_ms = 1000\n[admin]\nlisten = 127.0.0.1:%s\n' "$3"
+	printf '[ledger]\nstate_file = %s/%s.ledger.state\n' "$work" "$1"
 }
 conf_a() {  # mode (onion|direct) url
 	node a "$P_A" "$P_AA"

@@ -5,7 +5,9 @@
  *
  * The JSON shape of /health is the one TOON connector operators monitor:
  * {status, uptime, peersConnected, totalPeers, nodeId, version,
- *  transport:{type, healthy}} plus per-peer state under "peers".
+ *  transport:{type, healthy}} plus per-peer state under "peers", and
+ * persistence:{mode, lastSyncAgeMs, recovered} (the durable ledger; status
+ * is "unhealthy" while its commits fail, durable.h).
  */
 #include "daemon.h"
 #include "transport.h"
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "hal/hal_log.h"
+#include "hal/hal_time.h"
 #include "net/http.h"
 
 #ifndef ILPD_VERSION
@@ -93,6 +96,23 @@ static void adm_transport_json(const struct ilpd_daemon *d, struct adm_buf *b)
 		   ilpd_onion_state_str(os), url);
 }
 
+/* "persistence":{...}: the durable ledger's mode, how long ago it last
+ * synced (null when off, or before the first sync) and whether the ledger
+ * came from an existing state file. */
+static void adm_persist_json(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct ilpd_durable *du = &d->dur;
+	const struct ilpd_persist_stats *st = &du->p.stats;
+
+	adm_printf(b, ",\"persistence\":{\"mode\":\"%s\",", ilpd_durability_name(du->mode));
+	if (du->store_open && st->last_sync_ms != 0)
+		adm_printf(b, "\"lastSyncAgeMs\":%lld,", (long long)(hal_mono_ms() - st->last_sync_ms));
+	else
+		adm_printf(b, "\"lastSyncAgeMs\":null,");
+	adm_printf(b, "\"recovered\":%s,\"healthy\":%s}", st->recovered ? "true" : "false",
+		   du->failed ? "false" : "true");
+}
+
 size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 {
 	struct adm_buf b = { out, cap, 0, false };
@@ -102,10 +122,12 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 
 	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%u,"
 		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\",",
-		   d->stopping ? "stopping" : (up == total ? "ok" : "degraded"),
+		   d->stopping ? "stopping" : ilpd_durable_refusing(&d->dur) ? "unhealthy" :
+		   (up == total ? "ok" : "degraded"),
 		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
 		   total, d->conf->address, ILPD_VERSION);
 	adm_transport_json(d, &b);
+	adm_persist_json(d, &b);
 	adm_printf(&b, ",\"peers\":[");
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ledger_slot *s = &d->sw.ledger.slot[i];
@@ -337,6 +359,56 @@ static void adm_peer_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 				   (unsigned long long)d->link[i].connects);
 }
 
+/* The durable ledger (persist.h): syncs, their latency, bytes, journal. */
+static void adm_persist_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct ilpd_persist_stats *st = &d->dur.p.stats;
+	unsigned k;
+
+	adm_metric(b, "ilpd_persist_syncs_total", "counter",
+		   "Successful syncs of the state file (durable ledger).");
+	adm_printf(b, "ilpd_persist_syncs_total %llu\n", (unsigned long long)st->syncs);
+	adm_metric(b, "ilpd_persist_sync_failures_total", "counter",
+		   "Writes or syncs of the state file that failed.");
+	adm_printf(b, "ilpd_persist_sync_failures_total %llu\n",
+		   (unsigned long long)st->sync_failures);
+	adm_metric(b, "ilpd_persist_sync_seconds", "histogram",
+		   "Time a sync of the state file took.");
+	for (k = 0; k < ILPD_PERSIST_BUCKETS; k++) {
+		if (k == ILPD_PERSIST_BUCKETS - 1)
+			adm_printf(b, "ilpd_persist_sync_seconds_bucket{le=\"+Inf\"} %llu\n",
+				   (unsigned long long)st->sync_us_bucket[k]);
+		else
+			adm_printf(b, "ilpd_persist_sync_seconds_bucket{le=\"%u.%06u\"} %llu\n",
+				   (unsigned)(ilpd_persist_bucket_us[k] / 1000000u),
+				   (unsigned)(ilpd_persist_bucket_us[k] % 1000000u),
+				   (unsigned long long)st->sync_us_bucket[k]);
+	}
+	adm_printf(b, "ilpd_persist_sync_seconds_sum %llu.%06llu\n",
+		   (unsigned long long)(st->sync_us_sum / 1000000u),
+		   (unsigned long long)(st->sync_us_sum % 1000000u));
+	adm_printf(b, "ilpd_persist_sync_seconds_count %llu\n", (unsigned long long)st->syncs);
+	adm_metric(b, "ilpd_persist_bytes_written_total", "counter",
+		   "Bytes written to the state file (journal records and snapshots).");
+	adm_printf(b, "ilpd_persist_bytes_written_total %llu\n",
+		   (unsigned long long)st->bytes_written);
+	adm_metric(b, "ilpd_persist_records_total", "counter", "Journal records written.");
+	adm_printf(b, "ilpd_persist_records_total %llu\n", (unsigned long long)st->records);
+	adm_metric(b, "ilpd_persist_journal_fill", "gauge",
+		   "Journal records written since the last snapshot.");
+	adm_printf(b, "ilpd_persist_journal_fill %u\n", (unsigned)st->journal_fill);
+	adm_metric(b, "ilpd_persist_journal_capacity", "gauge",
+		   "Records in the journal ring (a snapshot is taken at half of it).");
+	adm_printf(b, "ilpd_persist_journal_capacity %u\n",
+		   d->dur.store_open ? (unsigned)JOURNAL_RING_RECORDS : 0u);
+	adm_metric(b, "ilpd_persist_snapshots_total", "counter",
+		   "Ledger snapshots written (start-up, half a journal, reload, stop).");
+	adm_printf(b, "ilpd_persist_snapshots_total %llu\n", (unsigned long long)st->snapshots);
+	adm_metric(b, "ilpd_persist_healthy", "gauge",
+		   "1 unless the last commit failed (new Prepares are then rejected T00).");
+	adm_printf(b, "ilpd_persist_healthy %d\n", !ilpd_durable_refusing(&d->dur));
+}
+
 size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 {
 	struct adm_buf b = { out, cap, 0, false };
@@ -347,6 +419,7 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 	adm_packet_metrics(d, &b);
 	adm_pool_metrics(d, &b);
 	adm_peer_metrics(d, &b);
+	adm_persist_metrics(d, &b);
 	return b.overflow ? 0 : b.len;
 }
 

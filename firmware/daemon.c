@@ -6,7 +6,10 @@
  *   its `ilp` entry is handed to the switch in place (it is rewritten there
  *   if forwarded), the switch's action is encoded as one BTP frame into
  *   d->frame and queued on the target connection. Nothing is written to a
- *   socket until wsconn_flush_all() at the end of the loop iteration.
+ *   socket until wsconn_flush_all() at the end of the loop iteration; with
+ *   the durable ledger in sync mode (durable.h) the iteration's balance
+ *   changes are committed first and no other path writes a queued byte
+ *   before that (wsconn_hold_output).
  * - The only tables are the links, the connection pool and the switch's
  *   pending table; there are no per-packet lookups besides the switch's own
  *   (route scan, pending slot). A link is in use when l->conf != NULL; a
@@ -176,19 +179,21 @@ static void dm_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 
 /* ---- BTP requests and answers on an authenticated link ------------------ */
 
-/* A Reject of our own while shutting down (the switch is not consulted). */
-static void dm_refuse_stopping(struct ilpd_daemon *d, uint16_t peer, uint32_t id)
+/* A Reject of our own (the switch is not consulted): T03 while shutting
+ * down, T00 while the ledger cannot be written (durable.h). */
+static void dm_refuse(struct ilpd_daemon *d, uint16_t peer, uint32_t id, const char *code,
+		      const char *msg)
 {
 	struct ilp_reject rj;
 	struct ilp_sw_action act;
 	size_t len;
 
 	memset(&rj, 0, sizeof(rj));
-	rj.code = (const uint8_t *)"T03";
+	rj.code = (const uint8_t *)code;
 	rj.triggered_by = d->sw.address;
 	rj.triggered_by_len = d->sw.cfg.address_len;
-	rj.message = (const uint8_t *)"connector is shutting down.";
-	rj.message_len = strlen("connector is shutting down.");
+	rj.message = (const uint8_t *)msg;
+	rj.message_len = strlen(msg);
 	if (ilp_reject_encode(&rj, d->reply, sizeof(d->reply), &len) != ILP_OK)
 		return;
 	memset(&act, 0, sizeof(act));
@@ -197,7 +202,7 @@ static void dm_refuse_stopping(struct ilpd_daemon *d, uint16_t peer, uint32_t id
 	act.tag = id;
 	act.pkt = d->reply;
 	act.len = len;
-	memcpy(act.code, "T03", 4);
+	memcpy(act.code, code, 4);
 	dm_reply(d, &act);
 }
 
@@ -218,7 +223,11 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 		return;
 	}
 	if (d->stopping) {
-		dm_refuse_stopping(d, l->index, f->request_id);
+		dm_refuse(d, l->index, f->request_id, "T03", "connector is shutting down.");
+		return;
+	}
+	if (ilpd_durable_refusing(&d->dur)) {
+		dm_refuse(d, l->index, f->request_id, "T00", "ledger cannot be written.");
 		return;
 	}
 	/* The entry lies inside msg, which we own: take a writable pointer. */
@@ -960,6 +969,8 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		hal_log(HAL_LOG_ERROR, "switch.config_failed", "source=%s", conf->source);
 		return -1;
 	}
+	if (ilpd_durable_start(d) != 0)
+		return -1;
 	for (i = 0; i < ILPD_MAX_CONNS; i++) {
 		d->conn[i].d = d;
 		d->conn[i].index = (uint16_t)i;
@@ -1034,6 +1045,7 @@ void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms)
 		if (wait < 0 || due < wait)
 			wait = (int)due;
 	}
+	wait = ilpd_durable_wait(d, wait);
 	(void)ev_run_once(&d->loop, wait);
 	wall = hal_wall_ms();
 	while (ilp_switch_expire(&d->sw, wall, d->reply, sizeof(d->reply), &act) == 1)
@@ -1042,7 +1054,8 @@ void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms)
 		ilpd_reload_progress(d);
 	if (d->stopping)
 		dm_stop_progress(d);
-	wsconn_flush_all();
+	/* Commit the iteration's ledger changes, then let its output go. */
+	ilpd_durable_flush(d);
 }
 
 void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms)

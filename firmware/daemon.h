@@ -3,7 +3,8 @@
  * packet switch, the admin HTTP endpoints, and graceful shutdown.
  *
  * Memory: struct ilpd_daemon is the switch + ILPD_MAX_CONNS connections
- * (each a struct wsconn with its buffers) + the admin connections, and with
+ * (each a struct wsconn with its buffers) + the admin connections + the
+ * durable ledger (struct ilpd_durable: the state area's buffers), and with
  * TLS built in one struct tls_conn per connection slot and two struct
  * tls_config; main.c holds exactly one, statically (see the memory map).
  * No heap.
@@ -54,6 +55,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "durable.h"
 #include "hal/hal_net.h"
 #include "ilp/ilp_switch.h"
 #include "net/ev.h"
@@ -177,6 +179,8 @@ struct ilpd_daemon {
 	int64_t close_deadline;       /* monotonic: abort connections still open */
 	struct ilpd_counters ctr;
 	struct ilpd_transport *tp;    /* set by main before start; /health */
+	/* The durable ledger (durable.h): state file, commit and hold. */
+	struct ilpd_durable dur;
 #if ILPD_HAVE_TLS
 	/* TLS: the client configuration (trust anchors; loaded at start when
 	 * a peer uses wss://, else at the first wss:// dial), the listener's
@@ -209,8 +213,10 @@ void ilpd_log_lobby_full(const struct lobby *lb, const char *listener);
 /* [btp] auth_timeout_ms changed (reload): the lobby follows it. */
 void ilpd_daemon_timeouts_changed(struct ilpd_daemon *d);
 
-/* Runs one event-loop iteration (waiting at most max_wait_ms), then
- * expires pending packets and flushes the send buffers. */
+/* Runs one event-loop iteration (waiting at most max_wait_ms, less when
+ * the durable ledger has a commit or held output due), then expires
+ * pending packets, commits the ledger as [ledger] durability says and
+ * flushes the send buffers (durable.h). */
 void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms);
 
 /* Begins a graceful stop: closes the listeners, refuses new Prepares

@@ -31,7 +31,8 @@ static volatile sig_atomic_t main_stop_signal;
 static volatile sig_atomic_t main_hup_signal;
 
 static const char main_usage[] =
-"Usage: ilpd [-c FILE | --config FILE]\n"
+"Usage: ilpd [-c FILE | --config FILE] [--reset-ledger]\n"
+"       ilpd [-c FILE] --dump-state\n"
 "       ilpd --check-config FILE\n"
 "       ilpd --print-default-config | --help | --version\n"
 "\n"
@@ -47,6 +48,14 @@ static const char main_usage[] =
 "  --check-config FILE      Validate FILE and exit: prints 'FILE: ok' (exit 0) or\n"
 "                           'FILE:LINE: message' for the first problem (exit 1).\n"
 "  --print-default-config   Print the embedded default configuration and exit.\n"
+"  --reset-ledger           Start from zero balances: replace the state file\n"
+"                           ([ledger] state_file) with a fresh one. Asks nothing;\n"
+"                           logs persist.reset (warn) with every balance it\n"
+"                           discards. The only way past a refused state file.\n"
+"  --dump-state             Recover the state file named by the configuration,\n"
+"                           print its balances as JSON on stdout and exit 0\n"
+"                           without starting (exit 4 with a 'state: ...' message\n"
+"                           if it is damaged, missing or in use by another ilpd).\n"
 "  -h, --help               Print this help and exit.\n"
 "  -V, --version            Print the version and exit.\n"
 "\n"
@@ -63,7 +72,14 @@ static const char main_usage[] =
 "               rate (1), max_packet_amount, min_balance, max_balance,\n"
 "               settle_threshold, max_in_flight (a quarter of the board's\n"
 "               pending table: host 1024; T05 past it, amount-0 packets count)\n"
-"  [routes]     PREFIX = PEER, default = PEER\n";
+"  [routes]     PREFIX = PEER, default = PEER\n"
+"  [ledger]     durability (sync|interval|off; sync), commit_interval_ms (0;\n"
+"               0..1000: sync's group-commit window, delays all output by up\n"
+"               to it), sync_interval_ms (1000; 10..60000: interval's period,\n"
+"               the most Fulfills a crash can lose), state_file\n"
+"               (<state_dir>/ledger.state). sync: a Fulfill is relayed only\n"
+"               once its balance change is on disk. Restart to change\n"
+"               durability or state_file. See man ilpd, DURABLE LEDGER.\n";
 
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
 static const char main_usage2[] =
@@ -84,10 +100,11 @@ static const char main_usage2[] =
 "  [netif]      lwIP builds only: driver (tap), name (tap0), address (A.B.C.D/LEN),\n"
 "               gateway, address6 (X::Y/64), mtu (1280..1500, 1500). See docs/lwip.md\n"
 "\n"
-"Default configuration (no -c): node test.ilpd, BTP on 127.0.0.1:7768, admin on\n"
-"127.0.0.1:7769, inbound children 'alice' (token alice-token) and 'bob' (token\n"
-"bob-token), who get the addresses test.ilpd.alice and test.ilpd.bob by IL-DCP.\n"
-"It listens on loopback only; its tokens are public, so do not expose it.\n"
+"Default configuration (no -c): a DEMO node test.ilpd, BTP on 127.0.0.1:7768,\n"
+"admin on 127.0.0.1:7769, inbound children 'alice' (token alice-token) and 'bob'\n"
+"(token bob-token), who get the addresses test.ilpd.alice and test.ilpd.bob by\n"
+"IL-DCP. It listens on loopback only; its tokens are public, so do not expose\n"
+"it. It has [ledger] durability = off: its balances are lost at every restart.\n"
 "\n"
 "Signals:\n"
 "  SIGTERM, SIGINT  Graceful stop: close the listeners, refuse new packets (T03),\n"
@@ -114,7 +131,10 @@ static const char main_usage2[] =
 "at level info and above; only level=debug shows them.\n"
 "\n"
 "Exit status: 0 after a clean stop or a successful check; 1 for a configuration\n"
-"error; 2 for a usage error; 3 if start-up failed (e.g. a port in use).\n";
+"error; 2 for a usage error; 3 if start-up failed (e.g. a port in use); 4 if\n"
+"the state file refused start-up or --dump-state ('state: ...' on stderr:\n"
+"damaged, written by a newer ilpd or another node, a configured peer's balance\n"
+"missing, in use by another ilpd). ilpd never starts from zero on its own.\n";
 
 static void main_on_signal(int sig)
 {
@@ -193,6 +213,8 @@ static void main_reload(struct ilpd_daemon *d, const char *path)
 			main_spare->source, hal_log_quote(why, strlen(why), q, sizeof(q)));
 		return;
 	}
+	/* Peers may have come and gone: the state follows by name. */
+	ilpd_durable_peers_changed(d);
 	/* d->conf is main_spare now; the old one becomes the spare. */
 	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &pool_conf[1];
 }
@@ -241,7 +263,7 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		return 3;
 	d->tp = &pool_transport[0];
 	if (ilpd_daemon_start(d, c) != 0)
-		return 3;
+		return d->dur.state_error ? ILPD_EXIT_STATE : 3;
 	if (main_transport_up(d, c) != 0) {
 		ilpd_transport_stop(&pool_transport[0]);
 		return 3;
@@ -264,14 +286,31 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 			break;
 	}
 	ilpd_transport_stop(&pool_transport[0]);
+	ilpd_durable_stop(d);
 	hal_log(HAL_LOG_INFO, "shutdown.done", "fulfilled=%llu",
 		(unsigned long long)d->sw.stats.fulfilled);
 	return 0;
 }
 
+/* --dump-state: the recovered balances as JSON (into the daemon's admin
+ * buffer: nothing else runs). */
+static int main_dump_state(const struct ilpd_conf *c)
+{
+	struct ilpd_daemon *d = &pool_daemon[0];
+	size_t n = ilpd_durable_dump(&d->dur, c, d->admin_body, sizeof(d->admin_body));
+
+	if (n == 0) {
+		fprintf(stderr, "%s\n", d->dur.why);
+		return ILPD_EXIT_STATE;
+	}
+	fwrite(d->admin_body, 1, n, stdout);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = NULL;
+	bool reset = false, dump = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -301,10 +340,26 @@ int main(int argc, char **argv)
 			path = argv[++i];
 			continue;
 		}
+		if (strcmp(a, "--reset-ledger") == 0 || strcmp(a, "--dump-state") == 0) {
+			*(a[2] == 'r' ? &reset : &dump) = true;
+			continue;
+		}
 		fprintf(stderr, "ilpd: unknown or incomplete option '%s' (see ilpd --help)\n", a);
+		return 2;
+	}
+	if (reset && dump) {
+		fputs("ilpd: --reset-ledger and --dump-state exclude each other\n", stderr);
 		return 2;
 	}
 	if (main_load(&pool_conf[0], path) != 0)
 		return 1;
+	if (dump)
+		return main_dump_state(&pool_conf[0]);
+	if (reset && pool_conf[0].ledger.durability == ILPD_DUR_OFF) {
+		fputs("ilpd: --reset-ledger: [ledger] durability = off: there is no state "
+		      "file to reset\n", stderr);
+		return 2;
+	}
+	pool_daemon[0].dur.reset = reset;
 	return main_run(&pool_daemon[0], &pool_conf[0], path);
 }

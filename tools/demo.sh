@@ -48,8 +48,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$work/b.ini" <<'EOF'
-; ilpd B: a child connector of A (A's default config has the child "bob")
+cat > "$work/b.ini" <<EOF
+; ilpd B: a child connector of A (A's default config has the child "bob").
+; Its ledger is durable (durability = sync, the default) in the demo's
+; work dir; A, the built-in demo node, keeps balances in RAM only.
 [node]
 address = test.ilpd.bob
 [btp]
@@ -65,6 +67,8 @@ relation = child
 token = carol-token
 [routes]
 default = up
+[ledger]
+state_file = $work/b.state
 EOF
 
 wait_health() {  # port

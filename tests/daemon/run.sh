@@ -90,6 +90,8 @@ relation = child
 token = eve-secret-token-6
 [routes]
 test.b = b
+[ledger]
+state_file = $work/a.state
 EOF
 # The reload section turns a.ini into a2.ini: alice's max_packet_amount
 # 5000 -> 3000, a new route test.viabob -> bob, a new inbound child dave,
@@ -120,6 +122,8 @@ token = carol-secret-token-4
 asset_scale = 6
 [routes]
 default = a
+[ledger]
+state_file = $work/b.state
 EOF
 # The A-B link is in scale 9 on both sides; carol's asset has scale 6, so
 # B converts: 1000 units at scale 9 reach carol as 1 unit at scale 6.
@@ -252,6 +256,9 @@ wait_for "$work/sinkbob2.log" "address=test.a.bob" && send_a alice-secret-token-
 kill -TERM $SINKBOB 2>/dev/null; wait $SINKBOB 2>/dev/null
 
 # --- the outbound link redials when the other side comes back -----------------
+# (A's ledger is durable: its balances come back with it.)
+bal_alice=$(metric $P_AA 'ilpd_peer_balance{peer="alice"}')
+bal_b=$(metric $P_AA 'ilpd_peer_balance{peer="b"}')
 kill -TERM $PID_A; wait $PID_A; rc=$?
 if [ $rc -eq 0 ] && grep -q "event=shutdown.done" "$work/a.log"; then ok "SIGTERM: clean stop, exit 0"; else bad "stop rc=$rc" "$work/a.log"; fi
 wait_for "$work/b.log" "event=peer.down peer=a " && ok "B notices A is gone" || bad "peer.down" "$work/b.log"
@@ -259,6 +266,11 @@ wait_for "$work/b.log" "event=peer.down peer=a " && ok "B notices A is gone" || 
 sleep 0.3
 for _ in $(seq 1 100); do [ "$(grep -c 'event=peer.up peer=b ' "$work/a.log")" -ge 2 ] && break; sleep 0.05; done
 if [ "$(grep -c 'event=peer.up peer=b ' "$work/a.log")" -ge 2 ]; then ok "B redials A after A restarts"; else bad "redial" "$work/b.log"; fi
+if [ "$bal_alice" != 0 ] && [ "$(metric $P_AA 'ilpd_peer_balance{peer="alice"}')" = "$bal_alice" ] &&
+   [ "$(metric $P_AA 'ilpd_peer_balance{peer="b"}')" = "$bal_b" ] &&
+   grep -q "event=persist.recovered .*mode=sync" "$work/a.log"; then
+	ok "A's balances survive its restart (alice $bal_alice, b $bal_b: persist.recovered)"
+else bad "balances after the restart: alice $bal_alice -> $(metric $P_AA 'ilpd_peer_balance{peer="alice"}')" "$work/a.log"; fi
 "$ilpctl" send --url "ws://127.0.0.1:$P_A/" --token alice-secret-token-1 --to test.b.carol \
 	--count 100 --window 10 --amount 1000 > "$work/send2.log" 2>&1 &&
 	ok "packets flow again after the restart" || bad "after restart" "$work/send2.log" "$work/a.log"
@@ -316,6 +328,8 @@ relation = peer
 token = u-secret-token-8
 [routes]
 test.u = u
+[ledger]
+state_file = $1.test.t.state
 EOF
 }
 tls_client_ini() {  # file btp_port admin_port pin
@@ -338,6 +352,8 @@ relation = child
 token = carol-secret-token-4
 [routes]
 default = t
+[ledger]
+state_file = $1.test.u.state
 EOF
 }
 tls_server_ini "$work/t.ini" "$P_T" "$P_TA" server.pem server.key
@@ -419,6 +435,8 @@ listen = 127.0.0.1:$P_DECA
 [peer d]
 relation = peer
 token = decoy-token-9
+[ledger]
+state_file = $work/decoy.state
 EOF
 socks_ini() {  # file admin_port [extra transport line]
 	cat > "$1" <<EOF
@@ -439,6 +457,8 @@ $3
 relation = peer
 url = ws://127.0.0.1:$P_DEC/
 token = decoy-token-9
+[ledger]
+state_file = $1.test.d.state
 EOF
 }
 socks_ini "$work/d.ini" "$P_DA" ""

@@ -34,8 +34,8 @@ out=$(timeout 5 "$ILPD" --check-config "$HD_WORK" 2>&1); rc=$?
 # before ilpd binds it: up to three pairs are tried)
 for try in 0 4 8; do
 	P_BTP=$(hd_port $((10 + try))) P_ADM=$(hd_port $((11 + try)))
-	printf '[node]\naddress = test.paths\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[peer alice]\nrelation = child\ntoken = alice-paths-token\n' \
-		"$P_BTP" "$P_ADM" > "$HD_WORK/run.ini"
+	printf '[node]\naddress = test.paths\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[peer alice]\nrelation = child\ntoken = alice-paths-token\n[ledger]\nstate_file = %s/run.state\n' \
+		"$P_BTP" "$P_ADM" "$HD_WORK" > "$HD_WORK/run.ini"
 	hd_start run "$ILPD" -c "$HD_WORK/run.ini"
 	hd_wait_for "$HD_WORK/run.log" 'event=config.loaded\|listen_failed'
 	grep -q 'event=config.loaded' "$HD_WORK/run.log" && break
@@ -57,8 +57,8 @@ if hd_wait_port "$P_ADM" && hd_wait_for "$HD_WORK/run.log" 'event=config.loaded'
 	else bad "no config.reload_failed naming the FIFO: $(tail -3 "$HD_WORK/run.log")"; fi
 	# a regular file again: the next SIGHUP reloads
 	rm "$HD_WORK/run.ini"
-	printf '[node]\naddress = test.paths\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[peer alice]\nrelation = child\ntoken = alice-paths-token-2\n' \
-		"$P_BTP" "$P_ADM" > "$HD_WORK/run.ini"
+	printf '[node]\naddress = test.paths\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[peer alice]\nrelation = child\ntoken = alice-paths-token-2\n[ledger]\nstate_file = %s/run.state\n' \
+		"$P_BTP" "$P_ADM" "$HD_WORK" > "$HD_WORK/run.ini"
 	kill -HUP "${HD_PID[run]}"
 	hd_wait_for "$HD_WORK/run.log" 'event=config.reloaded' &&
 		ok "a regular file at the path again: the next SIGHUP reloads" ||

@@ -22,6 +22,8 @@ max_balance = 1000
 [peer bob]
 relation = child
 token = bob-drain-token
+[ledger]
+state_file = $HD_WORK/ilpd.state
 INI
 hd_start ilpd "$ILPD" -c "$HD_WORK/ilpd.ini"
 hd_wait_port "$adm" || die "ilpd did not start: $(cat "$HD_WORK/ilpd.log")"

@@ -29,6 +29,8 @@ token = sender-secret-token-2
 [peer sink]
 relation = child
 token = sink-secret-token-3
+[ledger]
+state_file = $HD_WORK/f.state
 INI
 hd_start ilpd "$ILPD" -c "$HD_WORK/f.ini"
 hd_wait_port "$PA" || die "ilpd did not start: $(tail -5 "$HD_WORK/ilpd.log")"

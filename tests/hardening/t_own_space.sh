@@ -21,6 +21,8 @@ token = pi-secret-token-1
 [peer alice]
 relation = child
 token = alice-secret-token-2
+[ledger]
+state_file = $HD_WORK/a.state
 INI
 cat > "$HD_WORK/b.ini" <<INI
 [node]
@@ -38,6 +40,8 @@ relation = child
 token = carol-secret-token-3
 [routes]
 default = up
+[ledger]
+state_file = $HD_WORK/b.state
 INI
 hd_start a "$ILPD" -c "$HD_WORK/a.ini"
 hd_start b "$ILPD" -c "$HD_WORK/b.ini"

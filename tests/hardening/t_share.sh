@@ -30,6 +30,8 @@ token = alice-share-token
 [peer bob]
 relation = child
 token = bob-share-token
+[ledger]
+state_file = $HD_WORK/ilpd.state
 INI
 }
 write_ini ""

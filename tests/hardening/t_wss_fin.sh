@@ -55,6 +55,8 @@ level = debug
 [peer alice]
 relation = child
 token = alice-token
+[ledger]
+state_file = $1.state
 EOF
 }
 

@@ -201,7 +201,10 @@ function cleanTmpDirs (keep) {
 
 // ---------------------------------------------------------------- ilpd
 
-// INI text from {node:{...}, btp:{...}, peers:{name:{...}}, routes:{...}}.
+// INI text from {node:{...}, btp:{...}, peers:{name:{...}}, routes:{...},
+// ledger:{...}}. Without `ledger` the node keeps no state file
+// (durability = off): a file under /var/lib/ilpd would be shared by every
+// test node.
 function ilpdIni (c) {
   const out = ['; written by tests/interop']
   const section = (name, kv) => {
@@ -213,6 +216,7 @@ function ilpdIni (c) {
   section('admin', c.admin)
   section('log', c.log || { level: 'info' })
   if (c.limits) section('limits', c.limits)
+  section('ledger', c.ledger || { durability: 'off' })
   for (const [name, p] of Object.entries(c.peers || {})) section('peer ' + name, p)
   if (c.routes) section('routes', c.routes)
   return out.join('\n') + '\n'
@@ -228,6 +232,9 @@ async function startIlpd (ilpdPath, dir, conf, opts = {}) {
   conf = Object.assign({}, conf)
   conf.btp = Object.assign({ listen: '127.0.0.1:' + btpPort }, conf.btp || {})
   conf.admin = Object.assign({ listen: '127.0.0.1:' + adminPort }, conf.admin || {})
+  // The durable ledger on (sync, the default) with the node's own state
+  // file in the suite's temp dir: a restart (restartIlpd) recovers it.
+  conf.ledger = conf.ledger || { state_file: path.join(dir, (opts.name || 'ilpd') + '.ledger.state') }
   const file = path.join(dir, (opts.name || 'ilpd') + '.ini')
   fs.writeFileSync(file, ilpdIni(conf))
   return runIlpd(ilpdPath, dir, file, {

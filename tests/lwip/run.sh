@@ -148,6 +148,9 @@ address = $addr/24
 gateway = $gw
 address6 = $addr6/64
 
+[ledger]
+state_file = $tmp/ledger.state
+
 [peer alice]
 relation = child
 token = alice-token

@@ -152,6 +152,8 @@ reconnect_max_ms = 2000
 listen = 127.0.0.1:$3
 [log]
 level = ${LOGLEVEL:-info}
+[ledger]
+state_file = $work/$1.ledger.state
 EOF
 }
 conf_a() {  # [peers...]

@@ -174,7 +174,10 @@ class Node {
   sections () {
     const c = this.conf
     const s = [['node', c.node], ['btp', c.btp], ['admin', { listen: '127.0.0.1:' + this.adminPort }],
-      ['log', { level: 'info' }], ['limits', c.limits]]
+      ['log', { level: 'info' }], ['limits', c.limits],
+      // durability = off: check 2b's epochs assume a restarted node starts
+      // from 0 (tests/persist checks the durable ledger across kills).
+      ['ledger', c.ledger || { durability: 'off' }]]
     if (c.tls) s.push(['tls', c.tls])
     if (c.transport) s.push(['transport', c.transport])
     for (const [p, kv] of Object.entries(c.peers)) s.push(['peer ' + p, kv])

@@ -37,8 +37,10 @@ static uint8_t rbuf[ILP_SWITCH_REPLY_MAX];
 
 /* "@P" in a configuration text stands for the listener's port: a free
  * ephemeral port found at start (nobody connects to it). */
+/* durability = off: these reloads are about peers and routes (the ledger's
+ * own reload rules: test_persist, and the refusal below). */
 #define HEAD "[node]\naddress = test.r\n[btp]\nlisten = 127.0.0.1:@P\n[admin]\nlisten = off\n" \
-	     "[log]\nlevel = error\n"
+	     "[log]\nlevel = error\n[ledger]\ndurability = off\n"
 static uint16_t port;
 static char expanded[sizeof(text)];
 
@@ -175,6 +177,11 @@ static void test_restart_needed_refused(void)
 		"[admin]\nlisten = off\n[peer zed]\nrelation = child\ntoken = zed-token-000001\n";
 	static const char t3[] = "[node]\naddress = test.r\nasset_scale = 6\n[btp]\nlisten = 127.0.0.1:@P\n"
 		"[admin]\nlisten = off\n";
+	static const char t4[] = "[node]\naddress = test.r\n[btp]\nlisten = 127.0.0.1:@P\n[admin]\n"
+		"listen = off\n[log]\nlevel = error\n";   /* no [ledger]: sync */
+	static const char t5[] = "[node]\naddress = test.r\n[btp]\nlisten = 127.0.0.1:@P\n[admin]\n"
+		"listen = off\n[log]\nlevel = error\n[ledger]\ndurability = off\n"
+		"state_file = /elsewhere/ledger.state\n";
 	const char *why;
 
 	start();
@@ -184,6 +191,10 @@ static void test_restart_needed_refused(void)
 	CHECK(strstr(why, "[btp] listen") != NULL);
 	CHECK_EQ(reload(t3, &why), -1);
 	CHECK(strstr(why, "[node] asset") != NULL);
+	CHECK_EQ(reload(t4, &why), -1);
+	CHECK(strstr(why, "[ledger] durability changed: needs a restart") != NULL);
+	CHECK_EQ(reload(t5, &why), -1);
+	CHECK(strstr(why, "[ledger] state_file changed: needs a restart") != NULL);
 	/* Nothing changed. */
 	CHECK(dmn.conf == &conf[0]);
 	CHECK_EQ(slot_of("alice"), 0);

@@ -1,0 +1,92 @@
+/*
+ * durable.h - the daemon's side of the durable ledger: opens the state
+ * file at start-up and recovers it into the switch (firmware/persist.h
+ * does the format work), decides in every loop iteration when to commit
+ * and when the held output may go, refuses new Prepares while the ledger
+ * cannot be written, and closes it on a clean stop. docs/ilpd.8 "DURABLE
+ * LEDGER" states the rules for operators.
+ *
+ * The loop (ilpd_daemon_step):
+ *   sync      output is held (wsconn_hold_output) from start to exit. After
+ *             the iteration's work: if the ledger changed, commit (write +
+ *             sync), then release the output (wsconn_flush_all). With
+ *             commit_interval_ms > 0 the output of every iteration in the
+ *             window waits until the window closes and shares one sync:
+ *             all output (not only Fulfills) is delayed by up to the window.
+ *   interval  no hold: commit when the ledger changed and sync_interval_ms
+ *             has passed since the last sync; output goes at once.
+ *   off       nothing is written; output goes at once.
+ * A failed commit (persist.failed, rate-limited) marks the node unhealthy
+ * and new Prepares are rejected T00 until a commit succeeds (retried every
+ * DUR_RETRY_MS); held output is released all the same (a Fulfill relayed
+ * upstream answers a packet whose next hop was already paid).
+ *
+ * Memory: struct ilpd_durable = struct ilpd_persist + struct hal_store +
+ * ~300 bytes, one inside struct ilpd_daemon (the memory map counts it).
+ * No heap.
+ */
+#ifndef ILPD_DURABLE_H
+#define ILPD_DURABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/hal_store.h"
+#include "persist.h"
+
+struct ilpd_daemon;
+struct ilpd_conf;
+
+/* Exit status when the state file refuses start-up (main.c, docs). */
+#define ILPD_EXIT_STATE 4
+
+struct ilpd_durable {
+	struct hal_store store;
+	struct ilpd_persist p;
+	uint8_t mode;                 /* enum ilpd_durability */
+	bool store_open;
+	bool reset;                   /* --reset-ledger (main sets it before start) */
+	bool state_error;             /* start-up refused: exit ILPD_EXIT_STATE */
+	bool failed;                  /* the last commit failed: T00 for new Prepares */
+	int64_t window_end;           /* sync window: when held output goes (mono ms), or 0 */
+	int64_t retry_at;             /* failed: next commit attempt (mono ms) */
+	int64_t fail_logged;          /* last persist.failed line (mono ms), or 0 */
+	uint64_t fail_quiet;          /* failures not logged since */
+	char why[320];                /* the last "state: ..." message */
+};
+
+/* Start-up, after the switch's peers are configured and before any
+ * listener: with durability != off, creates the state file's directory
+ * (0700) if missing, opens (or creates) the file, recovers it and applies
+ * it to the switch (or, with d->dur.reset, starts from zero, logging what
+ * it discards). 0, or -1 with the "state: ..." message on stderr and
+ * d->dur.state_error set. */
+int ilpd_durable_start(struct ilpd_daemon *d);
+
+/* Bounds the loop's wait (ms, -1 = none) by the next commit or release. */
+int ilpd_durable_wait(struct ilpd_daemon *d, int wait);
+
+/* End of an iteration: commit as the mode says, then release the output
+ * (instead of a bare wsconn_flush_all()). */
+void ilpd_durable_flush(struct ilpd_daemon *d);
+
+/* A reload succeeded: the peer set may have changed (persist.h). */
+void ilpd_durable_peers_changed(struct ilpd_daemon *d);
+
+/* Clean stop: final commit and snapshot, then the file is closed. */
+void ilpd_durable_stop(struct ilpd_daemon *d);
+
+/* True while new Prepares must be refused (the ledger cannot be written). */
+static inline bool ilpd_durable_refusing(const struct ilpd_durable *du)
+{
+	return du->failed;
+}
+
+/* --dump-state: opens the configured state file (never creating it),
+ * recovers it and writes the JSON (persist.h) with a newline into out.
+ * Bytes written, or 0 with "state: ..." in du->why. */
+size_t ilpd_durable_dump(struct ilpd_durable *du, const struct ilpd_conf *c, char *out,
+			 size_t cap);
+
+#endif /* ILPD_DURABLE_H */
