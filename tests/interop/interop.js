@@ -1,7 +1,7 @@
 'use strict'
 // Interop tests of ilpd against the reference JavaScript Interledger stack.
 //
-//   node interop.js ILPD_PATH [SUITE...]      suites: btp stream connector tls
+//   node interop.js ILPD_PATH [SUITE...]      suites: btp stream connector ownspace tls
 //
 // Each suite starts its own ilpd (temp config, free loopback ports) and
 // stops every process it started. Prints "PASS:"/"FAIL:" lines and
@@ -16,6 +16,7 @@ const SUITES = {
   btp: { fn: require('./t_btp'), timeoutMs: 90000 },
   stream: { fn: require('./t_stream'), timeoutMs: 150000 },
   connector: { fn: require('./t_connector'), timeoutMs: 180000 },
+  ownspace: { fn: require('./t_ownspace'), timeoutMs: 120000 },
   tls: { fn: require('./t_tls'), timeoutMs: 150000 }
 }
 

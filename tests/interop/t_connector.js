@@ -298,3 +298,8 @@ module.exports = async function connectorSuite (t, ilpdPath) {
   await scenario(t, ilpdPath, 'dial')
   await scenario(t, ilpdPath, 'listen')
 }
+// shared with t_ownspace.js
+module.exports.account = account
+module.exports.listener = listener
+module.exports.startConnector = startConnector
+module.exports.fulfiller = fulfiller
