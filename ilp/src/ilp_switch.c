@@ -297,7 +297,7 @@ int ilp_switch_init(struct ilp_switch *sw, const struct ilp_switch_cfg *cfg)
 	uint16_t i;
 
 	if (cfg->address_len > ILPD_ADDRESS_MAX ||
-	    !ilp_address_valid(cfg->address, cfg->address_len) ||
+	    (cfg->address_len != 0 && !ilp_address_valid(cfg->address, cfg->address_len)) ||
 	    cfg->min_message_window_ms <= 0 ||
 	    cfg->max_hold_time_ms < cfg->min_message_window_ms ||
 	    cfg->sha256 == NULL)
@@ -314,13 +314,14 @@ int ilp_switch_init(struct ilp_switch *sw, const struct ilp_switch_cfg *cfg)
 	return ILP_OK;
 }
 
-/* Writes <own address>.<name> into buf (cap bytes); returns its length or 0. */
+/* Writes <own address>.<name> into buf (cap bytes); returns its length or 0
+ * (also while the connector has no address yet). */
 static size_t sw_child_address(const struct ilp_switch *sw,
 			       const struct ilp_peer *p, uint8_t *buf, size_t cap)
 {
 	size_t n = sw->cfg.address_len + 1u + p->name_len;
 
-	if (n > cap || n > ILP_ADDRESS_MAX_LEN)
+	if (sw->cfg.address_len == 0 || n > cap || n > ILP_ADDRESS_MAX_LEN)
 		return 0;
 	memcpy(buf, sw->address, sw->cfg.address_len);
 	buf[sw->cfg.address_len] = '.';
@@ -365,7 +366,7 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 	p->pending = 0;
 	p->pending_from = 0;
 	p->refused_in_flight = 0;
-	if (cfg->relation == ILP_REL_CHILD) {
+	if (cfg->relation == ILP_REL_CHILD && sw->cfg.address_len != 0) {
 		alen = sw_child_address(sw, p, addr, sizeof(addr));
 		r = alen == 0 ? ILP_ERR_RANGE : ilp_routes_add(&sw->routes, addr, alen, index);
 		if (r != ILP_OK) {
@@ -442,8 +443,11 @@ int ilp_switch_update_peer(struct ilp_switch *sw, uint16_t index,
 	was_child = p->cfg.relation == ILP_REL_CHILD;
 	is_child = cfg->relation == ILP_REL_CHILD;
 	alen = sw_child_address(sw, p, addr, sizeof(addr));
-	if ((alen == 0 && was_child != is_child) || cfg->min_balance > 0 || cfg->max_balance < 0)
+	if ((alen == 0 && was_child != is_child && sw->cfg.address_len != 0) ||
+	    cfg->min_balance > 0 || cfg->max_balance < 0)
 		return ILP_ERR_ARG;
+	if (alen == 0)
+		was_child = is_child;   /* no address yet: no child routes to change */
 	if (is_child && !was_child) {
 		int r = ilp_routes_add(&sw->routes, addr, alen, index);
 
@@ -458,6 +462,56 @@ int ilp_switch_update_peer(struct ilp_switch *sw, uint16_t index,
 		return ILP_ERR_ARG;
 	p->cfg = *cfg;
 	return ILP_OK;
+}
+
+int ilp_switch_set_address(struct ilp_switch *sw, const uint8_t *addr, size_t len)
+{
+	uint8_t child[ILPD_ADDRESS_MAX + 1 + ILPD_PEER_NAME_MAX];
+	size_t clen, amax = ILPD_ROUTE_PREFIX_MAX < ILP_ADDRESS_MAX_LEN ?
+			    ILPD_ROUTE_PREFIX_MAX : ILP_ADDRESS_MAX_LEN;
+	uint16_t i;
+	int r;
+
+	if (len == 0 || len > ILPD_ADDRESS_MAX || !ilp_address_valid(addr, len))
+		return ILP_ERR_ARG;
+	if (len == sw->cfg.address_len && memcmp(addr, sw->address, len) == 0)
+		return ILP_OK;
+	/* Every used child's new address must fit as a route first. */
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct ilp_peer *p = &sw->peers[i];
+
+		if (p->used && !p->retired && p->cfg.relation == ILP_REL_CHILD &&
+		    len + 1u + p->name_len > amax)
+			return ILP_ERR_RANGE;
+	}
+	/* Drop the old child routes (the table only shrinks here)... */
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct ilp_peer *p = &sw->peers[i];
+
+		if (!p->used || p->retired || p->cfg.relation != ILP_REL_CHILD)
+			continue;
+		clen = sw_child_address(sw, p, child, sizeof(child));
+		if (clen != 0)
+			sw_remove_route_to(sw, child, clen, i);
+	}
+	memcpy(sw->address, addr, len);
+	sw->cfg.address_len = len;
+	/* ...and add the new ones: as many as were removed, or fewer than the
+	 * table held with no address, so the table has room unless static
+	 * routes filled it meanwhile (then ILP_ERR_FULL; the address stays). */
+	r = ILP_OK;
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct ilp_peer *p = &sw->peers[i];
+		int e;
+
+		if (!p->used || p->retired || p->cfg.relation != ILP_REL_CHILD)
+			continue;
+		clen = sw_child_address(sw, p, child, sizeof(child));
+		e = clen == 0 ? ILP_ERR_RANGE : ilp_routes_add(&sw->routes, child, clen, i);
+		if (e != ILP_OK)
+			r = e;
+	}
+	return r;
 }
 
 int ilp_switch_retire_peer(struct ilp_switch *sw, uint16_t index)
@@ -684,6 +738,12 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return sw_reject(sw, from, tag, "F01", why, NULL, 0, rbuf, rcap, act);
 	if (p.expires_at <= now)
 		return sw_reject(sw, from, tag, "R00", "source transfer has already expired.",
+				 NULL, 0, rbuf, rcap, act);
+	/* No address yet (IL-DCP pending): a child has no address space to
+	 * send from or be paid in; T01, temporary, as for an unreachable
+	 * next hop. Parents and peers are still served. */
+	if (sw->cfg.address_len == 0 && src->cfg.relation == ILP_REL_CHILD)
+		return sw_reject(sw, from, tag, "T01", "connector has no address yet.",
 				 NULL, 0, rbuf, rcap, act);
 	if (sw_bytes_prefix(p.destination, p.destination_len, SW_PEER_PREFIX))
 		return sw_peer_protocol(sw, from, tag, &p, rbuf, rcap, act);

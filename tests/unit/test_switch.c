@@ -412,6 +412,92 @@ static void test_child_route_and_ildcp(void)
 	expect_reject(BOB, 13, "F00");
 }
 
+/* IL-DCP client side: no address at init, then ilp_switch_set_address()
+ * (and a change), with the fake clock. */
+/* The last action is a Reject to `peer` with `code` (any triggeredBy). */
+static void expect_code(uint16_t peer, uint32_t tag, const char *code)
+{
+	struct ilp_reject rj;
+
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, peer);
+	CHECK_EQ(act.tag, tag);
+	CHECK_EQ(ilp_reject_decode(act.pkt, act.len, &rj, NULL), ILP_OK);
+	CHECK_MEM(rj.code, code, 3);
+}
+
+static void test_set_address_at_runtime(void)
+{
+	struct ilp_switch_cfg cfg = { (const uint8_t *)"", 0, 1000, 30000, hal_sha256 };
+	uint8_t pkt[512];
+	size_t len;
+	struct ildcp_response res;
+	struct ilp_reject rj;
+	uint32_t h;
+
+	CHECK_EQ(ilp_switch_init(&sw, &cfg), ILP_OK);
+	add_peer(ALICE, "alice", ILP_REL_CHILD, 9, "XRP", UINT64_MAX, INT64_MIN, INT64_MAX);
+	add_peer(BOB, "bob", ILP_REL_PEER, 9, "XRP", UINT64_MAX, INT64_MIN, INT64_MAX);
+	add_peer(UP, "up", ILP_REL_PARENT, 9, "XRP", UINT64_MAX, INT64_MIN, INT64_MAX);
+	CHECK_EQ(ilp_switch_add_route(&sw, (const uint8_t *)"test.bob", 8, BOB), ILP_OK);
+	CHECK_EQ(ilp_switch_set_default_route(&sw, UP), ILP_OK);
+	CHECK_EQ(sw.routes.count, 1);   /* no child route without an address */
+	CHECK_SW();
+
+	/* no address: children get T01 (also for IL-DCP), others are served */
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.bob.x", 1);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_code(ALICE, 1, "T01");
+	CHECK_EQ(ilp_reject_decode(act.pkt, act.len, &rj, NULL), ILP_OK);
+	CHECK_EQ(rj.triggered_by_len, 0);
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_code(ALICE, 2, "T01");
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.bob.x", 2);
+	CHECK_EQ(send_prepare(UP, 3, pkt, len, T0), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, BOB);
+	CHECK_SW();
+
+	/* invalid addresses change nothing */
+	CHECK_EQ(ilp_switch_set_address(&sw, (const uint8_t *)"", 0), ILP_ERR_ARG);
+	CHECK_EQ(ilp_switch_set_address(&sw, (const uint8_t *)"test..x", 7), ILP_ERR_ARG);
+	CHECK_EQ(sw.cfg.address_len, 0);
+
+	CHECK_EQ(ilp_switch_set_address(&sw, (const uint8_t *)"test.up.me", 10), ILP_OK);
+	CHECK_EQ(sw.routes.count, 2);
+	CHECK_SW();
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.up.me.alice.x", 3);
+	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0 + 10), ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, ALICE);
+	h = act.tag;
+	len = prepare(pkt, sizeof(pkt), 5, T0 + 10000, "test.up.me.nobody", 4);
+	CHECK_EQ(send_prepare(UP, 5, pkt, len, T0 + 10), ILP_SW_REPLY);
+	expect_code(UP, 5, "F02");
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(ALICE, 6, pkt, len, T0 + 10), ILP_SW_REPLY);
+	CHECK_EQ(ildcp_response_decode(act.pkt, act.len, &res, NULL), ILP_OK);
+	CHECK_MEM(res.client_address, "test.up.me.alice", res.client_address_len);
+	CHECK_EQ(res.client_address_len, 16);
+
+	/* a second address (the daemon refuses this; the switch allows it):
+	 * the child route moves, nothing else changes */
+	CHECK_EQ(ilp_switch_set_address(&sw, (const uint8_t *)"test.other", 10), ILP_OK);
+	CHECK_EQ(sw.routes.count, 2);
+	CHECK_EQ(ilp_routes_lookup(&sw.routes, (const uint8_t *)"test.other.alice.x", 18), ALICE);
+	CHECK_EQ(ilp_routes_lookup(&sw.routes, (const uint8_t *)"test.up.me.alice.x", 18), UP);
+	CHECK_EQ(ilp_switch_set_address(&sw, (const uint8_t *)"test.other", 10), ILP_OK);
+	CHECK_EQ(sw.routes.count, 2);
+	CHECK_SW();
+	/* the packet forwarded to alice before the change still completes */
+	len = fulfill(pkt, sizeof(pkt), 3);
+	CHECK_EQ(ilp_switch_response(&sw, T0 + 20, h, pkt, len, rbuf, sizeof(rbuf), &act), ILP_OK);
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.peer, UP);
+	CHECK_EQ(act.tag, 4);
+	CHECK(act.code[0] == '\0');
+	CHECK_SW();
+}
+
 static void test_peer_protocols(void)
 {
 	uint8_t pkt[512];
@@ -1200,6 +1286,7 @@ int main(void)
 	TH_RUN(test_no_route_f02);
 	TH_RUN(test_own_address_space_f02);
 	TH_RUN(test_child_route_and_ildcp);
+	TH_RUN(test_set_address_at_runtime);
 	TH_RUN(test_peer_protocols);
 	TH_RUN(test_amount_too_large_f08);
 	TH_RUN(test_expiry_rules);

@@ -27,6 +27,7 @@
  *
  * Rules, in order, for a Prepare from peer P (reject codes in brackets):
  *   malformed [F01]; already expired: expiresAt <= now [R00];
+ *   from a child while the connector has no address (IL-DCP pending) [T01];
  *   peer.config: IL-DCP answer to a child [F00 for others];
  *   peer.route.*: zero-data Fulfill for parents and peers (CCP messages are
  *   accepted and ignored) [F00 for children]; other peer.* or a wrong peer
@@ -115,7 +116,7 @@ typedef void (*ilp_sha256_fn)(const uint8_t *data, size_t len, uint8_t out[32]);
 
 struct ilp_switch_cfg {
 	const uint8_t *address;          /* the connector's ILP address */
-	size_t address_len;
+	size_t address_len;              /* 0: none yet (ilp_switch_set_address) */
 	int64_t min_message_window_ms;   /* > 0 */
 	int64_t max_hold_time_ms;        /* >= min_message_window_ms */
 	ilp_sha256_fn sha256;
@@ -212,6 +213,17 @@ struct ilp_sw_action {
 /* Initialises the switch. ILP_ERR_ARG if the address is invalid or longer
  * than ILPD_ADDRESS_MAX, windows are not positive, or sha256 is NULL. */
 int ilp_switch_init(struct ilp_switch *sw, const struct ilp_switch_cfg *cfg) ILP_CHECK_RESULT;
+
+/* Sets the connector's address at run time (IL-DCP: cfg.address_len 0 at
+ * init means "no address yet"; until one is set, Prepares from children get
+ * T01 and children have no routes). Every child route <old>.<name> becomes
+ * <new>.<name>; static routes, the default route, the ledger and packets in
+ * flight are untouched (Rejects they get later carry the new address).
+ * ILP_ERR_ARG for an invalid address; ILP_ERR_RANGE, nothing changed, if a
+ * child's new address would not fit in a route; ILP_ERR_FULL if the routing
+ * table had no room for a child route (the address is set). */
+int ilp_switch_set_address(struct ilp_switch *sw, const uint8_t *addr,
+			   size_t len) ILP_CHECK_RESULT;
 
 /* Adds peer `index` (< ILPD_MAX_PEERS). A child also gets the route
  * <address>.<name>. The peer starts down. ILP_ERR_ARG on a bad name, rate,
