@@ -11,6 +11,7 @@
 #include "daemon.h"
 #include "hal/hal_log.h"
 #include "hal/hal_net.h"
+#include "hal/hal_notify.h"
 #include "pools.h"
 
 #ifndef ILPD_VERSION
@@ -257,6 +258,7 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 	char why[256];
 
 	hal_log_setup(&lc);
+	hal_notify_init();   /* before tor starts: children must not inherit it */
 	hal_log_set_onion_suffixes(c->transport.suffix, c->transport.nsuffix);
 	main_signals();
 	if (main_net_up(c, why, sizeof(why)) != 0)
@@ -269,6 +271,8 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		return 3;
 	}
 	hal_log(HAL_LOG_INFO, "config.loaded", "source=%s", c->source);
+	/* Ledger recovered, listeners up: systemd's Type=notify may go on. */
+	hal_notify("READY=1\nSTATUS=running");
 	if (ilpd_alloc_mark)
 		ilpd_alloc_mark();
 	for (;;) {
@@ -276,11 +280,14 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		ilpd_transport_tick(&pool_transport[0]);
 		if (main_stop_signal) {
 			main_stop_signal = 0;
+			hal_notify("STOPPING=1");
 			ilpd_daemon_stop(d, MAIN_STOP_GRACE_MS);
 		}
 		if (main_hup_signal) {
 			main_hup_signal = 0;
+			hal_notify("RELOADING=1");
 			main_reload(d, path);
+			hal_notify("READY=1");
 		}
 		if (ilpd_daemon_done(d))
 			break;
