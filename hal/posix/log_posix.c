@@ -23,6 +23,12 @@
  * - gmtime_r() of UTC needs no time-zone data; hal_log_setup() still makes
  *   one call so that any lazy initialisation inside libc happens there.
  * - Before hal_log_setup() lines go to stderr at level info.
+ * - The journal: when JOURNAL_STREAM ("DEV:INODE", set by systemd) names
+ *   the file stderr is, hal_log_setup() turns on sd-daemon(3) prefixes:
+ *   each stderr line starts with "<3>" (error), "<4>" (warn), "<6>"
+ *   (info) or "<7>" (debug), which journald strips and stores as the
+ *   line's priority. The prefixed line is built in a third stack buffer
+ *   and still written with one write(2).
  * - Lines at info and above pass hal_log_redact() (hal_log.h) after they
  *   are formatted: one pass over the line into a second stack buffer.
  */
@@ -31,7 +37,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +49,7 @@
 
 static struct hal_log_cfg log_cfg = { HAL_LOG_INFO, 1, 0 };
 static int log_syslog_open;
+static int log_journal;   /* 1: stderr is the journal: "<N>" prefixes */
 
 static const char *const log_level_name[] = { "debug", "info", "warn", "error" };
 
@@ -128,6 +137,28 @@ size_t hal_log_redact(const char *in, size_t len, char *out, size_t cap)
 	return w;
 }
 
+/* 1 if JOURNAL_STREAM names stderr's device and inode (sd-daemon(3)). */
+static int log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char *end;
+
+	if (js == NULL || fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	errno = 0;
+	dev = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != ':')
+		return 0;
+	js = end + 1;
+	ino = strtoull(js, &end, 10);
+	if (errno != 0 || end == js || *end != '\0')
+		return 0;
+	return dev == (unsigned long long)st.st_dev &&
+	       ino == (unsigned long long)st.st_ino;
+}
+
 void hal_log_setup(const struct hal_log_cfg *cfg)
 {
 	struct tm tm;
@@ -138,6 +169,7 @@ void hal_log_setup(const struct hal_log_cfg *cfg)
 	if (log_cfg.level < HAL_LOG_DEBUG)
 		log_cfg.level = HAL_LOG_DEBUG;
 	(void)gmtime_r(&t, &tm);
+	log_journal = log_stderr_is_journal();
 	if (log_cfg.to_syslog && !log_syslog_open) {
 		tzset();
 		openlog("ilpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
@@ -239,8 +271,18 @@ void hal_log(int level, const char *event, const char *fmt, ...)
 	}
 	line[len] = '\n';
 	line[len + 1] = '\0';  /* len + 1 <= HAL_LOG_LINE_MAX: it fits */
-	if (log_cfg.to_stderr)
+	if (log_cfg.to_stderr && log_journal) {
+		static const char prio[] = { '7', '6', '4', '3' };
+		char jl[HAL_LOG_LINE_MAX + 4];
+
+		jl[0] = '<';
+		jl[1] = prio[level];
+		jl[2] = '>';
+		memcpy(jl + 3, line, len + 1);
+		log_write_all(STDERR_FILENO, jl, len + 4);
+	} else if (log_cfg.to_stderr) {
 		log_write_all(STDERR_FILENO, line, len + 1);
+	}
 	if (log_cfg.to_syslog && log_syslog_open) {
 		lvl = strstr(line, " level=");
 		if (lvl != NULL) {

@@ -6,8 +6,11 @@
  * `event` is a stable dotted name (documented in docs/ilpd.8); the rest are
  * key=value pairs written by the caller's format. Values with spaces or
  * quotes must be written with hal_log_quote(). Secrets (tokens) are never
- * passed here. Lines go to stderr and/or syslog(3) (POSIX backend).
- * Memory: two 1 KiB line buffers on the stack; no heap.
+ * passed here. Lines go to stderr and/or syslog(3) (POSIX backend); when
+ * stderr is systemd's journal (JOURNAL_STREAM), each stderr line carries an
+ * sd-daemon "<N>" priority prefix.
+ * Memory: two 1 KiB line buffers on the stack (three with the journal);
+ * no heap.
  */
 #ifndef HAL_LOG_H
 #define HAL_LOG_H
