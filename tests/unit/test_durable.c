@@ -1,0 +1,242 @@
+/*
+ * test_durable.c - the daemon's side of the durable ledger (durable.c) on a
+ * running daemon with no traffic: packets are made directly on the
+ * daemon's switch (as in test_reload.c), the loop runs ilpd_daemon_step(),
+ * and the state file lives in a temp directory.
+ *
+ * Covered: sync mode commits in the iteration of the change; a failing
+ * write marks the node unhealthy (/health, /metrics, T00 flag), is retried
+ * only after DUR_RETRY_MS, and clears on the first good commit; interval
+ * mode waits for sync_interval_ms and bounds the loop's wait by it; sync
+ * with commit_interval_ms waits for the window; a clean stop leaves what
+ * --dump-state reads; a second daemon on the same file is refused with the
+ * exit code's flag set.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "daemon.h"
+#include "durable.h"
+#include "hal/hal_crypto.h"
+#include "hal/hal_net.h"
+#include "hal/hal_time.h"
+#include "ilp/ilp_packet.h"
+#include "ilp/ilp_switch.h"
+#include "th.h"
+
+static struct ilpd_daemon dmn, other;
+static struct ilpd_conf conf, conf2;
+static struct ilpd_conf_err err;
+static char text[4096], dir[64], out[65536];
+static uint8_t rbuf[ILP_SWITCH_REPLY_MAX];
+static uint16_t port;
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A free port on 127.0.0.1 for the BTP listener (nobody connects). */
+static uint16_t free_port(void)
+{
+	hal_fd fd;
+	uint16_t p;
+
+	for (p = 21000 + (uint16_t)(getpid() % 4000); p < 32000; p += 7) {
+		if (hal_tcp_listen("127.0.0.1", p, 1, &fd) == HAL_NET_OK) {
+			hal_close(fd);
+			return p;
+		}
+	}
+	return 0;
+}
+
+static int start(struct ilpd_daemon *d, struct ilpd_conf *c, const char *ledger)
+{
+	snprintf(text, sizeof(text),
+		 "[node]\naddress = test.d\n[btp]\nlisten = 127.0.0.1:%u\n[admin]\nlisten = off\n"
+		 "[log]\nlevel = error\n[ledger]\nstate_file = %s/ledger.state\n%s"
+		 "[peer alice]\nrelation = child\ntoken = alice-token-0001\n"
+		 "[peer bob]\nrelation = child\ntoken = bob-token-00002\n",
+		 (unsigned)port, dir, ledger);
+	if (ilpd_conf_load_string(c, "t.ini", text, &err) != 0) {
+		th_fail(__FILE__, __LINE__, "config: %s", err.msg);
+		return -1;
+	}
+	return ilpd_daemon_start(d, c);
+}
+
+static void stop(struct ilpd_daemon *d)
+{
+	int i;
+
+	ilpd_daemon_stop(d, 0);
+	for (i = 0; i < 100 && !ilpd_daemon_done(d); i++)
+		ilpd_daemon_step(d, 10);
+	CHECK(ilpd_daemon_done(d));
+	ilpd_durable_stop(d);
+}
+
+/* alice pays bob `amount` through the switch (Prepare + Fulfill). */
+static void pay(uint64_t amount, uint8_t n)
+{
+	uint8_t f[32], cond[32], pkt[256];
+	struct ilp_prepare p;
+	struct ilp_fulfill ff = { f, NULL, 0 };
+	struct ilp_sw_action act;
+	size_t len = 0;
+
+	ilp_switch_set_peer_up(&dmn.sw, 0, true);
+	ilp_switch_set_peer_up(&dmn.sw, 1, true);
+	memset(f, n, sizeof(f));
+	hal_sha256(f, 32, cond);
+	memset(&p, 0, sizeof(p));
+	p.amount = amount;
+	p.expires_at = hal_wall_ms() + 20000;
+	p.condition = cond;
+	p.destination = (const uint8_t *)"test.d.bob";
+	p.destination_len = strlen("test.d.bob");
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(ilp_switch_prepare(&dmn.sw, hal_wall_ms(), 0, 1, pkt, len, rbuf, sizeof(rbuf),
+				    &act), ILP_OK);
+	CHECK_EQ(act.kind, ILP_SW_FORWARD);
+	CHECK_EQ(ilp_fulfill_encode(&ff, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(ilp_switch_response(&dmn.sw, hal_wall_ms(), act.tag, pkt, len, rbuf,
+				     sizeof(rbuf), &act), ILP_OK);
+}
+
+static int fail_write(struct hal_store *s, uint32_t off, const void *buf, uint32_t len)
+{
+	(void)off;
+	(void)buf;
+	(void)len;
+	snprintf(s->why, sizeof(s->why), "test: injected write failure");
+	return HAL_STORE_ERROR;
+}
+
+static void test_sync_and_failure(void)
+{
+	static struct hal_store_ops bad;
+	const struct hal_store_ops *good;
+	uint64_t syncs;
+
+	CHECK_EQ(start(&dmn, &conf, ""), 0);
+	CHECK(dmn.dur.store_open);
+	CHECK_EQ(dmn.dur.mode, ILPD_DUR_SYNC);
+	CHECK(!dmn.dur.p.stats.recovered);
+	syncs = dmn.dur.p.stats.syncs;
+	pay(100, 1);
+	CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	CHECK_EQ(ilpd_durable_wait(&dmn, 1000), 0);   /* a commit is due at once */
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	CHECK_EQ_U64(dmn.dur.p.stats.syncs, syncs + 1);
+
+	/* A failing write: unhealthy, refusing, retried only after a delay. */
+	good = dmn.dur.store.ops;
+	bad = *good;
+	bad.write = fail_write;
+	dmn.dur.store.ops = &bad;
+	pay(50, 2);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(ilpd_durable_refusing(&dmn.dur));
+	CHECK_EQ_U64(dmn.dur.p.stats.sync_failures, 1);
+	CHECK(ilpd_health_json(&dmn, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"status\":\"unhealthy\"") != NULL);
+	CHECK(strstr(out, "\"healthy\":false}") != NULL);
+	CHECK(ilpd_metrics_text(&dmn, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "ilpd_persist_sync_failures_total 1\n") != NULL);
+	CHECK(strstr(out, "ilpd_persist_healthy 0\n") != NULL);
+	ilpd_daemon_step(&dmn, 0);   /* within the retry delay: no new attempt */
+	CHECK_EQ_U64(dmn.dur.p.stats.sync_failures, 1);
+	CHECK(ilpd_durable_wait(&dmn, 1000) <= 100);
+	dmn.dur.store.ops = good;
+	sleep_ms(110);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(!ilpd_durable_refusing(&dmn.dur));
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	CHECK(ilpd_health_json(&dmn, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"persistence\":{\"mode\":\"sync\",\"lastSyncAgeMs\":") != NULL);
+	CHECK(strstr(out, "\"unhealthy\"") == NULL);
+
+	/* A second daemon on the same file is refused (exit status 4). */
+	CHECK_EQ(start(&other, &conf2, ""), -1);
+	CHECK(other.dur.state_error);
+	CHECK(strstr(other.dur.why, "is in use by another ilpd") != NULL);
+
+	stop(&dmn);
+	CHECK(ilpd_durable_dump(&dmn.dur, &conf, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"alice\":{\"balance\":\"150\",\"fulfilled\":2}") != NULL);
+	CHECK(strstr(out, "\"bob\":{\"balance\":\"-150\",\"fulfilled\":2}") != NULL);
+}
+
+static void test_recovered_interval(void)
+{
+	int64_t t0;
+	int w;
+
+	CHECK_EQ(start(&dmn, &conf, "durability = interval\nsync_interval_ms = 200\n"), 0);
+	CHECK(dmn.dur.p.stats.recovered);
+	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 150);
+	CHECK_EQ(dmn.sw.ledger.slot[1].balance, -150);
+	t0 = hal_mono_ms();
+	pay(7, 3);
+	ilpd_daemon_step(&dmn, 0);
+	if (hal_mono_ms() - t0 < 150)   /* the start-up snapshot synced just now */
+		CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	w = ilpd_durable_wait(&dmn, 5000);
+	CHECK(w >= 0 && w <= 200);
+	sleep_ms(w + 5);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	stop(&dmn);
+	CHECK(ilpd_durable_dump(&dmn.dur, &conf, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"alice\":{\"balance\":\"157\"") != NULL);
+}
+
+static void test_commit_window(void)
+{
+	int w;
+
+	CHECK_EQ(start(&dmn, &conf, "commit_interval_ms = 80\n"), 0);
+	pay(3, 4);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));   /* the window is open */
+	w = ilpd_durable_wait(&dmn, 5000);
+	CHECK(w >= 0 && w <= 80);
+	sleep_ms(w + 5);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	stop(&dmn);
+}
+
+int main(void)
+{
+	char tmpl[] = "/tmp/ilpd-durable.XXXXXX";
+	int r;
+
+	if (mkdtemp(tmpl) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), "%s", tmpl);
+	port = free_port();
+	TH_RUN(test_sync_and_failure);
+	TH_RUN(test_recovered_interval);
+	TH_RUN(test_commit_window);
+	r = th_finish();
+	snprintf(text, sizeof(text), "%s/ledger.state", dir);
+	(void)unlink(text);
+	(void)rmdir(dir);
+	return r;
+}
