@@ -7,7 +7,9 @@
  * Covered: sync mode commits in the iteration of the change; a failing
  * write marks the node unhealthy (/health, /metrics, T00 flag), is retried
  * only after DUR_RETRY_MS, and clears on the first good commit; interval
- * mode waits for sync_interval_ms and bounds the loop's wait by it; sync
+ * mode waits for sync_interval_ms and bounds the loop's wait by it; a
+ * Prepare over BTP (a client on the daemon's loop) gets T00 while commits
+ * fail; sync
  * with commit_interval_ms waits for the window; a clean stop leaves what
  * --dump-state reads; a second daemon on the same file is refused with the
  * exit code's flag set.
@@ -28,6 +30,7 @@
 #include "hal/hal_crypto.h"
 #include "hal/hal_net.h"
 #include "hal/hal_time.h"
+#include "ilp/btp.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
 #include "th.h"
@@ -180,6 +183,107 @@ static void test_sync_and_failure(void)
 	CHECK(strstr(out, "\"bob\":{\"balance\":\"-150\",\"fulfilled\":2}") != NULL);
 }
 
+/* ---- a BTP client on the daemon's own loop (the T00 case) ----------------- */
+
+static struct wsconn cli;
+static struct {
+	bool open, authed;
+	int answers;
+	char code[4];
+} cs;
+
+static void cli_open(struct wsconn *c, void *user)
+{
+	uint8_t buf[256];
+	size_t len = 0;
+
+	(void)user;
+	cs.open = true;
+	CHECK_EQ(btp_auth_encode(1, (const uint8_t *)"alice", 5, (const uint8_t *)"alice-token-0001",
+				 16, buf, sizeof(buf), &len), ILP_OK);
+	CHECK_EQ(wsconn_send(c, WS_OP_BINARY, buf, len), 0);
+}
+
+static void cli_message(struct wsconn *c, uint8_t op, uint8_t *data, size_t len, void *user)
+{
+	struct btp_frame f;
+	struct ilp_reject rj;
+	const uint8_t *ilp;
+	const char *why = "";
+	size_t n;
+
+	(void)c;
+	(void)op;
+	(void)user;
+	if (btp_frame_decode(data, len, &f, &why) != ILP_OK)
+		return;
+	if (f.request_id == 1) {
+		cs.authed = f.type == BTP_RESPONSE;
+		return;
+	}
+	cs.answers++;
+	if (btp_ilp_find(&f, &ilp, &n) && ilp_reject_decode(ilp, n, &rj, &why) == ILP_OK)
+		memcpy(cs.code, rj.code, 3);
+}
+
+static void cli_close(struct wsconn *c, const char *reason, void *user)
+{
+	(void)c;
+	(void)reason;
+	(void)user;
+	cs.open = false;
+}
+
+static const struct wsconn_cbs cli_cbs = { cli_open, cli_message, cli_close };
+
+/* While commits fail, a Prepare that arrives over BTP is rejected T00 by
+ * ilpd itself; once a commit succeeds, Prepares are forwarded again. */
+static void test_t00_over_btp(void)
+{
+	static struct hal_store_ops bad;
+	const struct hal_store_ops *good;
+	uint8_t f[32], cond[32], pkt[256], frame[512];
+	struct ilp_prepare p;
+	size_t len = 0, flen = 0;
+	int i;
+
+	CHECK_EQ(start(&dmn, &conf, ""), 0);
+	memset(&cs, 0, sizeof(cs));
+	CHECK_EQ(wsconn_connect(&cli, &dmn.loop, "127.0.0.1", port, "127.0.0.1", "/", &cli_cbs,
+				NULL), 0);
+	for (i = 0; i < 200 && !cs.authed; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK(cs.authed);
+	good = dmn.dur.store.ops;
+	bad = *good;
+	bad.write = fail_write;
+	dmn.dur.store.ops = &bad;
+	pay(1, 5);                    /* a change the store cannot take */
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(ilpd_durable_refusing(&dmn.dur));
+	memset(f, 9, sizeof(f));
+	hal_sha256(f, 32, cond);
+	memset(&p, 0, sizeof(p));
+	p.amount = 10;
+	p.expires_at = hal_wall_ms() + 20000;
+	p.condition = cond;
+	p.destination = (const uint8_t *)"test.d.bob";
+	p.destination_len = strlen("test.d.bob");
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(btp_ilp_encode(BTP_MESSAGE, 2, pkt, len, frame, sizeof(frame), &flen), ILP_OK);
+	CHECK_EQ(wsconn_send(&cli, WS_OP_BINARY, frame, flen), 0);
+	for (i = 0; i < 200 && cs.answers == 0; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(cs.answers, 1);
+	CHECK(memcmp(cs.code, "T00", 3) == 0);
+	dmn.dur.store.ops = good;
+	sleep_ms(110);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK(!ilpd_durable_refusing(&dmn.dur));
+	wsconn_abort(&cli, "test over");
+	stop(&dmn);
+}
+
 static void test_recovered_interval(void)
 {
 	int64_t t0;
@@ -187,8 +291,8 @@ static void test_recovered_interval(void)
 
 	CHECK_EQ(start(&dmn, &conf, "durability = interval\nsync_interval_ms = 200\n"), 0);
 	CHECK(dmn.dur.p.stats.recovered);
-	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 150);
-	CHECK_EQ(dmn.sw.ledger.slot[1].balance, -150);
+	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 151);   /* + test_t00_over_btp's 1 */
+	CHECK_EQ(dmn.sw.ledger.slot[1].balance, -151);
 	t0 = hal_mono_ms();
 	pay(7, 3);
 	ilpd_daemon_step(&dmn, 0);
@@ -201,7 +305,7 @@ static void test_recovered_interval(void)
 	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
 	stop(&dmn);
 	CHECK(ilpd_durable_dump(&dmn.dur, &conf, out, sizeof(out)) > 0);
-	CHECK(strstr(out, "\"alice\":{\"balance\":\"157\"") != NULL);
+	CHECK(strstr(out, "\"alice\":{\"balance\":\"158\"") != NULL);
 }
 
 static void test_commit_window(void)
@@ -232,6 +336,7 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s", tmpl);
 	port = free_port();
 	TH_RUN(test_sync_and_failure);
+	TH_RUN(test_t00_over_btp);
 	TH_RUN(test_recovered_interval);
 	TH_RUN(test_commit_window);
 	r = th_finish();
