@@ -6,6 +6,8 @@
 #define ILPD_MAX_PEERS 64
 #define ILPD_MAX_ROUTES 128
 #define ILPD_ROUTE_PREFIX_MAX 128
+#define ILPD_MAX_LEARNED_ROUTES 512
+#define ILPD_CCP_LOG_MAX 256
 #define ILPD_MAX_PENDING 4096
 #define ILPD_ADDRESS_MAX 255
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */

@@ -7,6 +7,8 @@
 #define ILPD_MAX_PEERS 8
 #define ILPD_MAX_ROUTES 16
 #define ILPD_ROUTE_PREFIX_MAX 64
+#define ILPD_MAX_LEARNED_ROUTES 32
+#define ILPD_CCP_LOG_MAX 32
 #define ILPD_MAX_PENDING 128
 #define ILPD_ADDRESS_MAX 127
 /* Per-connection send buffer: 32 KiB holds a few hundred packets in

@@ -7,6 +7,8 @@
 #define ILPD_MAX_PEERS 32
 #define ILPD_MAX_ROUTES 64
 #define ILPD_ROUTE_PREFIX_MAX 96
+#define ILPD_MAX_LEARNED_ROUTES 256
+#define ILPD_CCP_LOG_MAX 128
 #define ILPD_MAX_PENDING 2048
 #define ILPD_ADDRESS_MAX 255
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */

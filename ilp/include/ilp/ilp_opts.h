@@ -51,4 +51,25 @@
 #define ILPD_ADDRESS_MAX 255
 #endif
 
+/* Routes learned by CCP (ccp.h) from peers and parents, one entry per
+ * (prefix, peer). When full, the most specific prefix of the least-preferred
+ * peer is dropped (routing.h). Each costs one struct ilp_learned_route:
+ * ILPD_ROUTE_PREFIX_MAX + ILPD_LEARNED_PATH_MAX + 16 bytes. */
+#ifndef ILPD_MAX_LEARNED_ROUTES
+#define ILPD_MAX_LEARNED_ROUTES 64
+#endif
+
+/* Bytes of a learned route's CCP path kept (its OER entries, as received);
+ * a route whose path is longer is refused and counted. */
+#ifndef ILPD_LEARNED_PATH_MAX
+#define ILPD_LEARNED_PATH_MAX 128
+#endif
+
+/* Changes of our own routing table remembered for epoch-based CCP updates
+ * (one prefix each). A peer that asks from an older epoch gets the full
+ * table. Each costs ILPD_ROUTE_PREFIX_MAX + 2 bytes. */
+#ifndef ILPD_CCP_LOG_MAX
+#define ILPD_CCP_LOG_MAX 64
+#endif
+
 #endif /* ILP_OPTS_H */
