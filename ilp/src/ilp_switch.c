@@ -541,7 +541,18 @@ int ilp_switch_remove_peer(struct ilp_switch *sw, uint16_t index)
 
 void ilp_switch_clear_routes(struct ilp_switch *sw)
 {
+	const struct ilp_learned *l = sw->routes.learned;
+
 	ilp_routes_init(&sw->routes);
+	sw->routes.learned = l;
+}
+
+void ilp_switch_set_ccp(struct ilp_switch *sw, ilp_ccp_hook hook, void *ctx,
+			const struct ilp_learned *learned)
+{
+	sw->ccp_hook = hook;
+	sw->ccp_ctx = ctx;
+	sw->routes.learned = learned;
 }
 
 int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t)
@@ -555,7 +566,12 @@ int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t)
 			return ILP_ERR_ARG;
 	if (t->default_peer != ILP_ROUTE_NONE && !sw_routable(sw, t->default_peer))
 		return ILP_ERR_ARG;
-	sw->routes = *t;
+	{
+		const struct ilp_learned *l = sw->routes.learned;
+
+		sw->routes = *t;
+		sw->routes.learned = l;
+	}
 	return ILP_OK;
 }
 
@@ -573,7 +589,7 @@ int ilp_switch_set_windows(struct ilp_switch *sw, int64_t min_message_window_ms,
 
 /* peer.* destinations: IL-DCP for children, CCP accepted from peers and
  * parents, everything else refused. Never forwarded. */
-static int sw_peer_protocol(struct ilp_switch *sw, uint16_t from, uint32_t tag,
+static int sw_peer_protocol(struct ilp_switch *sw, int64_t now, uint16_t from, uint32_t tag,
 			    const struct ilp_prepare *p, uint8_t *rbuf,
 			    size_t rcap, struct ilp_sw_action *act)
 {
@@ -600,6 +616,17 @@ static int sw_peer_protocol(struct ilp_switch *sw, uint16_t from, uint32_t tag,
 		return ILP_OK;
 	}
 	if (sw_bytes_prefix(p->destination, p->destination_len, SW_ROUTE_PREFIX)) {
+		if (sw->ccp_hook != NULL) {
+			bool upd = sw_bytes_eq(p->destination, p->destination_len, "peer.route.update");
+			const char *msg = "unknown route protocol message.";
+
+			if (!upd && !sw_bytes_eq(p->destination, p->destination_len, "peer.route.control"))
+				return sw_reject(sw, from, tag, "F01", "unknown peer protocol.", NULL, 0,
+						 rbuf, rcap, act);
+			if (sw->ccp_hook(sw->ccp_ctx, now, from, upd, p->data, p->data_len, &msg) != 0)
+				return sw_reject(sw, from, tag, "F00", msg, NULL, 0, rbuf, rcap, act);
+			return sw_reply_fulfill(from, tag, NULL, 0, rbuf, rcap, act);
+		}
 		if (peer->cfg.relation == ILP_REL_CHILD)
 			return sw_reject(sw, from, tag, "F00", "cannot process route control messages from children.",
 					 NULL, 0, rbuf, rcap, act);
@@ -746,7 +773,7 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return sw_reject(sw, from, tag, "T01", "connector has no address yet.",
 				 NULL, 0, rbuf, rcap, act);
 	if (sw_bytes_prefix(p.destination, p.destination_len, SW_PEER_PREFIX))
-		return sw_peer_protocol(sw, from, tag, &p, rbuf, rcap, act);
+		return sw_peer_protocol(sw, now, from, tag, &p, rbuf, rcap, act);
 	if (p.destination_len == sw->cfg.address_len &&
 	    memcmp(p.destination, sw->address, p.destination_len) == 0)
 		return sw_reject(sw, from, tag, "F02", "packet addressed to the connector itself.",

@@ -29,8 +29,9 @@
  *   malformed [F01]; already expired: expiresAt <= now [R00];
  *   from a child while the connector has no address (IL-DCP pending) [T01];
  *   peer.config: IL-DCP answer to a child [F00 for others];
- *   peer.route.*: zero-data Fulfill for parents and peers (CCP messages are
- *   accepted and ignored) [F00 for children]; other peer.* or a wrong peer
+ *   peer.route.*: given to the CCP hook (ilp_switch_set_ccp), which
+ *   answers the zero-data Fulfill or [F00]; without a hook, the Fulfill for
+ *   parents and peers (CCP accepted and ignored) [F00 for children]; other peer.* or a wrong peer
  *   condition [F01]; addressed to the connector itself [F02];
  *   amount > P's max packet amount [F08 with received/maximum data];
  *   under the connector's own address (own.x) with no child or route at
@@ -182,8 +183,16 @@ struct ilp_switch_stats {
 	uint64_t pending_full;    /* T03 because the pending table was full */
 };
 
+/* CCP hook (ccp.h): handles the data of a peer.route.control (update
+ * false) or peer.route.update Prepare from peer `from`. Returns 0 to
+ * answer with the zero Fulfill, or -1 with *msg to answer F00. */
+typedef int (*ilp_ccp_hook)(void *ctx, int64_t now, uint16_t from, bool update,
+			    const uint8_t *data, size_t len, const char **msg);
+
 struct ilp_switch {
 	struct ilp_switch_cfg cfg;
+	ilp_ccp_hook ccp_hook;                 /* NULL: CCP accepted and ignored */
+	void *ccp_ctx;
 	uint8_t address[ILPD_ADDRESS_MAX];
 	struct ilp_peer peers[ILPD_MAX_PEERS];
 	struct ledger ledger;
@@ -275,6 +284,13 @@ void ilp_switch_clear_routes(struct ilp_switch *sw);
  * child routes included). ILP_ERR_ARG, with the table unchanged, if an
  * entry or the default route names a peer that is unused or retired. */
 int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t) ILP_CHECK_RESULT;
+
+/* Routes peer.route.* Prepares to `hook` (NULL: the zero Fulfill for
+ * parents and peers, F00 for children, as before), and makes lookups
+ * consult `learned` after the static routes (NULL: none; routing.h). Both
+ * survive ilp_switch_set_routes() and ilp_switch_clear_routes(). */
+void ilp_switch_set_ccp(struct ilp_switch *sw, ilp_ccp_hook hook, void *ctx,
+			const struct ilp_learned *learned);
 
 /* Changes the expiry windows (same rules as ilp_switch_cfg); packets in
  * flight keep the expiry they were forwarded with. ILP_ERR_ARG if invalid. */
