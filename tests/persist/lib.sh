@@ -8,6 +8,7 @@
 #   ps_hbal JSON PEER   balance of PEER in a /health body
 #   ps_hfield JSON PEER FIELD   any string/number field of PEER in /health
 #   ps_persist JSON KEY a field of /health's "persistence" object
+#   ps_sanitizer FILE... prints the first sanitizer report line, if any
 #   ps_wait_exit NAME S until HD_PID[NAME] exited (S seconds), then reaps it;
 #                       1 if it is still running
 # Needs ILPD, ILPCTL and python3 (JSON parsing only). KEEP=1 keeps the work dir.
@@ -85,6 +86,12 @@ ps_wait_exit() {
 	wait "$p" 2>/dev/null
 	unset "HD_PID[$1]"
 	return 0
+}
+
+# ps_sanitizer FILE...: 0 (and the first report line printed) if any file
+# holds an ASan/UBSan/LSan report
+ps_sanitizer() {
+	grep -h -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" 2>/dev/null
 }
 
 # ps_field FILE NAME: NAME=value from the last line of FILE holding it

@@ -271,6 +271,10 @@ for ((r = 1; r <= kills; r++)); do
 		bad "round $r: bob's balance $b is below -(7 x $cum_sink Fulfills the sink sent)"
 		rf=1
 	fi
+	if san=$(ps_sanitizer "$HD_WORK/ilpd.log" "$HD_WORK/dump.json.err" "$HD_WORK/send.log" "$HD_WORK/bob.log"); then
+		bad "round $r: sanitizer report: $san"
+		rf=1
+	fi
 	[ "$rf" = 0 ] || round_fail=$((round_fail + 1))
 	if [ "$rf" != 0 ] || [ $((r % 10)) = 0 ] || [ "$r" = 1 ]; then
 		echo "round $r: kill after ${ms} ms; alice received $f (sink sent $s); recovered alice=$a $far=$b (was $a_prev)"
@@ -318,6 +322,9 @@ else
 	[ "$rc" = 0 ] && ok "ilpd exits 0 on SIGTERM after $kills kills" || bad "ilpd exited $rc on SIGTERM"
 fi
 stopped_dump final
+if san=$(ps_sanitizer "$HD_WORK"/*.log "$HD_WORK"/*.err); then
+	bad "sanitizer report at the clean stop: $san"
+fi
 a=$(ps_jbal "$HD_WORK/dump.json" alice)
 [ "$a" = "$a_prev" ] && [ "$m" = "$a_prev" ] && ok "after a clean stop the books are unchanged (alice=$a)" ||
 	bad "after a clean stop alice=$a (metrics said $m), want $a_prev"

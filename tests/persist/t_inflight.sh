@@ -139,4 +139,7 @@ rc=$(ps_dump "$conf" "$HD_WORK/dump.json")
 a=$(ps_jbal "$HD_WORK/dump.json" alice) b=$(ps_jbal "$HD_WORK/dump.json" bob)
 [ "$rc" = 0 ] && [ "$a" = 30 ] && [ "$b" = -30 ] && ok "after a clean stop: alice 30, bob -30" ||
 	bad "after a clean stop: rc $rc alice=$a bob=$b, want 30/-30"
+if san=$(ps_sanitizer "$HD_WORK"/*.log "$HD_WORK"/*.err); then
+	bad "sanitizer report: $san"
+fi
 finish
