@@ -91,7 +91,9 @@ ps_wait_exit() {
 # ps_sanitizer FILE...: 0 (and the first report line printed) if any file
 # holds an ASan/UBSan/LSan report
 ps_sanitizer() {
-	grep -h -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" 2>/dev/null
+	local line
+	line=$(grep -h -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$@" 2>/dev/null | head -n 1)
+	[ -n "$line" ] && echo "$line"
 }
 
 # ps_field FILE NAME: NAME=value from the last line of FILE holding it
