@@ -4,7 +4,8 @@
  * answered with "Connection: close"; fixed buffers, no heap.
  *
  * The JSON shape of /health is the one TOON connector operators monitor:
- * {status, uptime, peersConnected, totalPeers, nodeId, version,
+ * {status, uptime, peersConnected, totalPeers, nodeId, version, address
+ * (null until IL-DCP gave one), addressSource,
  *  transport:{type, healthy}} plus per-peer state under "peers", and
  * persistence:{mode, lastSyncAgeMs, recovered} (the durable ledger; status
  * is "unhealthy" while its commits fail, durable.h).
@@ -121,11 +122,19 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 	size_t i;
 
 	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%u,"
-		   "\"totalPeers\":%u,\"nodeId\":\"%s\",\"version\":\"%s\",",
+		   "\"totalPeers\":%u,\"nodeId\":\"%.*s\",\"version\":\"%s\",",
 		   d->stopping ? "stopping" : ilpd_durable_refusing(&d->dur) ? "unhealthy" :
 		   (up == total ? "ok" : "degraded"),
 		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
-		   total, d->conf->address, ILPD_VERSION);
+		   total, (int)d->sw.cfg.address_len, (const char *)d->sw.address,
+		   ILPD_VERSION);
+	/* address = auto: null until the parent answered (IL-DCP) */
+	if (d->sw.cfg.address_len != 0)
+		adm_printf(&b, "\"address\":\"%.*s\",", (int)d->sw.cfg.address_len,
+			   (const char *)d->sw.address);
+	else
+		adm_printf(&b, "\"address\":null,");
+	adm_printf(&b, "\"addressSource\":\"%s\",", ilpd_ildcp_address_source(d));
 	adm_transport_json(d, &b);
 	adm_persist_json(d, &b);
 	adm_printf(&b, ",\"peers\":[");

@@ -548,6 +548,10 @@ static int conf_set_node(struct conf_parse *st, int k, const char *v)
 
 	switch (k) {
 	case K_NODE_ADDRESS:
+		if (strcmp(v, "auto") == 0) {   /* from the parent by IL-DCP */
+			c->address[0] = '\0';
+			return 0;
+		}
 		if (n > ILPD_ADDRESS_MAX) {
 			conf_fail(st, st->line, "'address' is longer than %d bytes "
 				  "(board limit)", ILPD_ADDRESS_MAX);
@@ -1073,8 +1077,12 @@ static void conf_finish_globals(struct conf_parse *st)
 {
 	const struct ilpd_conf *c = st->c;
 	const struct ilpd_endpoint *b = &c->btp_listen, *a = &c->admin_listen;
+	size_t i, parents = 0;
 
-	if (c->address[0] == '\0')
+	for (i = 0; i < c->npeers; i++)
+		parents += c->peer[i].relation == ILP_REL_PARENT;
+	/* address = auto (or none) with a parent: IL-DCP (ildcp_client.h) */
+	if (c->address[0] == '\0' && parents == 0)
 		conf_fail(st, 0, "missing 'address' in [node]");
 	if (c->max_hold_time_ms < c->min_message_window_ms)
 		conf_fail(st, conf_key_line(st, SEC_LIMITS, K_LIM_HOLD, K_LIM_WINDOW),

@@ -270,6 +270,12 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 	struct ilp_sw_action act;
 	int r;
 
+	if (f->type == BTP_ERROR || f->type == BTP_RESPONSE) {
+		(void)btp_ilp_find(f, &ilp, &ilp_len);
+		if (ilpd_ildcp_answer(d, l->index, f->request_id, ilp, ilp_len,
+				      f->type == BTP_ERROR))
+			return;
+	}
 	if (ilp_switch_handle_peer(&d->sw, f->request_id) != l->index) {
 		d->sw.stats.late_responses++;
 		return;
@@ -321,6 +327,7 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	hal_log(HAL_LOG_INFO, "peer.up", "peer=%s relation=%s direction=%s",
 		l->conf->name, dm_relation_name[l->conf->relation],
 		l->conf->outbound ? "outbound" : "inbound");
+	ilpd_ildcp_link(d, l->index, true);
 }
 
 /* Schedules the next dial with jittered exponential backoff. */
@@ -342,6 +349,7 @@ static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char 
 	l->state = LINK_DOWN;
 	l->conn = -1;
 	ilp_switch_set_peer_up(&d->sw, l->index, false);
+	ilpd_ildcp_link(d, l->index, false);
 	while (ilp_switch_abort_peer(&d->sw, l->index, d->reply, sizeof(d->reply), &act) == 1)
 		dm_dispatch(d, &act);
 	if (was_up)
@@ -920,7 +928,7 @@ static int dm_build_switch(struct ilpd_daemon *d)
 
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.address = (const uint8_t *)cf->address;
-	scfg.address_len = strlen(cf->address);
+	scfg.address_len = strlen(cf->address);   /* 0: address = auto (IL-DCP) */
 	scfg.min_message_window_ms = cf->min_message_window_ms;
 	scfg.max_hold_time_ms = cf->max_hold_time_ms;
 	scfg.sha256 = hal_sha256;
@@ -969,6 +977,7 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		hal_log(HAL_LOG_ERROR, "switch.config_failed", "source=%s", conf->source);
 		return -1;
 	}
+	ilpd_ildcp_start(d);
 	if (ilpd_durable_start(d) != 0)
 		return -1;
 	for (i = 0; i < ILPD_MAX_CONNS; i++) {
@@ -1004,7 +1013,8 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		return -1;
 	for (i = 0; i < conf->npeers; i++)
 		ilpd_link_open(d, (uint16_t)i, &conf->peer[i]);
-	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u", conf->address,
+	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u",
+		conf->address[0] != '\0' ? conf->address : "auto",
 		(unsigned)conf->npeers);
 	return 0;
 }

@@ -56,6 +56,7 @@
 
 #include "config.h"
 #include "durable.h"
+#include "ildcp_client.h"
 #include "hal/hal_net.h"
 #include "ilp/ilp_switch.h"
 #include "net/ev.h"
@@ -181,6 +182,9 @@ struct ilpd_daemon {
 	struct ilpd_transport *tp;    /* set by main before start; /health */
 	/* The durable ledger (durable.h): state file, commit and hold. */
 	struct ilpd_durable dur;
+	/* The IL-DCP client (ildcp_client.h) and its timer (-1: none). */
+	struct ildcp_sm ildcp;
+	int ildcp_timer;
 #if ILPD_HAVE_TLS
 	/* TLS: the client configuration (trust anchors; loaded at start when
 	 * a peer uses wss://, else at the first wss:// dial), the listener's

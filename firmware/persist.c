@@ -437,8 +437,10 @@ int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset,
 		return persist_refuse(why, why_len, "state: %s was not recovered",
 				      persist_name(p));
 	if (!fresh && !reset) {
-		if (img->address_len != sw->cfg.address_len ||
-		    memcmp(img->address, sw->address, sw->cfg.address_len) != 0) {
+		/* address = auto: not known before IL-DCP, so not checked */
+		if (sw->cfg.address_len != 0 &&
+		    (img->address_len != sw->cfg.address_len ||
+		     memcmp(img->address, sw->address, sw->cfg.address_len) != 0)) {
 			hal_log_quote((const char *)img->address, img->address_len, q, sizeof(q));
 			hal_log_quote((const char *)sw->address, sw->cfg.address_len, q2,
 				      sizeof(q2));

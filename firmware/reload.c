@@ -154,20 +154,20 @@ static int rl_plan_slots(const struct ilpd_daemon *d, const struct ilpd_conf *n,
 
 /* Child routes, static routes and the default route of the new file, with
  * the planned slots, into rl_routes. */
-static int rl_plan_routes(const struct ilpd_conf *n, const struct rl_plan *pl,
-			  const char **why)
+static int rl_plan_routes(const struct ilpd_daemon *d, const struct ilpd_conf *n,
+			  const struct rl_plan *pl, const char **why)
 {
 	uint8_t addr[ILPD_ADDRESS_MAX + 1 + ILPD_PEER_NAME_MAX];
-	size_t j, alen = strlen(n->address);
+	size_t j, alen = d->sw.cfg.address_len;   /* address = auto: IL-DCP's, or none yet */
 	int p;
 
 	ilp_routes_init(&rl_routes);
-	memcpy(addr, n->address, alen);
+	memcpy(addr, d->sw.address, alen);
 	addr[alen] = '.';
 	for (j = 0; j < n->npeers; j++) {
 		size_t nl = strlen(n->peer[j].name);
 
-		if (n->peer[j].relation != ILP_REL_CHILD)
+		if (n->peer[j].relation != ILP_REL_CHILD || alen == 0)
 			continue;
 		memcpy(addr + alen + 1, n->peer[j].name, nl);
 		if (ilp_routes_add(&rl_routes, addr, alen + 1 + nl, pl->slot[j]) != ILP_OK) {
@@ -229,7 +229,7 @@ static int rl_plan(const struct ilpd_daemon *d, const struct ilpd_conf *n,
 			pl->removed++;
 	if (rl_plan_slots(d, n, pl, why) != 0)
 		return -1;
-	return rl_plan_routes(n, pl, why);
+	return rl_plan_routes(d, n, pl, why);
 }
 
 /* ---- committing: cannot be refused any more ----------------------------- */
@@ -332,6 +332,7 @@ int ilpd_daemon_reload(struct ilpd_daemon *d, const struct ilpd_conf *next,
 	if (rl_plan(d, next, pl, why) != 0)
 		return -1;
 	rl_commit(d, next, pl);
+	ilpd_ildcp_reloaded(d);
 	hal_log(HAL_LOG_INFO, "config.reloaded",
 		"source=%s peers_added=%u peers_removed=%u peers_changed=%u "
 		"peers_reconnected=%u peers_retiring=%u", next->source, pl->added, pl->removed,

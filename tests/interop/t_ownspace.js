@@ -163,5 +163,7 @@ async function scenario (t, ilpdPath, mode, auto) {
 module.exports = async function ownSpaceSuite (t, ilpdPath) {
   await scenario(t, ilpdPath, 'dial', false)
   await scenario(t, ilpdPath, 'listen', false)
+  await scenario(t, ilpdPath, 'dial', true)
+  await scenario(t, ilpdPath, 'listen', true)
 }
 module.exports.scenario = scenario

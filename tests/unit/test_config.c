@@ -532,6 +532,24 @@ static const char *const secret_cases[] = {
 	"socks_port = 9151\n",
 };
 
+/* [node] address = auto (or none) takes the address from a parent by
+ * IL-DCP (firmware/ildcp_client.h): only with a parent. */
+static void test_address_auto(void)
+{
+	EXPECT_OK("[node]\naddress = auto\n[peer up]\nrelation = parent\nurl = ws://h/\n"
+		  "token = t\n[peer c]\nrelation = child\ntoken = c\n");
+	CHECK_EQ(conf.address[0], '\0');
+	EXPECT_OK("[node]\nasset_code = USD\n[peer up]\nrelation = parent\nurl = ws://h/\n"
+		  "token = t\n");
+	CHECK_EQ(conf.address[0], '\0');
+	EXPECT_ERR("[node]\naddress = auto\n[peer c]\nrelation = child\ntoken = c\n",
+		   "t.ini:0: missing 'address' in [node]");
+	EXPECT_ERR("[node]\naddress = auto\n[peer p]\nrelation = peer\nurl = ws://h/\ntoken = c\n",
+		   "t.ini:0: missing 'address' in [node]");
+	EXPECT_OK(NODE "[peer up]\nrelation = parent\nurl = ws://h/\ntoken = t\n");
+	CHECK_EQ(strcmp(conf.address, "test.x"), 0);
+}
+
 static void test_no_secret_in_errors(void)
 {
 	size_t i;
@@ -1057,6 +1075,7 @@ static void test_reuse(void)
 int main(void)
 {
 	TH_RUN(test_default_config);
+	TH_RUN(test_address_auto);
 	TH_RUN(test_ledger);
 	TH_RUN(test_defaults);
 	TH_RUN(test_full);
