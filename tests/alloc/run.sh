@@ -15,8 +15,9 @@
 #    exited=1, and send must report >= PACKETS fulfilled. While armed it
 #    also drives 1000 rejects (F02), GET /health and /metrics, and a
 #    SIGHUP (config re-check), so those paths are covered too. The durable
-#    ledger is on (durability = sync, a temp state_file): every commit,
-#    sync and half-ring snapshot of the run happens while armed.
+#    ledger is on (durability = sync, a temp state_file): the commits and
+#    syncs of the run, and a half-ring snapshot (1100 more packets one at a
+#    time), happen while armed.
 # 3. --tls (issue 5; an ilpd built with TLS, either backend): the same over
 #    TLS: alice -wss-> ilpd -wss-> a second ilpd "up" -wss-> bob, with a
 #    test PKI from tests/tls/make-certs.sh; the TLS server and client paths
@@ -310,6 +311,32 @@ for p in /health /metrics /health /metrics /nope; do
 	st=$(http_get "$p")
 	echo "  GET $p: ${st:-no answer}"
 done
+# One commit per packet (window 1): 1100 more commits of 2 records each,
+# so the journal passes half its ring (2048 records) while armed and a
+# half-ring snapshot is taken whatever the group sizes above were.
+timeout 60 "$ilpctl" send --url "$send_url" "${tls_args[@]}" --token alice-token --username alice \
+	--to "$to" --count 1100 --window 1 --amount 1 >"$tmp/send-w1.log" 2>&1
+summary=$(grep '^sent=' "$tmp/send-w1.log" | tail -n 1)
+case " $summary " in
+*" fulfilled=1100 "*) ok "1100 packets one at a time (a commit each): $summary" ;;
+*) bad "1100 packets one at a time: ${summary:-no summary line}" ;;
+esac
+# The durable ledger worked while armed: commits synced, a half-ring
+# snapshot taken (start-up's is the first).
+persist_metric() {   # NAME: its value from GET /metrics (empty if absent)
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$admin_port" || exit 1
+		printf 'GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+		timeout 5 cat <&3 | tr -d '\r' | awk -v n="$1" '$1 == n { print $2 }'
+	) 2>/dev/null
+}
+syncs=$(persist_metric ilpd_persist_syncs_total)
+snaps=$(persist_metric ilpd_persist_snapshots_total)
+if [ "${syncs:-0}" -ge 1100 ] && [ "${snaps:-0}" -ge 2 ] && [ -s "$tmp/ilpd.state" ]; then
+	ok "persistence on while armed: $syncs syncs, $snaps snapshots, state file $(stat -c %s "$tmp/ilpd.state") bytes"
+else
+	bad "persistence not active: ilpd_persist_syncs_total=${syncs:-absent}, state file $(ls -l "$tmp/ilpd.state" 2>&1)"
+fi
 kill -HUP "$ilpd_pid" 2>/dev/null   # reload check (validates the file again)
 sleep 0.3
 
