@@ -37,9 +37,10 @@
 #                qemu-aarch64 / qemu-arm -cpu cortex-a7 (needs the *-lwip build steps)
 #   alloc-lwip   tests/lwip/run.sh --alloc build/host-lwip: the alloc test on lwIP
 #   persist      tests/persist/run.sh build/host: kill -9 ilpd 100 times under load and
-#                check the recovered ledger after each restart (sync mode), the same
-#                with ilp-connector as a peer (10 kills), and t_inflight.sh (packets
-#                held by the next hop at a crash, late Fulfills); --kills 1000 by hand
+#                check the recovered ledger after each restart (sync mode; 20 kills in
+#                interval mode), the same with ilp-connector as a peer (10 kills), and
+#                t_inflight.sh (packets held by the next hop at a crash, late
+#                Fulfills); tests/persist/run.sh build/host --kills 1000 by hand
 #   persist-asan the same against the ASan+UBSan build (50 kills)
 #   soak         tests/soak/run.sh build/host: 2-minute chaos soak, three ilpd nodes
 #                and JS peers under traffic while peers, a node, a SOCKS5 proxy and
@@ -122,12 +123,13 @@ run_script() {
 	if [ -x "$script" ]; then "$script" "$@"; else bash "$script" "$@"; fi
 }
 
-# The durable-ledger tests against one build: the kill -9 loop, the same
-# with ilp-connector as a peer, packets in flight at a crash. All three run;
-# the step fails if any did.
+# The durable-ledger tests against one build: the kill -9 loop (sync, then
+# interval), the same with ilp-connector as a peer, packets in flight at a
+# crash. All run; the step fails if any did.
 run_persist() {
 	local rc=0
 	run_script tests/persist/run.sh "$1" --kills "$2" || rc=1
+	run_script tests/persist/run.sh "$1" --kills 20 --mode interval || rc=1
 	run_script tests/persist/run.sh "$1" --kills 10 --connector || rc=1
 	run_script tests/persist/t_inflight.sh "$1" || rc=1
 	return "$rc"
