@@ -47,6 +47,9 @@
 #                links are killed and restarted and configs reloaded (books, answers,
 #                fds/RSS); --minutes N for longer runs by hand
 #   soak-asan    the same against the ASan+UBSan build (any sanitizer report fails)
+#   deb          tests/deb/run.sh: the Debian packages (amd64 + arm64 cross) with
+#                dpkg-buildpackage, lintian, the unit's systemd-analyze exposure (<= 2.0),
+#                sd_notify, install/remove/purge in a throwaway bookworm chroot
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
@@ -65,7 +68,7 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan fuzz"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan deb fuzz"
 QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
@@ -173,6 +176,7 @@ run_step() {
 	persist-asan) run_persist build/host-asan 50 ;;
 	soak) run_script tests/soak/run.sh build/host ;;
 	soak-asan) run_script tests/soak/run.sh build/host-asan ;;
+	deb) run_script tests/deb/run.sh ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&

@@ -30,6 +30,12 @@ HOST_PKGS="$HOST_PKGS iproute2 iputils-ping iptables"
 # source package with apt on a private deb-src list: dpkg-source unpacks it,
 # the archive keyring checks the Sources index, xz unpacks the tarball.
 HOST_PKGS="$HOST_PKGS dpkg-dev debian-archive-keyring xz-utils"
+# The Debian packages (debian/, toolchain/mkdeb.sh, tests/deb/run.sh):
+# debhelper + fakeroot build them, lintian checks them, mmdebstrap makes the
+# throwaway bookworm chroot the install/purge test runs in (cached under
+# ~/.cache/ilpd/deb-chroot), man-db renders the man pages, python3 plays
+# the service manager's end of sd_notify.
+HOST_PKGS="$HOST_PKGS debhelper fakeroot lintian mmdebstrap man-db python3"
 # node/npm drive the differential and interop tests. Some images ship node
 # from another source with npm bundled; Debian's npm package would conflict
 # with that, so each is installed only when its command is missing.
