@@ -23,6 +23,14 @@
 // and TLS handshakes: node's tls.connect to ilpd's TLS listener, wall time
 // to the end of the handshake (p50/p90) and ilpd's CPU per handshake.
 // --no-js leaves ilp-connector out (for comparing ws and wss quickly).
+// The durable ledger (docs/ilpd.8 "DURABLE LEDGER"): the `ilpd` row runs
+// with durability = off (balances in RAM only, as before the ledger was
+// durable); four more rows run durability = interval and = sync with the
+// state file on this machine's disk (under the bench's temporary directory)
+// and on tmpfs (/dev/shm), and a table shows, per mode, packets/s at 100
+// and 1000 in flight, the share of `off`, the added latency, syncs per
+// second and bytes written per hour (ilpd's own ilpd_persist_* counters over
+// the 100- and 1000-in-flight runs). --no-durability leaves those rows out.
 // --smoke: tiny runs (a few seconds; tests/hardening/t_bench_rounds.sh),
 // for checking the harness, not for figures.
 //
@@ -45,7 +53,7 @@ const tlsKit = require('../tests/interop/t_tls')
 const CLK_TCK = Number(childProcess.execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
 
 function parseArgs (argv) {
-  const o = { rounds: null, quick: false, smoke: false, json: null, ilpd: null, ilpctl: null, tls: false, js: true }
+  const o = { rounds: null, quick: false, smoke: false, json: null, ilpd: null, ilpctl: null, tls: false, js: true, dur: true }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => {
@@ -59,6 +67,7 @@ function parseArgs (argv) {
     else if (a === '--smoke') o.smoke = true
     else if (a === '--tls') o.tls = true
     else if (a === '--no-js') o.js = false
+    else if (a === '--no-durability') o.dur = false
     else if (a === '--json') o.json = val()
     else throw new Error('unknown option ' + a)
   }
@@ -72,7 +81,7 @@ function parseArgs (argv) {
 function counts (quick, smoke) {
   if (smoke) {
     const s = { warm: 2000, n: 5000, lat: 100 }
-    return { floor: s, ilpd: s, wss: s, js: s, handshakes: 5 }
+    return { floor: s, ilpd: s, wss: s, js: s, handshakes: 5, ...durCounts(s) }
   }
   if (quick) {
     return {
@@ -80,7 +89,8 @@ function counts (quick, smoke) {
       ilpd: { warm: 20000, n: 100000, lat: 1000 },
       wss: { warm: 20000, n: 100000, lat: 1000 },
       js: { warm: 5000, n: 10000, lat: 500 },
-      handshakes: 50
+      handshakes: 50,
+      ...durCounts({ warm: 20000, n: 100000, lat: 1000 })
     }
   }
   return {
@@ -88,8 +98,24 @@ function counts (quick, smoke) {
     ilpd: { warm: 50000, n: 400000, lat: 5000 },
     wss: { warm: 50000, n: 400000, lat: 5000 },
     js: { warm: 20000, n: 60000, lat: 3000 },
-    handshakes: 300
+    handshakes: 300,
+    ...durCounts({ warm: 50000, n: 400000, lat: 5000 })
   }
+}
+
+// The durability rows: ilpd with a state file, per mode and medium. `off`
+// is the plain `ilpd` row. Latency runs: 1 in flight, so in sync mode each
+// packet waits for one sync (fdatasync) of its own.
+const DURABILITY = [
+  ['intD', 'interval', 'disk'],
+  ['syncD', 'sync', 'disk'],
+  ['intT', 'interval', 'tmpfs'],
+  ['syncT', 'sync', 'tmpfs']
+]
+function durCounts (c) {
+  const o = {}
+  for (const [k] of DURABILITY) o[k] = c
+  return o
 }
 
 const median = (xs) => {
@@ -182,9 +208,12 @@ async function sinkReady (sink, ilpd) {
   }
 }
 
-async function setupIlpd (o, dir) {
+// ledger: the [ledger] section (default: durability = off, the row
+// `ilpd`); the durability rows pass a mode and a state file.
+async function setupIlpd (o, dir, ledger) {
   const ilpd = await lib.startIlpd(o.ilpd, dir, {
     node: { address: 'test.ilpd', asset_code: 'XRP', asset_scale: 9 },
+    ledger: ledger || { durability: 'off' },
     log: { level: 'info' },
     peers: {
       alice: { relation: 'child', token: 'alice-token' },
@@ -195,6 +224,35 @@ async function setupIlpd (o, dir) {
   const sink = startSink(o.ilpctl, dir, ['--url', url, '--token', 'bob-token', '--username', 'bob'], 'ilpd-sink')
   await sinkReady(sink, ilpd)
   return { procs: [sink, ilpd], pid: ilpd.pid, adminPort: ilpd.adminPort, url, token: 'alice-token', to: 'test.ilpd.bob' }
+}
+
+// A setup for one durability row: the state file on disk (the round's
+// directory) or on tmpfs (/dev/shm, removed after the run).
+function durSetup (mode, medium) {
+  return async (o, dir) => {
+    let sdir = dir
+    if (medium === 'tmpfs') {
+      sdir = fs.mkdtempSync('/dev/shm/ilpd-bench-')
+      tmpfsDirs.push(sdir)
+    }
+    const t = await setupIlpd(o, dir, { durability: mode, state_file: path.join(sdir, 'ledger.state') })
+    t.persist = true
+    t.mode = mode
+    return t
+  }
+}
+const tmpfsDirs = []
+
+// ilpd's persistence counters (syncs, bytes written) from /metrics.
+async function persistCounters (adminPort) {
+  const r = await lib.httpGet(adminPort, '/metrics')
+  if (r.status !== 200) throw new Error('/metrics answered ' + r.status)
+  const text = r.body
+  const get = (name) => {
+    const m = new RegExp('^' + name + ' (\\d+)', 'm').exec(text)
+    return m ? Number(m[1]) : null
+  }
+  return { syncs: get('ilpd_persist_syncs_total'), bytes: get('ilpd_persist_bytes_written_total'), at: Date.now() }
 }
 
 // ilpd with a TLS listener; alice and bob over wss://localhost.
@@ -349,8 +407,30 @@ async function measure (o, name, setup, c, dir) {
       if (prev && Math.abs(w.rate - prev) / prev < 0.15) break
       prev = w.rate
     }
+    const p0 = t.persist ? await persistCounters(t.adminPort) : null
     const w100 = await run(c.n, 100)
     const w1000 = await run(c.n, 1000)
+    if (p0) {
+      // over the 100- and 1000-in-flight runs: syncs per second, bytes
+      // written per hour, at the packet rate of those runs. Interval mode
+      // writes the runs' last changes up to sync_interval_ms (1 s) later:
+      // wait for that commit, so its bytes are counted.
+      const runMs = w100.elapsedMs + w1000.elapsedMs
+      await lib.sleep(1200)
+      const p1 = await persistCounters(t.adminPort)
+      const secs = (p1.at - p0.at) / 1000
+      if (p0.syncs === null || p1.syncs === null || p1.syncs <= p0.syncs) {
+        throw new Error(name + ': ilpd_persist_syncs_total did not grow (' + p0.syncs + ' -> ' + p1.syncs +
+          '): is the state file in use?\n' + await diagnose(t))
+      }
+      // sync mode: per second of the runs (its syncs follow the packets);
+      // interval mode: per second of wall time (its syncs follow the clock)
+      const per = t.mode === 'sync' && runMs > 0 ? runMs / 1000 : secs
+      r.syncsPerSec = (p1.syncs - p0.syncs) / per
+      r.bytesPerHour = (p1.bytes - p0.bytes) / per * 3600
+      r.syncsPer1000Pkt = (p1.syncs - p0.syncs) / (2 * c.n) * 1000
+      r.pktPerSec = runMs > 0 ? 2 * c.n / (runMs / 1000) : null
+    }
     // latency: three runs with one in flight, the median of each figure
     // (a single run's p99 is at the mercy of one scheduling hiccup)
     const lat = []
@@ -387,6 +467,12 @@ async function main () {
   const dir = lib.tmpDir('bench')
   const all = { floor: [], ilpd: [], js: [] }
   const setups = [['floor', setupFloor], ['ilpd', setupIlpd]]
+  if (o.dur) {
+    for (const [k, mode, medium] of DURABILITY) {
+      all[k] = []
+      setups.push([k, durSetup(mode, medium)])
+    }
+  }
   let backend = null
   if (o.tls) {
     all.wss = []
@@ -419,6 +505,7 @@ async function main () {
     console.error('bench: ' + (e.stack || e.message))
     failed = true
   }
+  for (const d of tmpfsDirs) fs.rmSync(d, { recursive: true, force: true })
   lib.cleanTmpDirs(failed || process.env.KEEP === '1')
   if (failed) process.exit(1)
 
@@ -426,7 +513,7 @@ async function main () {
   for (const k of Object.keys(all)) {
     if (k === 'hs') continue
     m[k] = {}
-    for (const f of ['pps100', 'pps1000', 'cpu100', 'cpu1000', 'p50', 'p99', 'rss', 'hwm']) {
+    for (const f of ['pps100', 'pps1000', 'cpu100', 'cpu1000', 'p50', 'p99', 'rss', 'hwm', 'syncsPerSec', 'bytesPerHour', 'pktPerSec']) {
       m[k][f] = median(all[k].map((r) => r[f]))
     }
   }
@@ -435,8 +522,9 @@ async function main () {
     ['', 'packets/s @100', 'packets/s @1000', 'CPU us/pkt @100', 'CPU us/pkt @1000',
       'added p50 us', 'added p99 us', 'RSS MiB', 'peak RSS MiB']
   ]
-  const label = { floor: 'no connector (floor)', ilpd: 'ilpd', wss: 'ilpd over wss (' + backend + ')', js: 'ilp-connector 23.0.2' }
+  const label = { floor: 'no connector (floor)', ilpd: o.dur ? 'ilpd (durability=off)' : 'ilpd', wss: 'ilpd over wss (' + backend + ')', js: 'ilp-connector 23.0.2' }
   for (const k of setups.map((x) => x[0])) {
+    if (DURABILITY.some((d) => d[0] === k)) continue
     rows.push([label[k], fmt(m[k].pps100), fmt(m[k].pps1000), fmt(m[k].cpu100, 2), fmt(m[k].cpu1000, 2),
       k === 'floor' ? '(' + fmt(m[k].p50) + ')' : fmt(added(k, 'p50')),
       k === 'floor' ? '(' + fmt(m[k].p99) + ')' : fmt(added(k, 'p99')),
@@ -483,6 +571,29 @@ async function main () {
     console.log('TLS (' + backend + '): wss/ws packets/s ' + pct(tlsSummary.pps100) + ' % @100, ' +
       pct(tlsSummary.pps1000) + ' % @1000; ilpd CPU per packet wss/ws ' + fmt(tlsSummary.cpu100, 2) + 'x @100')
   }
+  let durSummary = null
+  if (o.dur) {
+    durSummary = {}
+    const drows = [['durability', 'state on', 'packets/s @100', 'packets/s @1000', '% of off @1000',
+      'added p50 us', 'added p99 us', 'syncs/s', 'MB written/h', 'at packets/s']]
+    drows.push(['off', '-', fmt(m.ilpd.pps100), fmt(m.ilpd.pps1000), '100', fmt(added('ilpd', 'p50')),
+      fmt(added('ilpd', 'p99')), '0', '0', '-'])
+    for (const [k, mode, medium] of DURABILITY) {
+      const share = ratio(m[k].pps1000, m.ilpd.pps1000)
+      durSummary[k] = { mode, medium, pps100: m[k].pps100, pps1000: m[k].pps1000, shareOfOff1000: share,
+        addedP50: added(k, 'p50'), addedP99: added(k, 'p99'), syncsPerSec: m[k].syncsPerSec,
+        bytesPerHour: m[k].bytesPerHour, pktPerSec: m[k].pktPerSec }
+      drows.push([mode, medium === 'disk' ? 'disk (' + dir.split('/').slice(0, 2).join('/') + ')' : 'tmpfs (/dev/shm)',
+        fmt(m[k].pps100), fmt(m[k].pps1000), share === null ? '-' : fmt(100 * share),
+        fmt(added(k, 'p50')), fmt(added(k, 'p99')), fmt(m[k].syncsPerSec),
+        fmt(m[k].bytesPerHour / 1e6, 1), fmt(m[k].pktPerSec)])
+    }
+    console.log('')
+    console.log('Durable ledger (median of ' + o.rounds + ' round(s); syncs and bytes over the 100- and 1000-in-flight runs):')
+    console.log(table(drows))
+    console.log('(interval mode writes one record per changed peer per sync_interval_ms, whatever the packet rate: ' +
+      'its bytes per hour at the rate above bound those at 1,000 Fulfills/s)')
+  }
   const f05 = (all.js || []).reduce((a, x) => a + (x.f05 || 0), 0)
   if (f05) {
     console.log('note: ilp-connector answered ' + f05 + ' packet(s) with F05: ilp-plugin-btp\'s random BTP ' +
@@ -498,8 +609,19 @@ async function main () {
     target('ilpd >= 10x ilp-connector packets/s at 100 in flight', r.pps100 >= 10, fmt(r.pps100, 1) + 'x')
     target('ilpd CPU per packet <= 1/10 of ilp-connector', r.cpu100 >= 10, fmt(r.cpu100, 1) + 'x less')
   }
+  if (o.dur) {
+    const d = durSummary
+    const sh = (x) => x === null || x === undefined ? '-' : fmt(100 * x) + ' %'
+    target('durability = sync keeps >= 50 % of off\'s packets/s at 1000 in flight (state on disk)',
+      d.syncD.shareOfOff1000 >= 0.5, sh(d.syncD.shareOfOff1000))
+    target('durability = interval within 10 % of off\'s packets/s at 1000 in flight (state on disk)',
+      d.intD.shareOfOff1000 >= 0.9, sh(d.intD.shareOfOff1000))
+    target('durability = interval writes < 100 MB/hour (at >= 1,000 Fulfills/s)',
+      d.intD.bytesPerHour < 100e6 && d.intD.pktPerSec >= 1000,
+      fmt(d.intD.bytesPerHour / 1e6, 2) + ' MB/h at ' + fmt(d.intD.pktPerSec) + ' packets/s')
+  }
   console.log('bench took ' + ((Date.now() - t0) / 1000).toFixed(0) + ' s')
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ rounds: all, median: m, ratios: r, tls: tlsSummary, counts: c }, null, 2))
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ rounds: all, median: m, ratios: r, tls: tlsSummary, durability: durSummary, counts: c }, null, 2))
 }
 
 main().catch((e) => {
