@@ -329,6 +329,20 @@ static size_t sw_child_address(const struct ilp_switch *sw,
 	return n;
 }
 
+/* (Re)fills the peer's buckets from p->cfg: all of them when old is NULL,
+ * else only those whose limit changed from old's (a reload keeps the rest). */
+static void sw_limits_init(struct ilp_peer *p, const struct ilp_peer_cfg *old)
+{
+	const struct ilp_peer_cfg *c = &p->cfg;
+
+	if (old == NULL || old->rate_limit != c->rate_limit || old->rate_burst != c->rate_burst)
+		ilp_bucket_init(&p->rate_bucket, c->rate_limit, c->rate_burst);
+	if (old == NULL || old->throughput_in != c->throughput_in)
+		ilp_bucket_init(&p->in_bucket, c->throughput_in, 0);
+	if (old == NULL || old->throughput_out != c->throughput_out)
+		ilp_bucket_init(&p->out_bucket, c->throughput_out, 0);
+}
+
 /* The length of cfg's name if cfg is acceptable for a peer, else 0. */
 static size_t sw_peer_cfg_ok(const struct ilp_peer_cfg *cfg)
 {
@@ -366,6 +380,9 @@ int ilp_switch_add_peer(struct ilp_switch *sw, uint16_t index,
 	p->pending = 0;
 	p->pending_from = 0;
 	p->refused_in_flight = 0;
+	p->refused_rate = 0;
+	p->refused_throughput = 0;
+	sw_limits_init(p, NULL);
 	if (cfg->relation == ILP_REL_CHILD && sw->cfg.address_len != 0) {
 		alen = sw_child_address(sw, p, addr, sizeof(addr));
 		r = alen == 0 ? ILP_ERR_RANGE : ilp_routes_add(&sw->routes, addr, alen, index);
@@ -460,7 +477,12 @@ int ilp_switch_update_peer(struct ilp_switch *sw, uint16_t index,
 	if (ledger_set_limits(&sw->ledger, index, cfg->min_balance, cfg->max_balance,
 			      cfg->settle_threshold) != ILP_OK)
 		return ILP_ERR_ARG;
-	p->cfg = *cfg;
+	{
+		struct ilp_peer_cfg old = p->cfg;
+
+		p->cfg = *cfg;
+		sw_limits_init(p, &old);
+	}
 	return ILP_OK;
 }
 
@@ -721,6 +743,16 @@ static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return sw_reject(sw, from, tag, "T04", "insufficient liquidity with next hop.",
 				 NULL, 0, rbuf, rcap, act);
 	}
+	/* Last, so that tokens are only taken for a packet that goes out. */
+	if (sw->peers[next].cfg.throughput_out != 0 &&
+	    !ilp_bucket_take(&sw->peers[next].out_bucket, now, out_amount)) {
+		ledger_release_in(&sw->ledger, from, p->amount);
+		ledger_release_out(&sw->ledger, next, out_amount);
+		sw_slot_unalloc(sw, idx);
+		sw->peers[next].refused_throughput++;
+		return sw_reject(sw, from, tag, "T04", "exceeded money bandwidth, throttling.",
+				 NULL, 0, rbuf, rcap, act);
+	}
 	/* Cannot fail: out_expiry lies between now and the decoded expiry. */
 	if (ilp_prepare_patch(pkt, p, out_amount, out_expiry) != ILP_OK) {
 		ledger_release_in(&sw->ledger, from, p->amount);
@@ -761,6 +793,12 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 		return ILP_ERR_ARG;
 	src = &sw->peers[from];
 	sw->stats.prepares++;
+	/* Limits (off: one test each on the forwarding path). */
+	if (src->cfg.rate_limit != 0 && !ilp_bucket_take(&sw->peers[from].rate_bucket, now, 1)) {
+		sw->peers[from].refused_rate++;
+		return sw_reject(sw, from, tag, "T05", "too many requests, throttling.",
+				 NULL, 0, rbuf, rcap, act);
+	}
 	if (ilp_prepare_decode(pkt, len, &p, &why) != ILP_OK)
 		return sw_reject(sw, from, tag, "F01", why, NULL, 0, rbuf, rcap, act);
 	if (p.expires_at <= now)
@@ -781,6 +819,12 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 	if (p.amount > src->cfg.max_packet_amount)
 		return sw_too_large(sw, from, tag, p.amount, src->cfg.max_packet_amount,
 				    rbuf, rcap, act);
+	if (src->cfg.throughput_in != 0 &&
+	    !ilp_bucket_take(&sw->peers[from].in_bucket, now, p.amount)) {
+		sw->peers[from].refused_throughput++;
+		return sw_reject(sw, from, tag, "T04", "exceeded money bandwidth, throttling.",
+				 NULL, 0, rbuf, rcap, act);
+	}
 	return sw_forward(sw, now, from, tag, pkt, len, &p, rbuf, rcap, act);
 }
 

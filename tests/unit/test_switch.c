@@ -498,6 +498,88 @@ static void test_set_address_at_runtime(void)
 	CHECK_SW();
 }
 
+/* Per-peer rate (T05) and throughput (T04) limits with the fake clock, as
+ * ilp-connector's rateLimit and throughput middlewares. */
+static void test_rate_and_throughput_limits(void)
+{
+	struct ilp_peer_cfg c;
+	uint8_t pkt[512];
+	size_t len;
+	int i;
+
+	setup(true);
+	/* alice: 2 Prepares per second, burst 3 */
+	c = sw.peers[ALICE].cfg;
+	c.rate_limit = 2;
+	c.rate_burst = 3;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	for (i = 0; i < 3; i++) {
+		len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob.x", 100 + (uint32_t)i);
+		CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	}
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob.x", 103);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0 + 499), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "T05");
+	CHECK_EQ(sw.peers[ALICE].refused_rate, 1);
+	/* malformed packets and peer.* count too (checked first) */
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, 3, T0 + 499), ILP_SW_REPLY);
+	expect_reject(ALICE, 3, "T05");
+	len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob.x", 104);
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, len, T0 + 500), ILP_SW_FORWARD);   /* refilled 1 */
+	/* other peers are not limited */
+	for (i = 0; i < 10; i++) {
+		len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.conn.alice.x", 200 + (uint32_t)i);
+		CHECK_EQ(send_prepare(BOB, 5, pkt, len, T0 + 500), ILP_SW_FORWARD);
+	}
+	/* a reload that leaves the limit alone keeps the bucket; off is off */
+	c.max_packet_amount = 999999;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	CHECK_EQ(send_prepare(ALICE, 6, pkt, len, T0 + 500), ILP_SW_REPLY);
+	expect_reject(ALICE, 6, "T05");
+	c.rate_limit = 0;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	for (i = 0; i < 20; i++) {
+		len = prepare(pkt, sizeof(pkt), 1, T0 + 10000, "test.bob.x", 300 + (uint32_t)i);
+		CHECK_EQ(send_prepare(ALICE, 7, pkt, len, T0 + 500), ILP_SW_FORWARD);
+	}
+
+	/* throughput in: alice may send 1000 per second */
+	setup(true);
+	c = sw.peers[ALICE].cfg;
+	c.throughput_in = 1000;
+	CHECK_EQ(ilp_switch_update_peer(&sw, ALICE, &c), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 600, T0 + 10000, "test.bob.x", 1);
+	CHECK_EQ(send_prepare(ALICE, 1, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 401, T0 + 10000, "test.bob.x", 2);
+	CHECK_EQ(send_prepare(ALICE, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(ALICE, 2, "T04");
+	CHECK_EQ(sw.peers[ALICE].refused_throughput, 1);
+	len = prepare(pkt, sizeof(pkt), 400, T0 + 10000, "test.bob.x", 3);
+	CHECK_EQ(send_prepare(ALICE, 3, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 10000, "test.bob.x", 4);
+	CHECK_EQ(send_prepare(ALICE, 4, pkt, len, T0), ILP_SW_FORWARD);   /* 0 always fits */
+	len = prepare(pkt, sizeof(pkt), 100, T0 + 10000, "test.bob.x", 5);
+	CHECK_EQ(send_prepare(ALICE, 5, pkt, len, T0 + 100), ILP_SW_FORWARD);   /* refilled */
+
+	/* throughput out: we may send carol (scale 6) 5 units per second; from
+	 * bob (scale 9) 5000 becomes 5 */
+	setup(true);
+	c = sw.peers[CAROL].cfg;
+	c.throughput_out = 5;
+	CHECK_EQ(ilp_switch_update_peer(&sw, CAROL, &c), ILP_OK);
+	len = prepare(pkt, sizeof(pkt), 5000, T0 + 10000, "test.conn.carol.x", 1);
+	CHECK_EQ(send_prepare(BOB, 1, pkt, len, T0), ILP_SW_FORWARD);
+	len = prepare(pkt, sizeof(pkt), 1000, T0 + 10000, "test.conn.carol.x", 2);
+	CHECK_EQ(send_prepare(BOB, 2, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(BOB, 2, "T04");
+	CHECK_EQ(sw.peers[CAROL].refused_throughput, 1);
+	CHECK_EQ(sw.ledger.slot[BOB].pending_in, 5000);   /* the refused one holds nothing */
+	CHECK_EQ(sw.ledger.slot[CAROL].pending_out, 5);
+	CHECK_EQ(sw.stats.pending_now, 1);
+	CHECK_EQ(send_prepare(BOB, 3, pkt, len, T0 + 200), ILP_SW_FORWARD);   /* 1 refilled */
+	CHECK_SW();
+}
+
 static void test_peer_protocols(void)
 {
 	uint8_t pkt[512];
@@ -1287,6 +1369,7 @@ int main(void)
 	TH_RUN(test_own_address_space_f02);
 	TH_RUN(test_child_route_and_ildcp);
 	TH_RUN(test_set_address_at_runtime);
+	TH_RUN(test_rate_and_throughput_limits);
 	TH_RUN(test_peer_protocols);
 	TH_RUN(test_amount_too_large_f08);
 	TH_RUN(test_expiry_rules);

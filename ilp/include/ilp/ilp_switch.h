@@ -6,9 +6,11 @@
  * Memory: struct ilp_switch holds the routing table, the ledger, the peers
  * and the fixed pending-packet table with its expiry heap:
  *   sizeof = ILPD_MAX_PEERS * (sizeof(struct ilp_peer) + 64)
- *          (struct ilp_peer: 128 bytes on LP64; 16 of them are the per-peer
+ *          (struct ilp_peer: 296 bytes on LP64; 16 of them are the per-peer
  *          share of the pending table, cfg.max_in_flight with its padding
- *          and the refused_in_flight counter; pending_from counts against it)
+ *          and the refused_in_flight counter; pending_from counts against it;
+ *          168 are the rate and throughput limits: 32 of settings, 16 of
+ *          counters, 3 token buckets of 40)
  *          + sizeof(struct ilp_routes)
  *          + ILPD_MAX_PENDING * (sizeof(struct ilp_pending) + 2)
  *          + ILPD_ADDRESS_MAX + ~200 bytes
@@ -26,6 +28,8 @@
  * ilp_switch_abort() when a forwarded packet cannot be delivered.
  *
  * Rules, in order, for a Prepare from peer P (reject codes in brackets):
+ *   over the peer's rate_limit (a token per Prepare, any Prepare, checked
+ *   first as ilp-connector's rateLimit middleware does) [T05];
  *   malformed [F01]; already expired: expiresAt <= now [R00];
  *   from a child while the connector has no address (IL-DCP pending) [T01];
  *   peer.config: IL-DCP answer to a child [F00 for others];
@@ -34,11 +38,14 @@
  *   parents and peers (CCP accepted and ignored) [F00 for children]; other peer.* or a wrong peer
  *   condition [F01]; addressed to the connector itself [F02];
  *   amount > P's max packet amount [F08 with received/maximum data];
+ *   amount over P's throughput_in bucket [T04, as ilp-connector's
+ *   throughput middleware];
  *   under the connector's own address (own.x) with no child or route at
  *   least as specific as that address: never sent to a parent or the
  *   default route, where it would come back [F02];
  *   no route, or the route leads nowhere [F02]; next hop down [T01];
  *   converted amount does not fit in 64 bits [F03];
+ *   converted amount over the next hop's throughput_out bucket [T04];
  *   outgoing expiry = min(expiresAt - min_message_window, now +
  *   max_hold_time); if that leaves less than min_message_window [R02];
  *   P already has max_in_flight packets in flight [T05]; pending table
@@ -80,6 +87,7 @@
 #include "ilp/ilp_opts.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ledger.h"
+#include "ilp/limit.h"
 #include "ilp/routing.h"
 
 enum ilp_relation {
@@ -134,6 +142,11 @@ struct ilp_peer_cfg {
 	int64_t settle_threshold;
 	uint32_t max_in_flight;                /* Prepares from this peer in flight at
 						* once; 0: ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT */
+	/* Limits (limit.h token buckets; 0: off, the default). */
+	uint64_t rate_limit;                   /* Prepares from this peer per second */
+	uint64_t rate_burst;                   /* bucket capacity; 0: rate_limit */
+	uint64_t throughput_in;                /* amount per second it may send us */
+	uint64_t throughput_out;               /* amount per second we may send it */
 };
 
 struct ilp_peer {
@@ -145,6 +158,11 @@ struct ilp_peer {
 	uint32_t pending;                      /* packets in flight to this peer */
 	uint32_t pending_from;                 /* packets in flight from this peer */
 	uint64_t refused_in_flight;            /* T05: over max_in_flight (monotonic) */
+	uint64_t refused_rate;                 /* T05: over rate_limit (monotonic) */
+	uint64_t refused_throughput;           /* T04: over throughput_in/_out (monotonic) */
+	struct ilp_bucket rate_bucket;         /* Prepares from it */
+	struct ilp_bucket in_bucket;           /* amounts from it */
+	struct ilp_bucket out_bucket;          /* amounts to it */
 };
 
 /* One forwarded Prepare awaiting its answer. 72 bytes. */
