@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Builds ilpd's Debian packages with Debian's own tools (dpkg-buildpackage,
-# debhelper; the packaging is debian/). The tree (tracked and untracked files,
-# no build/ or .git) is copied to a temporary directory and built there, so
-# the repository stays clean and several builds may run at once.
+# debhelper; the packaging is debian/). The source is copied to a temporary
+# directory and built there, so the repository stays clean and several
+# builds may run at once. The source is the committed tree (git archive
+# HEAD) by default: a package never contains half-done work of whoever is
+# editing the checkout; --worktree takes the working tree instead (tracked
+# and untracked files, not ignored, no build/), e.g. to try a change to
+# debian/ before committing it.
 #
-# Usage: toolchain/mkdeb.sh [amd64|arm64|armhf|all]... [--out DIR]
+# Usage: toolchain/mkdeb.sh [amd64|arm64|armhf|all]... [--out DIR] [--worktree]
 #   amd64 is the native build (board host); arm64 and armhf are cross builds
 #   (board rpi) with the toolchains toolchain/install-deps.sh installs.
 #   Default: the native arch. --out DIR (default build/deb) receives the
@@ -17,11 +21,13 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 out="$ROOT/build/deb"
 arches=()
+worktree=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--out)
 		[ $# -ge 2 ] || { echo "mkdeb: --out needs a directory" >&2; exit 2; }
 		out="$2"; shift ;;
+	--worktree) worktree=1 ;;
 	amd64 | arm64 | armhf) arches+=("$1") ;;
 	all) arches+=(amd64 arm64 armhf) ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -44,12 +50,20 @@ trap cleanup EXIT
 
 version="$(dpkg-parsechangelog -l debian/changelog -S Version)"
 debs=()
+rev=""
+if [ "$worktree" = 0 ] && git rev-parse --verify -q HEAD >/dev/null; then
+	rev="$(git rev-parse HEAD)"   # once: HEAD may move during the build
+fi
 for a in "${arches[@]}"; do
 	start=$(date +%s)
 	src="$tmp/$a/ilpd-$version"
 	mkdir -p "$src"
-	# What git knows (tracked + untracked, not ignored), minus build/.
-	if git rev-parse --git-dir >/dev/null 2>&1; then
+	if [ -n "$rev" ]; then
+		git archive --format=tar "$rev" | tar -C "$src" -xf -
+		echo "mkdeb: source: commit ${rev:0:12}"
+	elif git rev-parse --git-dir >/dev/null 2>&1; then
+		# What git knows (tracked + untracked, not ignored), minus build/.
+		echo "mkdeb: source: the working tree"
 		git ls-files -z --cached --others --exclude-standard |
 			grep -zv -e '^build/' -e '^\.ci/' |
 			xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |

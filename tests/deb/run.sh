@@ -28,7 +28,8 @@
 #     dpkg's own records.
 # Prints PASS:/FAIL: lines, the time of each part and "N passed, N failed".
 #
-# Usage: tests/deb/run.sh [--no-cross] [--keep]
+# Usage: tests/deb/run.sh [--no-cross] [--keep] [--worktree]
+#   --worktree  package the working tree, not HEAD (toolchain/mkdeb.sh)
 # Env:   ILPD_DEB_MIRROR (default: http://deb.debian.org/debian)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -142,12 +143,13 @@ fi
 
 passed=0 failed=0
 . "$root/tests/lib/report.sh"
-cross=1 keep=0
+cross=1 keep=0 src=""
 for a in "$@"; do
 	case "$a" in
 	--no-cross) cross=0 ;;
 	--keep) keep=1 ;;
-	*) echo "usage: tests/deb/run.sh [--no-cross] [--keep]" >&2; exit 2 ;;
+	--worktree) src=--worktree ;;
+	*) echo "usage: tests/deb/run.sh [--no-cross] [--keep] [--worktree]" >&2; exit 2 ;;
 	esac
 done
 work=$(mktemp -d /tmp/ilpd-deb-test.XXXXXX)
@@ -161,8 +163,8 @@ t=$(date +%s)
 arches="amd64"
 [ "$cross" = 1 ] && arches="amd64 arm64"
 # shellcheck disable=SC2086
-if "$root/toolchain/mkdeb.sh" $arches --out "$work/out" > "$work/mkdeb.log" 2>&1; then
-	ok "mkdeb.sh $arches"
+if "$root/toolchain/mkdeb.sh" $arches $src --out "$work/out" > "$work/mkdeb.log" 2>&1; then
+	ok "mkdeb.sh $arches ($(grep -m1 '^mkdeb: source:' "$work/mkdeb.log" | cut -d' ' -f3-))"
 else
 	cat "$work/mkdeb.log"
 	die "mkdeb.sh $arches failed"
