@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ccp_glue.h"
 #include "hal/hal_log.h"
 #include "hal/hal_time.h"
 #include "net/http.h"
@@ -464,6 +465,8 @@ static void adm_respond(struct ilpd_daemon *d, struct ilpd_admin_conn *a,
 		n = (size_t)snprintf(body, body_cap, "{\"error\":\"GET only\"}\n");
 	} else if (http_str_eq(&h->target, "/health")) {
 		n = ilpd_health_json(d, body, body_cap);
+	} else if (http_str_eq(&h->target, "/routes")) {
+		n = ilpd_routes_json(d, body, body_cap);
 	} else if (http_str_eq(&h->target, "/metrics")) {
 		type = "text/plain; version=0.0.4";
 		n = ilpd_metrics_text(d, body, body_cap);

@@ -54,14 +54,17 @@
 #include <unistd.h>
 
 #include "hal/hal_log.h"
+#include "ilp/ccp.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
 
 #include "config_int.h"
 
-enum { K_NODE_ADDRESS, K_NODE_ASSET_CODE, K_NODE_ASSET_SCALE };
+enum { K_NODE_ADDRESS, K_NODE_ASSET_CODE, K_NODE_ASSET_SCALE, K_NODE_RB_INTERVAL,
+       K_NODE_ROUTE_EXPIRY };
 static const char *const node_keys[] = {
-	"address", "asset_code", "asset_scale", NULL
+	"address", "asset_code", "asset_scale", "route_broadcast_interval_ms",
+	"route_expiry_ms", NULL
 };
 
 enum { K_BTP_LISTEN, K_BTP_AUTH, K_BTP_PING, K_BTP_RMIN, K_BTP_RMAX, K_BTP_TLS };
@@ -85,12 +88,13 @@ enum {
 	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
 	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
 	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
-	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT
+	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT, K_PEER_SEND_ROUTES, K_PEER_RECEIVE_ROUTES
 };
 static const char *const peer_keys[] = {
 	"relation", "url", "token", "username", "asset_code", "asset_scale",
 	"rate", "max_packet_amount", "min_balance", "max_balance",
-	"settle_threshold", "tls_pin", "tls_server_name", "max_in_flight", NULL
+	"settle_threshold", "tls_pin", "tls_server_name", "max_in_flight",
+	"send_routes", "receive_routes", NULL
 };
 
 enum { K_TLS_CA, K_TLS_CERT, K_TLS_KEY };
@@ -409,6 +413,8 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	c->reconnect_max_ms = 30000;
 	c->min_message_window_ms = ILP_SWITCH_DEFAULT_MIN_MESSAGE_WINDOW_MS;
 	c->max_hold_time_ms = ILP_SWITCH_DEFAULT_MAX_HOLD_TIME_MS;
+	c->route_broadcast_interval_ms = CCP_DEFAULT_INTERVAL_MS;
+	c->route_expiry_ms = CCP_DEFAULT_EXPIRY_MS;
 	c->log_level = HAL_LOG_INFO;
 	c->log_stderr = true;
 	c->log_syslog = false;
@@ -431,6 +437,8 @@ static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
 	p->max_balance = INT64_MAX;
 	p->settle_threshold = INT64_MAX;
 	p->max_in_flight = ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT;
+	p->send_routes = -1;
+	p->receive_routes = -1;
 	p->line = line;
 }
 
@@ -571,6 +579,11 @@ static int conf_set_node(struct conf_parse *st, int k, const char *v)
 			return -1;
 		c->asset_scale = (uint8_t)x;
 		return 0;
+	case K_NODE_RB_INTERVAL:
+		return conf_int(st, "route_broadcast_interval_ms", v, 100, 3600000,
+				&c->route_broadcast_interval_ms);
+	case K_NODE_ROUTE_EXPIRY:
+		return conf_int(st, "route_expiry_ms", v, 100, 86400000, &c->route_expiry_ms);
 	default:
 		return -1;
 	}
@@ -814,6 +827,19 @@ static int conf_set_peer(struct conf_parse *st, int k, const char *v)
 			return -1;
 		p->max_in_flight = (uint32_t)x;
 		return 0;
+	case K_PEER_SEND_ROUTES:
+	case K_PEER_RECEIVE_ROUTES: {
+		bool on;
+
+		if (conf_bool(st, k == K_PEER_SEND_ROUTES ? "send_routes" : "receive_routes",
+			      v, &on) != 0)
+			return -1;
+		if (k == K_PEER_SEND_ROUTES)
+			p->send_routes = on ? 1 : 0;
+		else
+			p->receive_routes = on ? 1 : 0;
+		return 0;
+	}
 	default:
 		return -1;
 	}

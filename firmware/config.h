@@ -116,6 +116,8 @@ struct ilpd_peer_conf {
 	int64_t max_balance;                 /* INT64_MAX: unlimited */
 	int64_t settle_threshold;            /* INT64_MAX: none */
 	uint32_t max_in_flight;              /* the peer's share of the pending table */
+	int8_t send_routes;                  /* CCP: -1 by relation (on unless child), 0, 1 */
+	int8_t receive_routes;               /* CCP: -1 by relation (on unless child), 0, 1 */
 	bool has_pin;                        /* tls_pin given */
 	uint8_t tls_pin[32];                 /* SHA-256 of the server's SPKI */
 	char tls_server_name[ILPD_CONF_HOST_MAX + 1];  /* "" : the URL host */
@@ -234,6 +236,10 @@ struct ilpd_conf {
 	int64_t reconnect_max_ms;
 	int64_t min_message_window_ms;
 	int64_t max_hold_time_ms;
+	/* [node] CCP (ccp.h): route_broadcast_interval_ms, route_expiry_ms
+	 * (ilp-connector's routeBroadcastInterval / routeExpiry). */
+	int64_t route_broadcast_interval_ms;
+	int64_t route_expiry_ms;
 	int log_level;                       /* enum hal_log_level */
 	bool log_stderr;
 	bool log_syslog;

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ccp_glue.h"
 #include "transport.h"
 
 #include "hal/hal_crypto.h"
@@ -276,6 +277,8 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 				      f->type == BTP_ERROR))
 			return;
 	}
+	if (ilpd_ccp_answer(d, l->index, f))
+		return;
 	if (ilp_switch_handle_peer(&d->sw, f->request_id) != l->index) {
 		d->sw.stats.late_responses++;
 		return;
@@ -324,6 +327,7 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	l->idle_ticks = 0;
 	ilp_switch_set_peer_up(&d->sw, l->index, true);
 	dm_link_arm(d, l, d->conf->ping_interval_ms);
+	ilpd_ccp_link(d, l->index, true);
 	hal_log(HAL_LOG_INFO, "peer.up", "peer=%s relation=%s direction=%s",
 		l->conf->name, dm_relation_name[l->conf->relation],
 		l->conf->outbound ? "outbound" : "inbound");
@@ -349,6 +353,7 @@ static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char 
 	l->state = LINK_DOWN;
 	l->conn = -1;
 	ilp_switch_set_peer_up(&d->sw, l->index, false);
+	ilpd_ccp_link(d, l->index, false);
 	ilpd_ildcp_link(d, l->index, false);
 	while (ilp_switch_abort_peer(&d->sw, l->index, d->reply, sizeof(d->reply), &act) == 1)
 		dm_dispatch(d, &act);
@@ -1013,6 +1018,7 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		return -1;
 	for (i = 0; i < conf->npeers; i++)
 		ilpd_link_open(d, (uint16_t)i, &conf->peer[i]);
+	ilpd_ccp_start(d);
 	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u",
 		conf->address[0] != '\0' ? conf->address : "auto",
 		(unsigned)conf->npeers);

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "transport.h"
+#include "ilp/ccp.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ilp_switch.h"
 

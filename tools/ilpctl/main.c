@@ -17,6 +17,7 @@
 #ifdef ILPCTL_LOADGEN
 #include "loadgen.h"
 #endif
+#include "routes.h"
 
 #ifndef ILPCTL_VERSION
 #define ILPCTL_VERSION "unknown"
@@ -277,6 +278,8 @@ int main(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "sink") == 0 || strcmp(argv[1], "receive") == 0))
 		return ilpctl_sink_main(argc - 1, argv + 1);
 #endif
+	if (argc > 1 && strcmp(argv[1], "routes") == 0)
+		return ilpctl_routes_main(argc - 1, argv + 1);
 	r = ilpctl_parse(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? ILPCTL_EXIT_OK : ILPCTL_EXIT_USAGE;
