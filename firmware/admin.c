@@ -148,7 +148,8 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 		adm_printf(&b, "%s{\"name\":\"%s\",\"relation\":\"%s\",\"connected\":%s,"
 			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
 			   "\"inFlight\":%u,\"inFlightFrom\":%u,\"maxInFlight\":%u,"
-			   "\"inFlightRefused\":%llu,\"viaProxy\":%s,\"lastError\":\"%s\"}",
+			   "\"inFlightRefused\":%llu,\"rateLimited\":%llu,\"throughputLimited\":%llu,"
+			   "\"viaProxy\":%s,\"lastError\":\"%s\"}",
 			   sep, p->name, adm_rel[p->relation],
 			   d->link[i].state == LINK_UP ? "true" : "false",
 			   (long long)s->balance, (unsigned long long)s->pending_in,
@@ -156,6 +157,8 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 			   (unsigned)d->sw.peers[i].pending_from,
 			   (unsigned)ilp_switch_peer_max_in_flight(&d->sw, (uint16_t)i),
 			   (unsigned long long)d->sw.peers[i].refused_in_flight,
+			   (unsigned long long)d->sw.peers[i].refused_rate,
+			   (unsigned long long)d->sw.peers[i].refused_throughput,
 			   p->outbound && ilpd_peer_via_proxy(&d->conf->transport, p->url.host) ?
 			   "true" : "false",
 			   d->link[i].last_error != NULL ? d->link[i].last_error : "");

@@ -88,13 +88,15 @@ enum {
 	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
 	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
 	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
-	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT, K_PEER_SEND_ROUTES, K_PEER_RECEIVE_ROUTES
+	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT, K_PEER_SEND_ROUTES, K_PEER_RECEIVE_ROUTES,
+	K_PEER_RATE_LIMIT, K_PEER_RATE_BURST, K_PEER_THROUGHPUT_IN, K_PEER_THROUGHPUT_OUT
 };
 static const char *const peer_keys[] = {
 	"relation", "url", "token", "username", "asset_code", "asset_scale",
 	"rate", "max_packet_amount", "min_balance", "max_balance",
 	"settle_threshold", "tls_pin", "tls_server_name", "max_in_flight",
-	"send_routes", "receive_routes", NULL
+	"send_routes", "receive_routes",
+	"rate_limit", "rate_limit_burst", "throughput_in", "throughput_out", NULL
 };
 
 enum { K_TLS_CA, K_TLS_CERT, K_TLS_KEY };
@@ -679,7 +681,8 @@ static int conf_peer_rate(struct conf_parse *st, struct ilpd_peer_conf *p,
 
 	if (ilp_rate_parse(v, &num, &den) != ILP_OK) {
 		conf_fail(st, st->line, "'rate' must be a positive decimal "
-			  "(e.g. 1 or 0.998) with at most 9 significant digits");
+			  "(e.g. 1 or 0.998) with at most 9 digits after the point and "
+			  "its digits without the point at most 4294967295");
 		return -1;
 	}
 	p->rate.num = num;
@@ -827,6 +830,23 @@ static int conf_set_peer(struct conf_parse *st, int k, const char *v)
 			return -1;
 		p->max_in_flight = (uint32_t)x;
 		return 0;
+	case K_PEER_RATE_LIMIT:      /* limit.h token buckets; "off" = 0 */
+	case K_PEER_RATE_BURST:
+	case K_PEER_THROUGHPUT_IN:
+	case K_PEER_THROUGHPUT_OUT: {
+		uint64_t *dst = k == K_PEER_RATE_LIMIT ? &p->rate_limit :
+				k == K_PEER_RATE_BURST ? &p->rate_limit_burst :
+				k == K_PEER_THROUGHPUT_IN ? &p->throughput_in : &p->throughput_out;
+
+		if (strcmp(v, "off") == 0) {
+			*dst = 0;
+			return 0;
+		}
+		r = conf_parse_u64(v, dst);
+		if (r != NUM_OK)
+			conf_num_fail(st, peer_keys[k], r, "0..18446744073709551615 or off");
+		return r == NUM_OK ? 0 : -1;
+	}
 	case K_PEER_SEND_ROUTES:
 	case K_PEER_RECEIVE_ROUTES: {
 		bool on;

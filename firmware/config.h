@@ -116,6 +116,10 @@ struct ilpd_peer_conf {
 	int64_t max_balance;                 /* INT64_MAX: unlimited */
 	int64_t settle_threshold;            /* INT64_MAX: none */
 	uint32_t max_in_flight;              /* the peer's share of the pending table */
+	uint64_t rate_limit;                 /* Prepares per second; 0: off */
+	uint64_t rate_limit_burst;           /* 0: = rate_limit */
+	uint64_t throughput_in;              /* amount per second; 0: off */
+	uint64_t throughput_out;             /* amount per second; 0: off */
 	int8_t send_routes;                  /* CCP: -1 by relation (on unless child), 0, 1 */
 	int8_t receive_routes;               /* CCP: -1 by relation (on unless child), 0, 1 */
 	bool has_pin;                        /* tls_pin given */

@@ -876,6 +876,10 @@ void ilpd_peer_switch_cfg(const struct ilpd_peer_conf *p, struct ilp_peer_cfg *p
 	pc->rate = p->rate;
 	pc->max_packet_amount = p->max_packet_amount;
 	pc->max_in_flight = p->max_in_flight;
+	pc->rate_limit = p->rate_limit;
+	pc->rate_burst = p->rate_limit_burst;
+	pc->throughput_in = p->throughput_in;
+	pc->throughput_out = p->throughput_out;
 	pc->min_balance = p->min_balance;
 	pc->max_balance = p->max_balance;
 	pc->settle_threshold = p->settle_threshold;

@@ -101,7 +101,9 @@ static bool rl_economics_eq(const struct ilpd_peer_conf *a, const struct ilpd_pe
 	       a->max_packet_amount == b->max_packet_amount &&
 	       a->min_balance == b->min_balance && a->max_balance == b->max_balance &&
 	       a->settle_threshold == b->settle_threshold &&
-	       a->max_in_flight == b->max_in_flight;
+	       a->max_in_flight == b->max_in_flight &&
+	       a->rate_limit == b->rate_limit && a->rate_limit_burst == b->rate_limit_burst &&
+	       a->throughput_in == b->throughput_in && a->throughput_out == b->throughput_out;
 }
 
 /* The link in use whose peer is called `name`, or -1. */

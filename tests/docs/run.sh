@@ -12,6 +12,9 @@
 #  2. Log events: every event the code logs (hal_log(LEVEL, "a.b", ...) in
 #     firmware/, net/, hal/) is listed under "Events" in docs/ilpd.8, and
 #     every event listed there is logged by the code.
+#  3. /metrics examples: every ilpd_NAME{labels} in README.md, docs/*.md and
+#     docs/ilpd.8 has label keys (and their order) that firmware/admin.c
+#     prints for that metric.
 # Prints PASS:/FAIL: lines and "N passed, N failed"; exits non-zero on failure.
 #
 # Usage: tests/docs/run.sh
@@ -105,5 +108,26 @@ else
 		bad "logged but not documented in docs/ilpd.8 (Events):" $undoc
 	[ -z "$unlogged" ] && ok "all $nd events documented in docs/ilpd.8 are logged by the code" ||
 		bad "documented in docs/ilpd.8 but never logged:" $unlogged
+fi
+# --- 3. /metrics label examples in the docs match what the code writes ---------------
+# Every ilpd_NAME{key="...",...} written in README.md, docs/*.md or docs/ilpd.8 must
+# have the same label keys, in the same order, as a sample firmware/admin.c prints
+# (a scraper written from the docs must match the output; issue 12, point 1).
+# (The lobby metrics are printed as "%s{listener=...}" from a table of names.)
+perl -0777 -ne 's/"\s*\n\s*"//g; while (/(ilpd_[a-z0-9_]+)\{([^}]*)\}/g) { my ($n, $l) = ($1, $2); my @k = ($l =~ /([a-z_]+)=/g); print "$n\{" . join(",", @k) . "}\n" }
+	if (/%s\{listener=/) { print "$1\{listener}\n" while /"(ilpd_lobby_[a-z_]+)"/g }' \
+	"$root/firmware/admin.c" | sort -u > "$work/code-labels"
+perl -ne 's/\\-/-/g; while (/(ilpd_[a-z0-9_]+)\{([^}]*)\}/g) { my ($n, $l) = ($1, $2); my @k = ($l =~ /([a-z_]+)=/g); print "$ARGV: $n\{" . join(",", @k) . "}\n" }' \
+	"$root/README.md" "$root"/docs/*.md "$root/docs/ilpd.8" | sort -u > "$work/doc-labels"
+nl=$(wc -l < "$work/doc-labels")
+wrong=$(while read -r where sample; do
+	grep -qxF "$sample" "$work/code-labels" || echo "$where $sample"
+done < "$work/doc-labels")
+if [ "$(wc -l < "$work/code-labels")" -lt 10 ] || [ "$nl" -lt 3 ]; then
+	bad "metric label lists look wrong: $(wc -l < "$work/code-labels") in admin.c, $nl in the docs"
+elif [ -z "$wrong" ]; then
+	ok "all $nl metric label sets in the docs are ones /metrics prints"
+else
+	bad "metric samples in the docs whose labels /metrics does not print (label keys shown):" "$wrong"
 fi
 finish

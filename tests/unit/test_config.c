@@ -550,6 +550,69 @@ static void test_address_auto(void)
 	CHECK_EQ(strcmp(conf.address, "test.x"), 0);
 }
 
+/* [peer] rate: exactly what docs/ilpd.8 says is accepted (issue 12, docs
+ * point 5): at most 9 digits after the point (trailing zeros aside), the
+ * digits without the point 1..4294967295. */
+static void test_rate_accepted(void)
+{
+	static const struct {
+		const char *v;
+		uint32_t num, den;
+	} ok[] = {
+		{ "1", 1, 1 }, { "0.998", 998, 1000 }, { "4294967295", 4294967295u, 1 },
+		{ "42949.67295", 4294967295u, 100000 }, { "0.000000001", 1, 1000000000 },
+		{ "1.5000000000000", 15, 10 }, { "007", 7, 1 }, { "0.429496729", 429496729, 1000000000 },
+	};
+	static const char *const bad[] = {
+		"4294967296", "429496.72951", "0.0000000001", "0", "0.000", ".5", "5.", "1e3",
+		"+1", "-1", "1,5", "0.4294967295",
+	};
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), NODE "[peer a]\nrelation = child\ntoken = a\nrate = %s\n",
+			 ok[i].v);
+		if (load(text) != 0) {
+			th_fail(__FILE__, __LINE__, "rate = %s refused: %s", ok[i].v, err.msg);
+			continue;
+		}
+		CHECK_EQ(conf.peer[0].rate.num, ok[i].num);
+		CHECK_EQ(conf.peer[0].rate.den, ok[i].den);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), NODE "[peer a]\nrelation = child\ntoken = a\nrate = %s\n",
+			 bad[i]);
+		expect_err(__LINE__, text, "t.ini:6: 'rate' must be a positive decimal (e.g. 1 or "
+			   "0.998) with at most 9 digits after the point and its digits without "
+			   "the point at most 4294967295");
+	}
+}
+
+/* [peer] rate_limit, rate_limit_burst, throughput_in, throughput_out
+ * (ilp/limit.h; off by default). */
+static void test_limit_keys(void)
+{
+	EXPECT_OK(NODE "[peer a]\nrelation = child\ntoken = a\n");
+	CHECK_EQ(conf.peer[0].rate_limit, 0);
+	CHECK_EQ(conf.peer[0].rate_limit_burst, 0);
+	CHECK_EQ(conf.peer[0].throughput_in, 0);
+	CHECK_EQ(conf.peer[0].throughput_out, 0);
+	EXPECT_OK(NODE "[peer a]\nrelation = child\ntoken = a\nrate_limit = 100\n"
+		  "rate_limit_burst = 500\nthroughput_in = 18446744073709551615\n"
+		  "throughput_out = off\n");
+	CHECK_EQ(conf.peer[0].rate_limit, 100);
+	CHECK_EQ(conf.peer[0].rate_limit_burst, 500);
+	CHECK_EQ(conf.peer[0].throughput_in, UINT64_MAX);
+	CHECK_EQ(conf.peer[0].throughput_out, 0);
+	EXPECT_ERR(NODE "[peer a]\nrelation = child\ntoken = a\nrate_limit = -1\n",
+		   "t.ini:6: 'rate_limit' must not be negative");
+	EXPECT_ERR(NODE "[peer a]\nrelation = child\ntoken = a\nthroughput_out = 1.5\n",
+		   "t.ini:6: 'throughput_out' must be a decimal integer");
+	EXPECT_ERR(NODE "[peer a]\nrelation = child\ntoken = a\nthroughput_in = 18446744073709551616\n",
+		   "t.ini:6: 'throughput_in' is out of range");
+}
+
 static void test_no_secret_in_errors(void)
 {
 	size_t i;
@@ -1076,6 +1139,8 @@ int main(void)
 {
 	TH_RUN(test_default_config);
 	TH_RUN(test_address_auto);
+	TH_RUN(test_limit_keys);
+	TH_RUN(test_rate_accepted);
 	TH_RUN(test_ledger);
 	TH_RUN(test_defaults);
 	TH_RUN(test_full);
