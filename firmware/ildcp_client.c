@@ -221,12 +221,13 @@ static void ic_result(struct ilpd_daemon *d, enum ildcp_result r)
 			parent, s->address, s->got);
 		break;
 	case ILDCP_R_FAILED:
-		hal_log(HAL_LOG_WARN, "ildcp.failed", "peer=%s reason=\"%s\" attempt=%u retry_ms=%lld",
+		/* With a configured address the answer is only a cross-check. */
+		hal_log(s->mode == ILDCP_MODE_AUTO ? HAL_LOG_WARN : HAL_LOG_DEBUG, "ildcp.failed", "peer=%s reason=\"%s\" attempt=%u retry_ms=%lld",
 			parent, s->why, (unsigned)s->attempts,
 			(long long)(s->due - hal_wall_ms()));
 		break;
 	case ILDCP_R_GAVE_UP:
-		hal_log(HAL_LOG_ERROR, "ildcp.gave_up", "peer=%s reason=\"%s\" attempts=%u",
+		hal_log(s->mode == ILDCP_MODE_AUTO ? HAL_LOG_ERROR : HAL_LOG_INFO, "ildcp.gave_up", "peer=%s reason=\"%s\" attempts=%u",
 			parent, s->why, (unsigned)s->attempts);
 		break;
 	}
