@@ -381,7 +381,8 @@ static void ccp_rx_reset(struct ccp *c, uint16_t i, int64_t now)
 	p->ctl_due = p->up && p->receive_routes;
 	p->ctl_inflight = false;
 	p->ctl_next = now;
-	p->seq++;
+	p->ctl_fails = 0;
+	p->ctl_seq++;
 }
 
 void ccp_peer_set(struct ccp *c, uint16_t i, uint8_t rank, bool send_routes,
@@ -581,6 +582,8 @@ int ccp_handle(struct ccp *c, int64_t now, uint16_t i, bool update,
 		p->full_epoch = 0;
 		p->seq++;
 		p->tx_next = now;
+		p->tx_hold = now;
+		p->tx_fails = 0;
 		return 0;
 	}
 }
@@ -735,6 +738,31 @@ static int ccp_build_update(struct ccp *c, uint16_t i, uint8_t *buf, size_t cap,
 	return ILP_OK;
 }
 
+/* Delay before sending again after `fails` failures in a row: 1 s,
+ * doubling, at most the broadcast interval. */
+static int64_t ccp_retry_ms(const struct ccp *c, uint8_t fails)
+{
+	int64_t d = 1000;
+	uint8_t k;
+
+	for (k = 1; k < fails && d < (int64_t)c->interval_ms; k++)
+		d *= 2;
+	return d < (int64_t)c->interval_ms ? d : (int64_t)c->interval_ms;
+}
+
+/* The update in flight failed: the peer's epoch goes back, and the next
+ * try waits the retry delay. */
+static void ccp_tx_failed(const struct ccp *c, struct ccp_peer *p, int64_t now)
+{
+	p->tx_inflight = false;
+	p->tx_epoch = p->tx_prev;
+	p->full_cursor = p->full_prev;
+	if (p->tx_fails < 255)
+		p->tx_fails++;
+	p->tx_hold = now + ccp_retry_ms(c, p->tx_fails);
+	p->tx_next = p->tx_hold;
+}
+
 int ccp_poll(struct ccp *c, int64_t now, uint16_t i, uint8_t *buf, size_t cap,
 	     size_t *len, bool *update, uint16_t *seq)
 {
@@ -757,7 +785,7 @@ int ccp_poll(struct ccp *c, int64_t now, uint16_t i, uint8_t *buf, size_t cap,
 		p->ctl_inflight = true;
 		p->ctl_next = now + (int64_t)c->interval_ms;   /* answer deadline */
 		*update = false;
-		*seq = ++p->seq;
+		*seq = ++p->ctl_seq;
 		c->st.controls_out++;
 		return 1;
 	}
@@ -768,17 +796,15 @@ int ccp_poll(struct ccp *c, int64_t now, uint16_t i, uint8_t *buf, size_t cap,
 	if (!p->send_routes || p->tx_mode != CCP_MODE_SYNC)
 		return 0;
 	if (p->tx_inflight) {
-		if (now < p->tx_next)
+		if (now < p->tx_deadline)
 			return 0;
-		p->tx_inflight = false;    /* timed out: as a failure */
-		p->tx_epoch = p->tx_prev;
-		p->full_cursor = p->full_prev;
+		ccp_tx_failed(c, p, now);  /* no answer in time */
 	}
 	if (p->tx_epoch > c->epoch)
 		p->tx_epoch = 0;
-	if (now < p->tx_next && p->tx_epoch == c->epoch && p->full_epoch == 0)
+	if (now < p->tx_hold)
 		return 0;
-	if (now < p->tx_next && now < p->tx_next - (int64_t)c->interval_ms + CCP_CATCHUP_MS)
+	if (now < p->tx_next && p->tx_epoch == c->epoch && p->full_epoch == 0)
 		return 0;
 	if (ccp_build_update(c, i, buf, cap, len, &to, &done) != ILP_OK)
 		return 0;
@@ -786,7 +812,7 @@ int ccp_poll(struct ccp *c, int64_t now, uint16_t i, uint8_t *buf, size_t cap,
 	if (done)
 		p->tx_epoch = to;
 	p->tx_inflight = true;
-	p->tx_next = now + (int64_t)c->interval_ms;   /* answer deadline */
+	p->tx_deadline = now + (int64_t)c->interval_ms;
 	*update = true;
 	*seq = ++p->seq;
 	c->st.updates_out++;
@@ -800,31 +826,28 @@ void ccp_result(struct ccp *c, int64_t now, uint16_t i, uint16_t seq, bool updat
 	if (i >= ILPD_MAX_PEERS || !c->peer[i].used)
 		return;
 	p = &c->peer[i];
-	if (seq != p->seq)
-		return;
 	if (!update) {
-		if (!p->ctl_inflight)
+		if (!p->ctl_inflight || seq != p->ctl_seq)
 			return;
 		p->ctl_inflight = false;
 		if (ok) {
 			p->ctl_due = false;
+			p->ctl_fails = 0;
 		} else {
-			p->ctl_next = now + (int64_t)c->interval_ms;
+			p->ctl_next = now + ccp_retry_ms(c, ++p->ctl_fails);
 		}
 		return;
 	}
-	if (!p->tx_inflight)
+	if (!p->tx_inflight || seq != p->seq)
 		return;
-	p->tx_inflight = false;
 	if (!ok) {
-		p->tx_epoch = p->tx_prev;
-		p->full_cursor = p->full_prev;
+		ccp_tx_failed(c, p, now);
+		return;
 	}
-	/* tx_next - interval is when the last update went: behind peers get
-	 * the next one CCP_CATCHUP_MS after it (ccp_poll), others a heartbeat. */
+	p->tx_inflight = false;
+	p->tx_fails = 0;
 	p->tx_next = now + (int64_t)c->interval_ms;
-	if (ok && (p->tx_epoch < c->epoch || p->full_epoch != 0))
-		p->tx_next = now + CCP_CATCHUP_MS;
+	p->tx_hold = now + CCP_CATCHUP_MS;
 }
 
 unsigned ccp_expire(struct ccp *c, int64_t now)

@@ -28,6 +28,9 @@ targets="fuzz_oer fuzz_ilp_packet fuzz_btp fuzz_ildcp fuzz_switch fuzz_switch_sm
 if [ -f "$src/ilp/src/journal.c" ]; then
 	targets="$targets fuzz_journal"
 fi
+if [ -f "$src/ilp/src/ccp.c" ]; then
+	targets="$targets fuzz_ccp"
+fi
 if [ -f "$src/tools/ilpctl/json_in.h" ] && [ -f "$here/fuzz_json.c" ]; then
 	targets="$targets fuzz_json"
 fi

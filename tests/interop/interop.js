@@ -1,7 +1,7 @@
 'use strict'
 // Interop tests of ilpd against the reference JavaScript Interledger stack.
 //
-//   node interop.js ILPD_PATH [SUITE...]      suites: btp stream connector ownspace tls
+//   node interop.js ILPD_PATH [SUITE...]      suites: btp stream connector ownspace tls ccp
 //
 // Each suite starts its own ilpd (temp config, free loopback ports) and
 // stops every process it started. Prints "PASS:"/"FAIL:" lines and
@@ -17,7 +17,8 @@ const SUITES = {
   stream: { fn: require('./t_stream'), timeoutMs: 150000 },
   connector: { fn: require('./t_connector'), timeoutMs: 180000 },
   ownspace: { fn: require('./t_ownspace'), timeoutMs: 120000 },
-  tls: { fn: require('./t_tls'), timeoutMs: 150000 }
+  tls: { fn: require('./t_tls'), timeoutMs: 150000 },
+  ccp: { fn: require('./t_ccp'), timeoutMs: 150000 }
 }
 
 async function main () {

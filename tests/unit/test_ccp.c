@@ -564,6 +564,54 @@ static void test_import_filter(void)
 	CHECK_EQ(ccp_handle(&node[0], now, 0, true, buf, 20, &msg), -1);
 }
 
+/* A route control or update that is not Fulfilled is sent again after
+ * 1 s, then 2 s, ... at most the broadcast interval (1 s here: 1000). */
+static void test_retry(void)
+{
+	size_t len;
+	bool upd;
+	uint16_t seq;
+
+	now = 13000000;
+	mk(0, "test.a");
+	ccp_init(&node[0], node[0].table_id, 8000, 3000);
+	ccp_set_own(&node[0], (const uint8_t *)"test.a", 6);
+	ccp_peer_set(&node[0], 0, ILP_LEARNED_RANK_PEER, true, true);
+	ccp_link_up(&node[0], 0, now);
+	CHECK_EQ(ccp_poll(&node[0], now, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+	CHECK(!upd);
+	ccp_result(&node[0], now, 0, seq, false, false);
+	CHECK_EQ(ccp_poll(&node[0], now + 999, 0, buf, sizeof(buf), &len, &upd, &seq), 0);
+	CHECK_EQ(ccp_poll(&node[0], now + 1000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+	ccp_result(&node[0], now + 1000, 0, seq, false, false);
+	CHECK_EQ(ccp_poll(&node[0], now + 2999, 0, buf, sizeof(buf), &len, &upd, &seq), 0);
+	CHECK_EQ(ccp_poll(&node[0], now + 3000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+	ccp_result(&node[0], now + 3000, 0, seq, false, true);
+	CHECK(!node[0].peer[0].ctl_due);
+	/* an update that fails: sent again after 1 s, not at the heartbeat */
+	{
+		struct ccp_control c;
+		const char *msg;
+		size_t n;
+
+		memset(&c, 0, sizeof(c));
+		c.mode = CCP_MODE_SYNC;
+		CHECK_EQ(ccp_control_encode(&c, out, sizeof(out), &n), ILP_OK);
+		CHECK_EQ(ccp_handle(&node[0], now + 3000, 0, false, out, n, &msg), 0);
+	}
+	CHECK_EQ(ccp_poll(&node[0], now + 3000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+	CHECK(upd);
+	ccp_result(&node[0], now + 3000, 0, seq, true, false);
+	CHECK_EQ(node[0].peer[0].tx_epoch, 0u);
+	CHECK_EQ(ccp_poll(&node[0], now + 3999, 0, buf, sizeof(buf), &len, &upd, &seq), 0);
+	CHECK_EQ(ccp_poll(&node[0], now + 4000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+	ccp_result(&node[0], now + 4000, 0, seq, true, true);
+	CHECK_EQ(node[0].peer[0].tx_epoch, node[0].epoch);
+	/* then only heartbeats, every 8 s */
+	CHECK_EQ(ccp_poll(&node[0], now + 11999, 0, buf, sizeof(buf), &len, &upd, &seq), 0);
+	CHECK_EQ(ccp_poll(&node[0], now + 12000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
+}
+
 int main(void)
 {
 	TH_RUN(test_control_codec);
@@ -576,5 +624,6 @@ int main(void)
 	TH_RUN(test_table_full);
 	TH_RUN(test_lookup_order);
 	TH_RUN(test_import_filter);
+	TH_RUN(test_retry);
 	return th_finish();
 }

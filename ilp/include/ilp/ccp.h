@@ -32,7 +32,11 @@
  *    The peer's epoch advances when the update is sent and goes back if it
  *    is not Fulfilled. Next update: 150 ms later while the peer is behind,
  *    else a heartbeat after the broadcast interval. holdDownTime = route
- *    expiry (default 45 s).
+ *    expiry (default 45 s). A route control or update that is not
+ *    Fulfilled (or not answered within the interval) is sent again after
+ *    1 s, doubling up to the interval (the reference waits the interval:
+ *    a peer that is not ready the moment its link comes up would leave
+ *    routes unknown for 30 s).
  *  - Received updates: another routing table id drops that peer's routes
  *    and starts from epoch 0; from > epoch (gap) or to < epoch (stale) is
  *    ignored (still Fulfilled); otherwise withdrawals, then additions, and
@@ -178,8 +182,13 @@ struct ccp_peer {
 	bool tx_inflight;
 	uint32_t tx_epoch;      /* next epoch it needs */
 	uint32_t tx_prev;       /* tx_epoch before the update in flight */
-	int64_t tx_next;
-	uint16_t seq;           /* of the last message sent, to match answers */
+	int64_t tx_next;        /* heartbeat due */
+	int64_t tx_hold;        /* no update before (catch-up gap, retry delay) */
+	int64_t tx_deadline;    /* the update in flight is given up */
+	uint8_t tx_fails;       /* updates in a row not Fulfilled */
+	uint8_t ctl_fails;      /* route controls in a row not Fulfilled */
+	uint16_t seq;           /* of the last update sent, to match answers */
+	uint16_t ctl_seq;       /* of the last route control sent */
 	uint32_t full_cursor;   /* full table in chunks: items already sent */
 	uint32_t full_prev;     /* full_cursor before the chunk in flight */
 	uint32_t full_epoch;    /* our epoch when the chunks began; 0: none */
@@ -242,8 +251,8 @@ int ccp_handle(struct ccp *c, int64_t now, uint16_t i, bool update,
  * to give back to ccp_result(), 0 if nothing is due. */
 int ccp_poll(struct ccp *c, int64_t now, uint16_t i, uint8_t *buf, size_t cap,
 	     size_t *len, bool *update, uint16_t *seq);
-/* The answer to message seq of peer i: ok = Fulfilled. A seq that is not
- * the one in flight is ignored. */
+/* The answer to message seq of peer i (update or control, as ccp_poll
+ * said): ok = Fulfilled. A seq that is not the one in flight is ignored. */
 void ccp_result(struct ccp *c, int64_t now, uint16_t i, uint16_t seq, bool update, bool ok);
 
 /* Expires routes whose hold-down passed; returns the peers affected. */
