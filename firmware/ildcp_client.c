@@ -300,6 +300,9 @@ void ilpd_ildcp_link(struct ilpd_daemon *d, uint16_t peer, bool up)
 
 	if (s->mode == ILDCP_MODE_OFF || peer != s->parent)
 		return;
+	/* A reload may have made the slot another peer's, or not a parent. */
+	if (up && d->sw.peers[peer].cfg.relation != ILP_REL_PARENT)
+		return;
 	ildcp_sm_link(s, hal_wall_ms(), up);
 	if (up)
 		ic_run(d);
