@@ -87,6 +87,10 @@ static const char main_usage[] =
 
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
 static const char main_usage2[] =
+"  CCP routes   [node] route_broadcast_interval_ms (30000), route_expiry_ms\n"
+"               (45000); [peer NAME] send_routes, receive_routes (on for\n"
+"               parent and peer, off for child). Learned routes: GET /routes,\n"
+"               ilpctl routes URL. See man ilpd, ROUTING.\n"
 "  [tls]        ca_file, cert_file, key_file (wss:// peers and listener)\n"
 "  [transport]  type (direct|socks5), proxy (socks5h://HOST:PORT only: socks5://\n"
 "               is refused, local DNS would leak), proxy_scope (all|onion),\n"

@@ -26,6 +26,7 @@ static const char *const ilpctl_help_lines[] = {
 "    carry --server-name (default: the URL host), or its public key must",
 "    match --pin (SHA-256 of its SubjectPublicKeyInfo, 64 hex digits).",
 "    A failure exits 1 with 'TLS: <reason>'. sink --listen stays plain.",
+"    ilpctl routes http://HOST:ADMIN_PORT/   (ilpd's routing table, GET /routes)",
 "    ilpctl --help | --version",
 "",
 "DESCRIPTION",
