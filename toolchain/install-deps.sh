@@ -35,7 +35,15 @@ HOST_PKGS="$HOST_PKGS dpkg-dev debian-archive-keyring xz-utils"
 # throwaway bookworm chroot the install/purge test runs in (cached under
 # ~/.cache/ilpd/deb-chroot), man-db renders the man pages, python3 plays
 # the service manager's end of sd_notify.
-HOST_PKGS="$HOST_PKGS debhelper fakeroot lintian mmdebstrap man-db python3"
+# systemd-nspawn (systemd-container) boots that chroot to run the unit
+# under a real systemd.
+HOST_PKGS="$HOST_PKGS debhelper fakeroot lintian mmdebstrap man-db python3 systemd-container"
+# The Raspberry Pi image (toolchain/mkimage.sh, tests/image/run.sh):
+# qemu-user-static runs arm64 maintainer scripts in the build's private
+# binfmt_misc, arch-test is mmdebstrap's check, dosfstools + mtools + fdisk
+# make the FAT partition and the table without loop devices,
+# qemu-system-arm boots the image (-M virt and -M raspi3b).
+HOST_PKGS="$HOST_PKGS qemu-user-static arch-test dosfstools mtools fdisk e2fsprogs qemu-system-arm"
 # node/npm drive the differential and interop tests. Some images ship node
 # from another source with npm bundled; Debian's npm package would conflict
 # with that, so each is installed only when its command is missing.

@@ -1,7 +1,8 @@
 # The service manager's side of sd_notify for tests/deb/run.sh: binds the
 # abstract datagram socket "@NAME" and writes each message it receives, as
 # a Python repr, one per line to OUT, until STOPPING=1 or TIMEOUT seconds
-# pass without a message.
+# pass without a message. OUT is created only once the socket is bound, so
+# a caller may wait for it to exist before it starts the service.
 # Usage: python3 notify_listen.py NAME TIMEOUT OUT
 import socket
 import sys

@@ -16,8 +16,8 @@
 #     abstract NOTIFY_SOCKET; with JOURNAL_STREAM naming stderr, lines carry
 #     "<N>" priority prefixes.
 #  6. install/remove/purge for real, in a throwaway Debian bookworm chroot
-#     (mmdebstrap minbase + adduser, cached as a tarball for 7 days under
-#     ~/.cache/ilpd/) inside a private mount and network namespace
+#     (mmdebstrap minbase + adduser, procps, systemd, tor, curl, cached as a
+#     tarball for 7 days under ~/.cache/ilpd/deb-chroot) inside a private mount and network namespace
 #     (unshare), so nothing on this machine changes: dpkg -i creates the
 #     ilpd user (system uid, nologin), /var/lib/ilpd 0700 ilpd:ilpd,
 #     ilpd.ini 0640 root:ilpd, enables the unit; ilpd runs in the chroot as
@@ -26,6 +26,13 @@
 #     /var/lib/ilpd, the statoverride and the unit links, and leaves
 #     nothing else behind but the ilpd user/group (Debian practice) and
 #     dpkg's own records.
+#  7. the unit under a real systemd: the same chroot, fresh, with the package
+#     installed, booted with systemd-nspawn -b --private-network (its own
+#     loopback; nothing of this machine is touched); tests/deb/boot-check.sh
+#     runs inside as a service: Type=notify start, STATUS, /health, user ilpd,
+#     the online exposure, reload (good and refused), journal priorities,
+#     managed tor started inside the sandbox, clean stop, ExecStartPre
+#     refusing a broken file.
 # Prints PASS:/FAIL: lines, the time of each part and "N passed, N failed".
 #
 # Usage: tests/deb/run.sh [--no-cross] [--keep] [--worktree]
@@ -79,7 +86,8 @@ if [ "${1:-}" = --inner ]; then
 	# state in /var/lib/ilpd, readiness over NOTIFY_SOCKET.
 	python3 "$root/tests/deb/notify_listen.py" ilpd-deb-chroot 20 "$out/chroot-notify.txt" &
 	lp=$!
-	sleep 0.3
+	# OUT exists once the socket is bound
+	for _ in $(seq 100); do [ -e "$out/chroot-notify.txt" ] && break; sleep 0.1; done
 	chroot --userspec=ilpd:ilpd "$chr" env -i NOTIFY_SOCKET=@ilpd-deb-chroot \
 		/usr/sbin/ilpd -c /etc/ilpd/ilpd.ini 2> "$out/chroot-ilpd.log" &
 	ip=$!
@@ -244,7 +252,7 @@ sed -e "s/127.0.0.1:7768/127.0.0.1:$port0/; s/127.0.0.1:7769/127.0.0.1:$((port0 
 name="ilpd-deb-test-$$"
 python3 "$root/tests/deb/notify_listen.py" "$name" 20 "$work/notify.txt" &
 lp=$!
-sleep 0.3
+for _ in $(seq 100); do [ -e "$work/notify.txt" ] && break; sleep 0.1; done
 : > "$work/journal.txt"
 js=$(stat -c '%d:%i' "$work/journal.txt")
 NOTIFY_SOCKET="@$name" JOURNAL_STREAM="$js" "$work/x/usr/sbin/ilpd" -c "$work/t.ini" 2>> "$work/journal.txt" &
@@ -268,15 +276,16 @@ stamp notify "$t"
 t=$(date +%s)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/ilpd/deb-chroot"
 mkdir -p "$cache"
-tarball="$cache/bookworm-minbase-adduser.tar"
+tarball="$cache/bookworm-ilpd-test.tar"
 mirror="${ILPD_DEB_MIRROR:-http://deb.debian.org/debian}"
 if [ -z "$(find "$tarball" -mtime -7 2>/dev/null)" ]; then
-	if mmdebstrap --mode=root --variant=minbase --include=adduser,init-system-helpers \
-		bookworm "$tarball.tmp" "$mirror" > "$work/mmdebstrap.log" 2>&1; then
-		mv "$tarball.tmp" "$tarball"
+	if mmdebstrap --mode=root --variant=minbase \
+		--include=adduser,init-system-helpers,procps,systemd,systemd-sysv,dbus,tor,curl \
+		bookworm "$tarball.tmp.tar" "$mirror" > "$work/mmdebstrap.log" 2>&1; then
+		mv "$tarball.tmp.tar" "$tarball"
 	else
 		tail -20 "$work/mmdebstrap.log"
-		rm -f "$tarball.tmp"
+		rm -f "$tarball.tmp.tar"
 	fi
 fi
 if [ -f "$tarball" ]; then
@@ -291,5 +300,46 @@ else
 	bad "no bookworm chroot (mmdebstrap failed, see above)"
 fi
 stamp chroot "$t"
+
+# --- 7. the unit under systemd (systemd-nspawn boot) -------------------------------------
+t=$(date +%s)
+if ! command -v systemd-nspawn >/dev/null; then
+	bad "systemd-nspawn missing (systemd-container; toolchain/install-deps.sh)"
+elif [ -f "$tarball" ]; then
+	ns="$work/ns"
+	mkdir "$ns"
+	tar -C "$ns" -xf "$tarball"
+	cp "$deb64" "$ns/tmp/ilpd.deb"
+	printf '#!/bin/sh\nexit 101\n' > "$ns/usr/sbin/policy-rc.d"
+	chmod 755 "$ns/usr/sbin/policy-rc.d"
+	chroot "$ns" dpkg -i /tmp/ilpd.deb > "$work/ns-install.log" 2>&1 ||
+		bad "dpkg -i for the boot: $(tail -3 "$work/ns-install.log")"
+	rm -f "$ns/usr/sbin/policy-rc.d" "$ns/etc/systemd/system/multi-user.target.wants/tor.service"
+	install -m 755 "$root/tests/deb/boot-check.sh" "$ns/usr/local/bin/ilpd-check"
+	printf '[Unit]\nAfter=ilpd.service\n[Service]\nType=oneshot\nExecStart=/usr/local/bin/ilpd-check\n' \
+		> "$ns/etc/systemd/system/ilpd-check.service"
+	ln -s /etc/systemd/system/ilpd-check.service \
+		"$ns/etc/systemd/system/multi-user.target.wants/ilpd-check.service"
+	# No machined or systemd on this host: --register=no --keep-unit.
+	timeout 180 systemd-nspawn -q --register=no --keep-unit -D "$ns" -b --private-network \
+		> "$work/nspawn.log" 2>&1 < /dev/null
+	rc=$?
+	if [ -f "$ns/root/result.txt" ]; then
+		while IFS= read -r line; do
+			case "$line" in
+			PASS:*) ok "boot: ${line#PASS: }" ;;
+			FAIL:*) bad "boot: ${line#FAIL: }" ;;
+			esac
+		done < "$ns/root/result.txt"
+		grep -q '^DONE$' "$ns/root/result.txt" && ok "boot: checks ran to the end" ||
+			bad "boot: checks did not finish: $(tail -5 "$ns/root/result.txt")"
+	else
+		bad "boot: no result (nspawn rc $rc): $(tail -15 "$work/nspawn.log")"
+	fi
+	[ "$rc" = 0 ] && ok "boot: container powered off (rc 0)" || bad "boot: nspawn rc $rc"
+else
+	bad "no chroot tarball for the boot test"
+fi
+stamp boot "$t"
 stamp total "$t_all"
 finish

@@ -1,0 +1,73 @@
+#!/bin/sh
+# Runs INSIDE the systemd-nspawn container that tests/deb/run.sh boots (as
+# ilpd-check.service, after ilpd.service): checks the packaged unit under a
+# real systemd, writes PASS:/FAIL: lines to /root/result.txt, powers off.
+exec > /root/result.txt 2>&1
+ok() { echo "PASS: $*"; }
+bad() { echo "FAIL: $*"; }
+cfg=/etc/ilpd/ilpd.ini
+
+for _ in $(seq 60); do systemctl is-active -q ilpd && break; sleep 0.5; done
+systemctl is-active -q ilpd && ok "ilpd.service active (Type=notify: READY=1 arrived)" ||
+	bad "ilpd.service not active: $(systemctl status ilpd --no-pager | tail -5)"
+st=$(systemctl show -p StatusText --value ilpd)
+[ "$st" = running ] && ok "STATUS=running reached systemd" || bad "StatusText '$st'"
+h=$(curl -s -m 5 http://127.0.0.1:7769/health)
+case "$h" in '{"status":"ok"'*) ok "/health: ${h%%,\"uptime*}" ;; *) bad "/health: $h" ;; esac
+u=$(ps -o user= -p "$(systemctl show -p MainPID --value ilpd)")
+[ "$u" = ilpd ] && ok "runs as user ilpd" || bad "runs as '$u'"
+exp=$(systemd-analyze security ilpd.service 2>/dev/null | sed -n 's/.*Overall exposure level for ilpd.service: \([0-9.]*\).*/\1/p')
+awk -v e="$exp" 'BEGIN { exit !(e != "" && e <= 2.0) }' && ok "systemd-analyze security (online): $exp" ||
+	bad "exposure '$exp'"
+
+# reload: good file, then a bad one (refused; ilpd runs on), journal levels
+systemctl reload ilpd && ok "systemctl reload (RELOADING=1 ... READY=1)" || bad "systemctl reload failed"
+sleep 0.3
+journalctl -u ilpd -o cat | grep -q 'event=config.reloaded' && ok "config.reloaded logged" || bad "no config.reloaded"
+cp $cfg /root/good.ini
+echo "bogus line" >> $cfg
+systemctl reload ilpd
+sleep 0.5
+systemctl is-active -q ilpd && ok "a bad file on reload: ilpd runs on" || bad "ilpd died on a bad reload"
+journalctl -u ilpd -p err -o cat | grep -q 'event=config.reload_failed' &&
+	ok "config.reload_failed stored at priority err (<3>)" || bad "reload_failed not at priority err"
+journalctl -u ilpd -p info -o verbose | grep -q 'MESSAGE=ts=.*level=info event=config.loaded' &&
+	ok "info lines stored" || bad "no info lines"
+journalctl -u ilpd -p warning -o cat | grep -q 'level=info' && bad "info lines stored above info" ||
+	ok "no info line at warning or above"
+cp /root/good.ini $cfg
+
+# managed tor inside the sandbox (no network here: DisableNetwork)
+printf 'DisableNetwork 1\nMaxMemInQueues 64 MB\n' > /etc/ilpd/torrc-append
+chmod 644 /etc/ilpd/torrc-append
+printf '\n[transport]\nonion_service = managed\ntor_path = /usr/bin/tor\ntorrc_append = /etc/ilpd/torrc-append\n' >> $cfg
+systemctl restart ilpd && ok "restart with managed tor" || bad "restart with managed tor failed"
+for _ in $(seq 40); do journalctl -u ilpd -o cat | grep -q 'event=transport.control_up' && break; sleep 0.5; done
+journalctl -u ilpd -o cat | grep -q 'event=transport.daemon_started' &&
+	journalctl -u ilpd -o cat | grep -q 'event=transport.control_up' &&
+	ok "tor started as ilpd's child in the sandbox; control port up (cookie read)" ||
+	bad "managed tor: $(journalctl -u ilpd -o cat | grep transport | tail -3)"
+[ -f /var/lib/ilpd/tor/control_auth_cookie ] && [ -d /var/lib/ilpd/onion_service ] &&
+	ok "tor wrote /var/lib/ilpd/tor and onion_service" || bad "no tor state in /var/lib/ilpd"
+t0=$(date +%s)
+systemctl stop ilpd
+r=$(systemctl show -p Result --value ilpd) s=$(systemctl show -p ExecMainStatus --value ilpd)
+[ "$r" = success ] && [ "$s" = 0 ] && ok "stop: Result=success, exit 0, $(( $(date +%s) - t0 )) s" ||
+	bad "stop: Result=$r status=$s"
+journalctl -u ilpd -o cat | grep -q 'event=transport.daemon_stopped.*code=0' &&
+	ok "tor stopped cleanly with ilpd" || bad "tor did not stop cleanly"
+cp /root/good.ini $cfg
+
+# a broken file: ExecStartPre refuses it, no restart loop
+echo "bogus line" >> $cfg
+if systemctl start ilpd 2>/dev/null; then
+	bad "started with a broken file"
+else
+	ok "ExecStartPre refused a broken file: $(journalctl -u ilpd -o cat | grep -m1 '^/etc/ilpd/ilpd.ini:[0-9]')"
+fi
+sleep 3   # RestartSec=2: a restart would have happened by now
+n=$(systemctl show -p NRestarts --value ilpd)
+[ "$n" = 0 ] && ok "no restart loop on a bad file (RestartPreventExitStatus)" || bad "NRestarts=$n"
+cp /root/good.ini $cfg
+echo "DONE"
+systemctl poweroff
