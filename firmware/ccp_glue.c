@@ -27,8 +27,8 @@
 #error "CCP request ids need pending indexes below 0xFFFD"
 #endif
 
-#define CG_ID_CONTROL 0xFFFDu
-#define CG_ID_UPDATE 0xFFFEu
+#define CG_ID_CONTROL ILPD_CCP_ID_CONTROL
+#define CG_ID_UPDATE ILPD_CCP_ID_UPDATE
 #define CG_TICK_MS 100
 /* Expiry of our CCP Prepares (the reference library's: now + 60 s). */
 #define CG_EXPIRY_MS 60000

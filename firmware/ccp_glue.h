@@ -43,6 +43,19 @@ void ilpd_ccp_start(struct ilpd_daemon *d);
 void ilpd_ccp_link(struct ilpd_daemon *d, uint16_t peer, bool up);
 struct btp_frame;
 
+/* Our CCP messages' BTP request ids: (seq << 16) | these. */
+#define ILPD_CCP_ID_CONTROL 0xFFFDu
+#define ILPD_CCP_ID_UPDATE 0xFFFEu
+
+/* True if request id `id` may be one of our CCP messages: the cheap test
+ * the daemon makes on every answer before ilpd_ccp_answer(). */
+static inline bool ilpd_ccp_id(uint32_t id)
+{
+	uint32_t low = id & 0xFFFFu;
+
+	return low == ILPD_CCP_ID_CONTROL || low == ILPD_CCP_ID_UPDATE;
+}
+
 /* A BTP Response or Error from `peer`: true if it answered one of our CCP
  * messages (it is then consumed). */
 bool ilpd_ccp_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_frame *f);

@@ -277,7 +277,7 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 				      f->type == BTP_ERROR))
 			return;
 	}
-	if (ilpd_ccp_answer(d, l->index, f))
+	if (ilpd_ccp_id(f->request_id) && ilpd_ccp_answer(d, l->index, f))
 		return;
 	if (ilp_switch_handle_peer(&d->sw, f->request_id) != l->index) {
 		d->sw.stats.late_responses++;
