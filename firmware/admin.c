@@ -433,6 +433,12 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 	adm_pool_metrics(d, &b);
 	adm_peer_metrics(d, &b);
 	adm_persist_metrics(d, &b);
+	if (!b.overflow) {   /* CCP (ccp_glue.h) */
+		size_t n = ilpd_ccp_metrics_text(b.p + b.len, b.cap - b.len);
+
+		b.overflow = n == 0;
+		b.len += n;
+	}
 	return b.overflow ? 0 : b.len;
 }
 

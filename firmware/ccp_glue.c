@@ -229,6 +229,51 @@ bool ilpd_ccp_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_fram
 	return true;
 }
 
+/* ---- GET /metrics ------------------------------------------------------- */
+
+size_t ilpd_ccp_metrics_text(char *out, size_t cap)
+{
+	const struct ccp *c = &ilpd_ccp_state;
+	const struct {
+		const char *name, *type, *help;
+		unsigned long long v;
+	} m[] = {
+		{ "ilpd_routes_learned", "gauge", "Routes learned by CCP now held.",
+		  c->learned.count },
+		{ "ilpd_routes_learned_capacity", "gauge",
+		  "Learned routes the board's table holds (ILPD_MAX_LEARNED_ROUTES).",
+		  ILPD_MAX_LEARNED_ROUTES },
+		{ "ilpd_routes_learned_dropped_total", "counter",
+		  "Learned routes dropped or refused because the table was full.",
+		  c->learned.dropped },
+		{ "ilpd_ccp_updates_received_total", "counter",
+		  "CCP route updates accepted from peers (gaps and stale ones included).",
+		  c->st.updates_in + c->st.updates_ignored },
+		{ "ilpd_ccp_updates_sent_total", "counter", "CCP route updates sent to peers.",
+		  c->st.updates_out },
+		{ "ilpd_ccp_refused_total", "counter",
+		  "CCP route controls and updates rejected F00 (not allowed or malformed).",
+		  c->st.refused },
+		{ "ilpd_ccp_routes_filtered_total", "counter",
+		  "Received routes dropped by the import filter or too long to keep.",
+		  c->st.routes_filtered },
+		{ "ilpd_ccp_expired_total", "counter",
+		  "Times a peer's routes expired after its hold-down without an update.",
+		  c->st.expired },
+	};
+	size_t len = 0, i;
+
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		int n = snprintf(out + len, cap - len, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+				 m[i].name, m[i].help, m[i].name, m[i].type, m[i].name, m[i].v);
+
+		if (n < 0 || (size_t)n >= cap - len)
+			return 0;
+		len += (size_t)n;
+	}
+	return len;
+}
+
 /* ---- GET /routes -------------------------------------------------------- */
 
 /* Room kept for the closing summary. */

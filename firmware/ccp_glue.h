@@ -59,6 +59,11 @@ static inline bool ilpd_ccp_id(uint32_t id)
 /* A BTP Response or Error from `peer`: true if it answered one of our CCP
  * messages (it is then consumed). */
 bool ilpd_ccp_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_frame *f);
+/* The CCP lines of GET /metrics (learned routes, capacity, drops, updates
+ * in and out, refusals, expiries). Returns the length, 0 if it does not
+ * fit in cap. */
+size_t ilpd_ccp_metrics_text(char *out, size_t cap);
+
 /* GET /routes: {"routes":[{prefix, next_hop, source, age_s, ...}], ...}.
  * Returns the length, or 0 if it does not fit in cap. */
 size_t ilpd_routes_json(const struct ilpd_daemon *d, char *out, size_t cap);

@@ -115,6 +115,11 @@ out=$(send "ws://127.0.0.1:$PC/" dave-secret-token-6 test.a.bob.x)
 if echo "$out" | grep -q "fulfilled=5 "; then ok "dave (C) -> test.a.bob: all fulfilled over learned routes ($out)"
 else bad "dave -> test.a.bob: $out"; fi
 
+if [ "$(hd_metric "$PAA" ilpd_routes_learned)" = 2 ] && [ "$(hd_metric "$PAA" ilpd_routes_learned_capacity)" -gt 0 ] &&
+   [ "$(hd_metric "$PAA" ilpd_ccp_updates_received_total)" -gt 0 ] && [ "$(hd_metric "$PBA" ilpd_ccp_updates_sent_total)" -gt 0 ]; then
+	ok "/metrics: ilpd_routes_learned 2 at A, updates counted"
+else bad "/metrics: $(curl -s "http://127.0.0.1:$PAA/metrics" | grep -E '^ilpd_(routes|ccp)')"; fi
+
 # C goes away: B drops its routes at once and withdraws them from A.
 t0=$(date +%s%N)
 hd_stop c KILL
