@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hal/hal_crypto.h"
 #include "ilp/ccp.h"
 #include "ilp/ildcp.h"
 #include "ilp/ilp_packet.h"
+#include "ilp/ilp_switch.h"
 #include "th.h"
 
 static uint8_t buf[8192];
@@ -612,6 +614,124 @@ static void test_retry(void)
 	CHECK_EQ(ccp_poll(&node[0], now + 12000, 0, buf, sizeof(buf), &len, &upd, &seq), 1);
 }
 
+/* ---- the switch with the hook ------------------------------------------- */
+
+static struct ilp_switch sw;
+static uint8_t rbuf[ILP_SWITCH_REPLY_MAX];
+
+static int hook(void *ctx, int64_t t, uint16_t from, bool update, const uint8_t *d, size_t n,
+		const char **msg)
+{
+	return ccp_handle(ctx, t, from, update, d, n, msg);
+}
+
+static void sw_peer(uint16_t i, const char *name, uint8_t rel)
+{
+	struct ilp_peer_cfg c;
+
+	memset(&c, 0, sizeof(c));
+	strcpy(c.name, name);
+	strcpy(c.asset_code, "XRP");
+	c.relation = rel;
+	c.rate.num = 1;
+	c.rate.den = 1;
+	c.rate.scale = 9;
+	c.max_packet_amount = UINT64_MAX;
+	c.min_balance = INT64_MIN;
+	c.max_balance = INT64_MAX;
+	c.settle_threshold = INT64_MAX;
+	CHECK_EQ(ilp_switch_add_peer(&sw, i, &c), ILP_OK);
+	ilp_switch_set_peer_up(&sw, i, true);
+}
+
+static int sw_send(uint16_t from, const char *dest, const uint8_t *cond, const uint8_t *data,
+		   size_t dlen, struct ilp_sw_action *act)
+{
+	struct ilp_prepare p;
+	size_t len;
+
+	memset(&p, 0, sizeof(p));
+	p.amount = 0;
+	p.expires_at = now + 20000;
+	p.condition = cond;
+	p.destination = (const uint8_t *)dest;
+	p.destination_len = strlen(dest);
+	p.data = data;
+	p.data_len = dlen;
+	CHECK_EQ(ilp_prepare_encode(&p, out, sizeof(out), &len), ILP_OK);
+	return ilp_switch_prepare(&sw, now, from, 7, out, len, rbuf, sizeof(rbuf), act);
+}
+
+/* peer.route.* reach the engine through the switch's hook; its answers
+ * become the zero Fulfill or F00; learned routes are used for forwarding
+ * after static ones, and never for our own address space. */
+static void test_switch_hook(void)
+{
+	struct ilp_switch_cfg cfg = { (const uint8_t *)"test.a", 6, 1000, 30000, hal_sha256 };
+	struct ilp_sw_action act;
+	struct ccp_writer w;
+	uint8_t cond[32];
+	size_t len;
+
+	now = 15000000;
+	mk(0, "test.a");
+	CHECK_EQ(ilp_switch_init(&sw, &cfg), ILP_OK);
+	sw_peer(0, "b", ILP_REL_PEER);
+	sw_peer(1, "kid", ILP_REL_CHILD);
+	ccp_peer_set(&node[0], 0, ILP_LEARNED_RANK_PEER, true, true);
+	ccp_peer_set(&node[0], 1, ILP_LEARNED_RANK_CHILD, false, false);
+	ccp_link_up(&node[0], 0, now);
+	ccp_link_up(&node[0], 1, now);
+	ilp_switch_set_ccp(&sw, hook, &node[0], &node[0].learned);
+	CHECK_EQ(ccp_update_begin(&w, buf, sizeof(buf), (const uint8_t *)"0123456789abcdef", 1, 0, 1,
+				  45000, (const uint8_t *)"test.b", 6), ILP_OK);
+	CHECK_EQ(ccp_update_route(&w, (const uint8_t *)"test.b", 6, (const uint8_t *)"test.b", 6,
+				  0, NULL, 0, NULL), ILP_OK);
+	CHECK_EQ(ccp_update_route(&w, (const uint8_t *)"test.a.kid2", 11, (const uint8_t *)"test.b", 6,
+				  0, NULL, 0, NULL), ILP_OK);
+	CHECK_EQ(ccp_update_end(&w, &len), ILP_OK);
+	CHECK_EQ(sw_send(0, "peer.route.update", ilp_peer_condition, buf, len, &act), ILP_OK);
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK_EQ(act.code[0], '\0');                /* the zero Fulfill */
+	CHECK(has(0, "test.b") >= 0);
+	CHECK(has(0, "test.a.kid2") < 0);           /* our own space: filtered */
+	/* a child (send/receive off) gets F00 */
+	CHECK_EQ(sw_send(1, "peer.route.control", ilp_peer_condition, buf, 10, &act), ILP_OK);
+	CHECK_EQ(act.kind, ILP_SW_REPLY);
+	CHECK(memcmp(act.code, "F00", 3) == 0);
+	/* a malformed update from a peer: F00 */
+	CHECK_EQ(sw_send(0, "peer.route.update", ilp_peer_condition, buf, 20, &act), ILP_OK);
+	CHECK(memcmp(act.code, "F00", 3) == 0);
+	/* other peer.route.* and a wrong condition: F01 */
+	CHECK_EQ(sw_send(0, "peer.route.other", ilp_peer_condition, buf, len, &act), ILP_OK);
+	CHECK(memcmp(act.code, "F01", 3) == 0);
+	memset(cond, 0x11, sizeof(cond));
+	CHECK_EQ(sw_send(0, "peer.route.update", cond, buf, len, &act), ILP_OK);
+	CHECK(memcmp(act.code, "F01", 3) == 0);
+	/* forwarding over the learned route */
+	hal_sha256(out, 32, cond);
+	CHECK_EQ(sw_send(1, "test.b.bob", cond, NULL, 0, &act), ILP_OK);
+	CHECK_EQ(act.kind, ILP_SW_FORWARD);
+	CHECK_EQ(act.peer, 0);
+	/* under our own address, not a child: F02 (never up the learned route) */
+	CHECK_EQ(sw_send(0, "test.a.kid2.x", cond, NULL, 0, &act), ILP_OK);
+	CHECK(memcmp(act.code, "F02", 3) == 0);
+	/* the learned table survives a routing table swap (reload) */
+	{
+		static struct ilp_routes t;
+
+		ilp_routes_init(&t);
+		CHECK_EQ(ilp_switch_set_routes(&sw, &t), ILP_OK);
+		CHECK(sw.routes.learned == &node[0].learned);
+		ilp_switch_clear_routes(&sw);
+		CHECK(sw.routes.learned == &node[0].learned);
+	}
+	/* the link drops: the route goes, F02 */
+	ccp_link_down(&node[0], 0, now);
+	CHECK_EQ(sw_send(1, "test.b.bob", cond, NULL, 0, &act), ILP_OK);
+	CHECK(memcmp(act.code, "F02", 3) == 0);
+}
+
 int main(void)
 {
 	TH_RUN(test_control_codec);
@@ -625,5 +745,6 @@ int main(void)
 	TH_RUN(test_lookup_order);
 	TH_RUN(test_import_filter);
 	TH_RUN(test_retry);
+	TH_RUN(test_switch_hook);
 	return th_finish();
 }
