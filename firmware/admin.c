@@ -353,6 +353,17 @@ static void adm_peer_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		if ((n = adm_name(d, i)) != NULL)
 			adm_printf(b, "ilpd_peer_in_flight_packets{peer=\"%s\"} %u\n", n,
 				   (unsigned)d->sw.peers[i].pending_from);
+	adm_metric(b, "ilpd_peer_limited_total", "counter",
+		   "Prepares refused by the peer's limits: rate (rate_limit, T05), throughput_in "
+		   "or throughput_out (T04; counted on the peer whose limit it was).");
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		if ((n = adm_name(d, i)) == NULL)
+			continue;
+		adm_printf(b, "ilpd_peer_limited_total{peer=\"%s\",limit=\"rate\"} %llu\n", n,
+			   (unsigned long long)d->sw.peers[i].refused_rate);
+		adm_printf(b, "ilpd_peer_limited_total{peer=\"%s\",limit=\"throughput\"} %llu\n", n,
+			   (unsigned long long)d->sw.peers[i].refused_throughput);
+	}
 	adm_metric(b, "ilpd_peer_bytes_total", "counter", "WebSocket bytes on the peer's current link.");
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ilpd_link *l = &d->link[i];

@@ -2,8 +2,8 @@
 # Per-peer rate and throughput limits (issue 12), end to end: alice may send
 # 5 Prepares per second (burst 5), bob 1000 units per second; carol sinks.
 # A burst of 20 from alice: 5 tokens (one for ilpctl's IL-DCP request), the
-# rest get T05 at once; after a second the bucket is full again. bob's 20 x 100: 10 pass, the rest get T04. /health
-# counts both.
+# rest get T05 at once; after a second the bucket is full again. bob's
+# 20 x 100: 10 pass, the rest get T04. /health and /metrics count them.
 . "$(dirname "$0")/lib.sh"
 P=$(hd_port 0) PA=$(hd_port 1)
 cat > "$HD_WORK/n.ini" <<INI
@@ -49,6 +49,9 @@ if [ "${ful:-0}" -ge 4 ] && [ "${ful:-0}" -le 7 ] && [ $((ful + ${t05:-0})) -eq 
 else bad "rate_limit: $out"; fi
 [ "$(peerfield alice rateLimited)" = "${t05:-x}" ] && ok "/health rateLimited = $t05" \
 	|| bad "/health rateLimited $(peerfield alice rateLimited), want $t05"
+m=$(hd_metric "$PA" 'ilpd_peer_limited_total{peer="alice",limit="rate"}')
+[ "$m" = "${t05:-x}" ] && ok "/metrics ilpd_peer_limited_total{peer=\"alice\",limit=\"rate\"} = $m" \
+	|| bad "/metrics rate limited: $m, want $t05"
 sleep 1.2
 out=$(send alice-secret-token-1 4 1)
 if echo "$out" | grep -q "fulfilled=4 "; then ok "after a second the bucket is full again: $out"
