@@ -65,9 +65,21 @@ if systemctl start ilpd 2>/dev/null; then
 else
 	ok "ExecStartPre refused a broken file: $(journalctl -u ilpd -o cat | grep -m1 '^/etc/ilpd/ilpd.ini:[0-9]')"
 fi
-sleep 3   # RestartSec=2: a restart would have happened by now
+# Restart= retries a failed ExecStartPre; StartLimitBurst bounds it: the
+# unit ends failed (not auto-restart) and stays so past RestartSec.
+for _ in $(seq 40); do
+	[ "$(systemctl show -p SubState --value ilpd)" = failed ] && break
+	sleep 0.5
+done
 n=$(systemctl show -p NRestarts --value ilpd)
-[ "$n" = 0 ] && ok "no restart loop on a bad file (RestartPreventExitStatus)" || bad "NRestarts=$n"
+sleep 3
+a=$(systemctl show -p SubState --value ilpd) r=$(systemctl show -p Result --value ilpd)
+n2=$(systemctl show -p NRestarts --value ilpd)
+[ "$a" = failed ] && [ "$n" = "$n2" ] && [ "$n" -le 4 ] &&
+	ok "a bad file: $n retries, then failed for good ($r)" || bad "a bad file: $a/$r after $n..$n2 restarts"
 cp /root/good.ini $cfg
+systemctl reset-failed ilpd
+systemctl start ilpd && systemctl is-active -q ilpd && ok "fixed file: starts again" ||
+	bad "fixed file: no start"
 echo "DONE"
 systemctl poweroff
