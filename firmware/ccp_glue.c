@@ -4,8 +4,9 @@
  * IMPLEMENTATION NOTES
  * - The engine runs on the wall clock (hal_wall_ms), as the switch does:
  *   the hook gets the switch's `now`, and the tick passes the same clock.
- * - One 100 ms timer (ev loop) re-reads peer flags, expires routes and
- *   sends what is due; it stops re-arming once the daemon is stopping.
+ * - One 100 ms timer (ev loop) re-reads peer flags and the timings (a
+ *   reload needs no call), expires routes and sends what is due; it stops
+ *   re-arming once the daemon is stopping.
  * - A message that cannot be queued (link gone, send buffer full) counts
  *   as not Fulfilled: the engine reverts and tries again later.
  * - Every change of the learned table is logged at INFO as ccp.routes with
@@ -68,6 +69,9 @@ static void cg_sync(struct ilpd_daemon *d)
 	uint16_t i;
 
 	ccp_set_own(c, d->sw.address, d->sw.cfg.address_len);
+	/* a reload may change the timings: they apply from the next message */
+	c->interval_ms = (uint32_t)d->conf->route_broadcast_interval_ms;
+	c->expiry_ms = (uint32_t)d->conf->route_expiry_ms;
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		const struct ilp_peer *sp = &d->sw.peers[i];
 		const struct ilpd_peer_conf *pc = d->link[i].conf;

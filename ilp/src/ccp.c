@@ -399,8 +399,16 @@ void ccp_peer_set(struct ccp *c, uint16_t i, uint8_t rank, bool send_routes,
 		p->used = true;
 		p->rank = rank;
 	}
-	if (p->receive_routes && !receive_routes)
-		ccp_drop_routes(c, i);
+	if (p->receive_routes && !receive_routes) {
+		ccp_drop_routes(c, i);  /* and forget its table: ask from 0 later */
+		memset(p->rx_table, 0, sizeof(p->rx_table));
+		p->rx_epoch = 0;
+	}
+	if (!p->receive_routes && receive_routes && p->up) {
+		p->ctl_due = true;      /* turned on while up (reload): ask now */
+		p->ctl_next = 0;
+		p->ctl_fails = 0;
+	}
 	if (!p->send_routes && send_routes)
 		p->tx_mode = CCP_MODE_IDLE;
 	p->send_routes = send_routes;

@@ -385,6 +385,10 @@ static void test_relations(void)
 		CHECK_EQ(ccp_handle(&node[1], now, 1, true, d, n, &msg), -1);
 		/* turning receive off dropped its routes */
 		CHECK(has(1, "test.k") < 0);
+		/* and turning it on again while up asks for them (reload) */
+		ccp_peer_set(&node[1], 1, ILP_LEARNED_RANK_CHILD, true, true);
+		run(500);
+		CHECK(has(1, "test.k") >= 0);
 	}
 }
 
