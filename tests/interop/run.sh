@@ -3,7 +3,7 @@
 # pinned in package-lock.json: ilp-plugin-btp 1.5.0, ilp-protocol-stream
 # 2.7.2-alpha.3 and ilp-connector 23.0.2 (see interop.js and t_*.js).
 #
-#   tests/interop/run.sh ILPD_PATH [SUITE...]     suites: btp stream connector ownspace tls
+#   tests/interop/run.sh ILPD_PATH [SUITE...]     suites: btp stream connector ownspace tls ccp
 # (tls: ilpd's TLS against node's, see t_tls.js; needs openssl and an ilpd
 # built with TLS, -DILPD_TLS=bearssl or mbedtls)
 #
