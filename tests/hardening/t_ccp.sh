@@ -125,7 +125,7 @@ t0=$(date +%s%N)
 hd_stop c KILL
 if wait_route "$PAA" test.c b learned 0; then
 	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-	if [ "$ms" -le 2000 ]; then ok "C's link dropped: A no longer has test.c after ${ms} ms"
+	if [ "$ms" -le 5000 ]; then ok "C's link dropped: A no longer has test.c after ${ms} ms (bound 5 s)"
 	else bad "withdrawal took ${ms} ms"; fi
 else bad "A still routes test.c: $(routes "$PAA")"; fi
 out=$(send "ws://127.0.0.1:$PA/" alice-secret-token-2 test.c.carol.x)

@@ -15,7 +15,7 @@
 //    packet fulfilled
 //  - C's link drops: A withdraws test.c and ilp-connector stops using it
 //    (F02 from ilp-connector itself) well within its routeBroadcastInterval
-//    (30 s): here within 3 s
+//    (30 s): here within 5 s (measured: 50-200 ms)
 //  - ilp-connector stops: A drops its routes at once (alice -> test.js.bob:
 //    F02 from ilpd, not T01)
 
@@ -172,7 +172,7 @@ async function scenario (t, ilpdPath, mode) {
     const dt = Date.now() - t0
     t.check(tag + ': C dropped: ilp-connector stops using test.c (F02 from ilp-connector, no route)',
       r && r.type === 'reject' && r.code === 'F02' && r.triggeredBy === JS, r && lib.describe(r))
-    t.check(tag + ': ... within 3 s (ilp-connector\'s routeBroadcastInterval is 30 s)', dt <= 3000, dt + ' ms')
+    t.check(tag + ': ... within 5 s (ilp-connector\'s routeBroadcastInterval is 30 s)', dt <= 5000, dt + ' ms')
     t.check(tag + ': A no longer has test.c', await waitRoute(a.adminPort, C, false, 2000) !== null)
 
     // ilp-connector goes away: A drops test.js at once.
