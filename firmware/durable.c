@@ -12,6 +12,19 @@
  *   logged at most every DUR_FAIL_LOG_MS with the count of the quiet ones.
  * - Messages name the state file (operator's configuration) and peers
  *   (ours), never tokens.
+ * - Pipelined group commit (sync mode): a group is started (mark output,
+ *   write, hal_store_sync_start) only at the end of an iteration with no
+ *   sync in flight; its completion is found by du_complete(), called from
+ *   the watcher on the store's sync_fd (the loop wakes when the worker is
+ *   done) and at the start of every ilpd_durable_flush() (a store without
+ *   a descriptor is polled there). Completion releases the marked output
+ *   (wsconn_release_marked) whatever the result; the next group starts at
+ *   the end of that iteration. An iteration that ends with a sync in
+ *   flight and no balance change since its group was written moves the
+ *   mark forward (its output needs nothing but that group); once a change
+ *   is made, the mark stays until the next group. While a sync is in
+ *   flight the loop's wait is not shortened (no spinning): the watcher
+ *   ends it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -25,6 +38,7 @@
 #include "daemon.h"
 #include "hal/hal_log.h"
 #include "hal/hal_time.h"
+#include "net/ev.h"
 #include "net/wsconn.h"
 
 #define DUR_RETRY_MS 100
@@ -143,6 +157,8 @@ static void du_log_reset(const struct ilpd_durable *du, bool readable)
 			hal_log_quote(du->why, strlen(du->why), q, sizeof(q)));
 }
 
+static void du_sync_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
+
 int ilpd_durable_start(struct ilpd_daemon *d)
 {
 	struct ilpd_durable *du = &d->dur;
@@ -162,6 +178,7 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 	du->retry_at = 0;
 	du->fail_logged = 0;
 	du->fail_quiet = 0;
+	du->sync_io = -1;
 	du->why[0] = '\0';
 	wsconn_hold_output(false);
 	if (du->mode == ILPD_DUR_OFF)
@@ -193,6 +210,8 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 		hal_log(HAL_LOG_INFO, "persist.created", "file=%s mode=%s bytes=%u",
 			lc->state_file, ilpd_durability_name(du->mode),
 			(unsigned)JOURNAL_AREA_SIZE);
+	if (du->mode == ILPD_DUR_SYNC && du->store.sync_fd >= 0)
+		du->sync_io = ev_io_add(&d->loop, du->store.sync_fd, HAL_POLL_IN, du_sync_io, d);
 	wsconn_hold_output(du->mode == ILPD_DUR_SYNC);
 	return 0;
 }
@@ -217,6 +236,15 @@ static void du_failed(struct ilpd_durable *du, int64_t now)
 	du->fail_quiet = 0;
 }
 
+static void du_ok(struct ilpd_durable *du)
+{
+	if (du->failed)
+		hal_log(HAL_LOG_WARN, "persist.resumed", "file=%s failures=%llu", du->p.name,
+			(unsigned long long)du->p.stats.sync_failures);
+	du->failed = false;
+	du->fail_logged = 0;
+}
+
 static void du_commit(struct ilpd_daemon *d, int64_t now)
 {
 	struct ilpd_durable *du = &d->dur;
@@ -225,11 +253,37 @@ static void du_commit(struct ilpd_daemon *d, int64_t now)
 		du_failed(du, now);
 		return;
 	}
-	if (du->failed)
-		hal_log(HAL_LOG_WARN, "persist.resumed", "file=%s failures=%llu", du->p.name,
-			(unsigned long long)du->p.stats.sync_failures);
-	du->failed = false;
-	du->fail_logged = 0;
+	du_ok(du);
+}
+
+/* Sync mode: takes the in-flight group's result if it is there (or, with
+ * wait, when it is) and releases the output marked when the group was
+ * written - also after a failure (durable.h). */
+static void du_complete(struct ilpd_daemon *d, bool wait)
+{
+	struct ilpd_durable *du = &d->dur;
+	int64_t now;
+	int r;
+
+	if (!ilpd_persist_sync_pending(&du->p))
+		return;
+	now = hal_mono_ms();
+	r = ilpd_persist_commit_finish(&du->p, &d->sw, now, wait);
+	if (r == 1)
+		return;
+	if (r < 0)
+		du_failed(du, now);
+	else
+		du_ok(du);
+	wsconn_release_marked();
+}
+
+static void du_sync_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	(void)loop;
+	(void)id;
+	(void)revents;
+	du_complete(arg, false);
 }
 
 /* May a commit be tried now (not waiting out a failure's retry delay)? */
@@ -255,6 +309,8 @@ int ilpd_durable_wait(struct ilpd_daemon *d, int wait)
 	if (!du->store_open)
 		return wait;
 	now = hal_mono_ms();
+	if (ilpd_persist_sync_pending(&du->p))   /* the watcher ends the wait */
+		return du->sync_io >= 0 ? wait : du_bound(wait, now + 1, now);
 	dirty = ilpd_persist_dirty(&du->p, &d->sw);
 	if (du->mode == ILPD_DUR_INTERVAL) {
 		int64_t due = du->p.stats.last_sync_ms + lc->sync_interval_ms;
@@ -295,17 +351,42 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 		wsconn_flush_all();
 		return;
 	}
-	/* sync: the iteration's output is held until its changes are durable */
+	/* sync: the iteration's output is held until its changes are durable.
+	 * A group in flight first: its completion releases what it covers;
+	 * what came after a later change waits for the next group, which
+	 * starts only then. */
+	du_complete(d, false);
+	dirty = ilpd_persist_dirty(&du->p, &d->sw);
+	if (ilpd_persist_sync_pending(&du->p)) {
+		/* No balance change since the group was written (changes only
+		 * accumulate until the next write): what this iteration queued
+		 * needs no more than the group in flight, so it goes with it. */
+		if (!dirty)
+			wsconn_mark_output();
+		return;
+	}
 	if (lc->commit_interval_ms > 0 && (dirty || wsconn_output_waiting())) {
 		if (du->window_end == 0)
 			du->window_end = now + lc->commit_interval_ms;
 		if (now < du->window_end)
 			return;
 	}
-	if (dirty && du_may_commit(du, now))
-		du_commit(d, now);
 	du->window_end = 0;
-	/* Released even after a failed commit: see durable.h. */
+	if (dirty && du_may_commit(du, now)) {
+		int r;
+
+		/* Everything queued so far goes when this group is durable. */
+		wsconn_mark_output();
+		r = ilpd_persist_commit_start(&du->p, &d->sw, now);
+		if (r == 1)
+			return;
+		if (r < 0)
+			du_failed(du, now);
+		else
+			du_ok(du);
+	}
+	/* Nothing left to make durable (or a snapshot just was, or the commit
+	 * failed: released all the same, see durable.h): everything goes. */
 	wsconn_flush_all();
 }
 
@@ -316,6 +397,7 @@ void ilpd_durable_peers_changed(struct ilpd_daemon *d)
 
 	if (!du->store_open)
 		return;
+	du_complete(d, true);
 	if (ilpd_persist_peers_changed(&du->p, &d->sw, now) != 0)
 		du_failed(du, now);
 }
@@ -327,6 +409,10 @@ void ilpd_durable_stop(struct ilpd_daemon *d)
 
 	if (!du->store_open)
 		return;
+	if (du->sync_io >= 0)
+		ev_io_del(&d->loop, du->sync_io);
+	du->sync_io = -1;
+	du_complete(d, true);   /* a group in flight: its result, then the snapshot */
 	if (ilpd_persist_close(&du->p, &d->sw, now) != 0) {
 		du->fail_logged = 0;
 		du_failed(du, now);

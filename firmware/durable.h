@@ -7,19 +7,35 @@
  * LEDGER" states the rules for operators.
  *
  * The loop (ilpd_daemon_step):
- *   sync      output is held (wsconn_hold_output) from start to exit. After
- *             the iteration's work: if the ledger changed, commit (write +
- *             sync), then release the output (wsconn_flush_all). With
- *             commit_interval_ms > 0 the output of every iteration in the
- *             window waits until the window closes and shares one sync:
- *             all output (not only Fulfills) is delayed by up to the window.
+ *   sync      output is held (wsconn_hold_output) from start to exit, and
+ *             group commit is pipelined: the loop keeps working while a
+ *             group's sync runs. At the end of an iteration with no sync
+ *             in flight: if the ledger changed, the output queued so far
+ *             is marked (wsconn_mark_output), the changes are written and
+ *             their sync started (ilpd_persist_commit_start); the store's
+ *             completion descriptor wakes the loop, and when the sync is
+ *             done the marked output goes (wsconn_release_marked). An
+ *             iteration that ends while the sync runs moves the mark over
+ *             its output if it made no ledger change (that output needs
+ *             only the group in flight); from the first change on, output
+ *             and changes wait for the next group, started at the end of
+ *             the iteration that saw the completion. With nothing to
+ *             write, the waiting output goes at once (wsconn_flush_all) -
+ *             never while a sync runs. So no byte leaves before every
+ *             ledger change made before it was queued (at iteration
+ *             granularity) is durable. With commit_interval_ms > 0 the output of
+ *             every iteration in the window waits until the window closes
+ *             and shares one group: all output (not only Fulfills) is
+ *             delayed by up to the window plus the sync.
  *   interval  no hold: commit when the ledger changed and sync_interval_ms
  *             has passed since the last sync; output goes at once.
  *   off       nothing is written; output goes at once.
  * A failed commit (persist.failed, rate-limited) marks the node unhealthy
  * and new Prepares are rejected T00 until a commit succeeds (retried every
  * DUR_RETRY_MS); held output is released all the same (a Fulfill relayed
- * upstream answers a packet whose next hop was already paid).
+ * upstream answers a packet whose next hop was already paid). A reload
+ * (peers_changed) and a clean stop first wait for a sync in flight (as a
+ * synchronous sync blocked before), then write their snapshot.
  *
  * Memory: struct ilpd_durable = struct ilpd_persist + struct hal_store +
  * ~300 bytes, one inside struct ilpd_daemon (the memory map counts it).
@@ -52,6 +68,7 @@ struct ilpd_durable {
 	int64_t window_end;           /* sync window: when held output goes (mono ms), or 0 */
 	int64_t retry_at;             /* failed: next commit attempt (mono ms) */
 	int64_t fail_logged;          /* last persist.failed line (mono ms), or 0 */
+	int sync_io;                  /* sync mode: ev watcher on store.sync_fd, or -1 */
 	uint64_t fail_quiet;          /* failures not logged since */
 	char why[320];                /* the last "state: ..." message */
 };
@@ -68,7 +85,7 @@ int ilpd_durable_start(struct ilpd_daemon *d);
 int ilpd_durable_wait(struct ilpd_daemon *d, int wait);
 
 /* End of an iteration: commit as the mode says, then release the output
- * (instead of a bare wsconn_flush_all()). */
+ * (instead of a bare wsconn_flush_all()); in sync mode, see "The loop". */
 void ilpd_durable_flush(struct ilpd_daemon *d);
 
 /* A reload succeeded: the peer set may have changed (persist.h). */

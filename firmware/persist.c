@@ -16,10 +16,14 @@
  *     ledger's set of used slots differs from the last snapshot's (a peer
  *     added or freed), the next commit is a snapshot.
  *   - A commit's records are one write (two when the ring wraps) and one
- *     sync. A failed write or sync leaves p->last[] as it was and makes
- *     the next commit a snapshot (new generation): records of the failed
- *     attempt that did reach the disk can then never be mixed with those
- *     of a later attempt written over them.
+ *     sync. The sync may run while the loop goes on (commit_start ..
+ *     commit_finish): p->last[] takes the group when it is written (so
+ *     dirty means "not yet written"), p->pos, durable_seq and the stats
+ *     move when its sync succeeded. Nothing is written while it runs (a
+ *     snapshot waits for it first). A failed write or sync makes the next
+ *     commit a snapshot (new generation): records of the failed attempt
+ *     that did reach the disk can then never be mixed with those of a
+ *     later attempt written over them.
  *   - Records since the last snapshot never exceed the ring: at half a
  *     ring a snapshot is taken, and a commit that would not fit is turned
  *     into a snapshot.
@@ -126,6 +130,12 @@ static int persist_write_snapshot(struct ilpd_persist *p, const struct ilp_switc
 	int64_t t0;
 	size_t i, n;
 
+	/* Never a write while a group's sync runs: wait for it (its result
+	 * does not matter, the snapshot holds everything). */
+	if (p->sync_pending)
+		(void)ilpd_persist_commit_finish(p, sw, now_ms, true);
+	target = 1u - p->active;
+	np = p->pos;
 	memset(img, 0, sizeof(*img));
 	img->address_len = (uint16_t)sw->cfg.address_len;
 	memcpy(img->address, sw->address, sw->cfg.address_len);
@@ -542,15 +552,17 @@ bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *s
 	return false;
 }
 
-int ilpd_persist_commit(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms)
+int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *sw,
+			      int64_t now_ms)
 {
 	struct journal_record r;
 	uint32_t n = 0, first, c1;
 	size_t i, last = 0;
-	int64_t t0;
 
 	if (p->st == NULL)
 		return 0;
+	if (p->sync_pending)   /* a failure sets need_snapshot: handled below */
+		(void)ilpd_persist_commit_finish(p, sw, now_ms, true);
 	if (p->need_snapshot || persist_peers_differ(p, sw))
 		return persist_write_snapshot(p, sw, now_ms);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
@@ -593,24 +605,58 @@ int ilpd_persist_commit(struct ilpd_persist *p, const struct ilp_switch *sw, int
 				      (n - c1) * JOURNAL_RECORD_SIZE) != HAL_STORE_OK)
 		goto fail;
 	p->stats.bytes_written += (uint64_t)n * JOURNAL_RECORD_SIZE;
-	t0 = hal_mono_us();
-	if (hal_store_sync(p->st) != HAL_STORE_OK)
+	p->pend_n = n;
+	p->pend_t0 = hal_mono_us();
+	if (hal_store_sync_start(p->st) != HAL_STORE_OK)
 		goto fail;
-	persist_sync_stats(p, hal_mono_us() - t0, now_ms);
-	p->pos.seq += n;
-	p->pos.ring_pos = (uint32_t)(((uint64_t)first + n) % JOURNAL_RING_RECORDS);
-	p->durable_seq = p->pos.seq - 1u;
-	p->stats.records += n;
-	p->stats.journal_fill += n;
+	p->sync_pending = true;
+	/* What the group holds is written: later changes are the next group's. */
 	persist_remember(p, sw);
-	/* The records are durable whatever the snapshot does: a failed one is
-	 * retried by the next commit (need_snapshot) and counted, not returned. */
-	if (p->stats.journal_fill >= JOURNAL_RING_RECORDS / 2)
-		(void)persist_write_snapshot(p, sw, now_ms);
-	return 0;
+	return 1;
 fail:
 	persist_failed(p);
 	return -1;
+}
+
+int ilpd_persist_commit_finish(struct ilpd_persist *p, const struct ilp_switch *sw,
+			       int64_t now_ms, bool wait)
+{
+	uint32_t n = p->pend_n;
+	int r;
+
+	if (p->st == NULL || !p->sync_pending)
+		return 0;
+	r = hal_store_sync_finish(p->st, wait);
+	if (r == HAL_STORE_BUSY)
+		return 1;
+	p->sync_pending = false;
+	p->pend_n = 0;
+	if (r != HAL_STORE_OK) {
+		/* last[] already holds the group: need_snapshot rewrites it all. */
+		persist_failed(p);
+		return -1;
+	}
+	persist_sync_stats(p, hal_mono_us() - p->pend_t0, now_ms);
+	p->pos.seq += n;
+	p->pos.ring_pos = (uint32_t)(((uint64_t)p->pos.ring_pos + n) % JOURNAL_RING_RECORDS);
+	p->durable_seq = p->pos.seq - 1u;
+	p->stats.records += n;
+	p->stats.journal_fill += n;
+	/* The records are durable whatever the snapshot does: a failed one is
+	 * retried by the next commit (need_snapshot) and counted, not returned.
+	 * It holds the ledger as it is now, changes since the group included. */
+	if (p->stats.journal_fill >= JOURNAL_RING_RECORDS / 2)
+		(void)persist_write_snapshot(p, sw, now_ms);
+	return 0;
+}
+
+int ilpd_persist_commit(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms)
+{
+	int r = ilpd_persist_commit_start(p, sw, now_ms);
+
+	if (r == 1)
+		r = ilpd_persist_commit_finish(p, sw, now_ms, true);
+	return r;
 }
 
 int ilpd_persist_snapshot(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms)

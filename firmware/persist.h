@@ -40,16 +40,29 @@
  * A removed peer's balance is dropped with it (by name); a re-added name
  * starts at 0.
  *
- * A failed write or sync (commit returns -1, stats.failed) leaves the
- * ledger's last written state as it was, and makes the next commit a
- * snapshot with a new generation: records of the failed attempt that may
- * have reached the disk can never mix with those written after it.
+ * Pipelined group commit (sync mode): ilpd_persist_commit_start() writes
+ * the group and starts its sync (hal_store_sync_start) without waiting;
+ * the ledger may change meanwhile (the next group). From the write on, the
+ * group counts as written (dirty() is about later changes only);
+ * ilpd_persist_commit_finish() takes the sync's result: on success the
+ * group is durable (durable_seq, stats) and a half-ring snapshot may
+ * follow; nothing is written while a sync runs (a snapshot, reload or
+ * close first waits for it). ilpd_persist_commit() is start + finish with
+ * wait. The order of writes and syncs on the store is the same as a
+ * synchronous commit's: group N's sync completes before group N+1 is
+ * written.
+ *
+ * A failed write or sync (commit returns -1, stats.failed) makes the next
+ * commit a snapshot with a new generation (holding the whole ledger):
+ * records of the failed attempt that may have reached the disk can never
+ * mix with those written after it.
  *
  * Memory (sizeof, measured by tests/unit/test_persist.c and the memory
  * map): struct ilpd_persist = last[] (32 bytes per peer slot) + p->buf
- * (JOURNAL_SNAP_BYTES) + journal_image + journal_replay: host (64 peers)
- * 18,632 bytes, rpi (32) 9,608 (9,600 on armhf), router (8) 5,784 (5,776
- * on armhf); one static instance in the daemon (struct ilpd_durable). No
+ * (JOURNAL_SNAP_BYTES) + journal_image + journal_replay + 16 bytes for
+ * the pipeline (sync_pending, pend_n, pend_t0): host (64 peers) 18,648
+ * bytes (measured), rpi (32) 9,624 (9,616 on armhf), router (8) 5,800
+ * (5,792 on armhf); one static instance in the daemon (struct ilpd_durable). No
  * heap. Disk: JOURNAL_AREA_SIZE = 2 snapshot slots + 4,096 records x 64
  * bytes: host 278,528 bytes (2 x 8 KiB + 256 KiB), rpi and router 270,336
  * (2 x 4 KiB + 256 KiB). Start-up reads it in chunks of p->buf.
@@ -98,6 +111,9 @@ struct ilpd_persist {
 	uint8_t active;                 /* slot (0 = A, 1 = B) of the newest snapshot */
 	bool need_snapshot;             /* a write or sync failed: the next commit is a snapshot */
 	bool refused;                   /* open refused the area: load() only with reset */
+	bool sync_pending;              /* a group's sync runs (commit_start .. finish) */
+	uint32_t pend_n;                /* its records */
+	int64_t pend_t0;                /* its start, hal_mono_us */
 	char name[64];                  /* the area's name in messages (open_named) */
 	struct { int64_t balance; uint64_t fulfilled; uint32_t flags; bool used; } last[ILPD_MAX_PEERS];
 	struct journal_image img;       /* recovered image (ilpd_persist_open) */
@@ -133,6 +149,21 @@ bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *s
 /* Writes the changed slots as one group and syncs; takes a snapshot when
  * the ring is half full. 0, or -1 (stats.failed set, why in st->why). */
 int ilpd_persist_commit(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);
+
+/* The two halves of a commit (see above). start: 1 when the group is
+ * written and its sync runs (finish takes it), 0 when nothing was left to
+ * do or a snapshot (synchronous) made everything durable, -1 on failure.
+ * finish: 0 (the group is durable, or none ran), 1 while the sync runs
+ * (only without wait), -1 when it failed. */
+int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *sw,
+			      int64_t now_ms);
+int ilpd_persist_commit_finish(struct ilpd_persist *p, const struct ilp_switch *sw,
+			       int64_t now_ms, bool wait);
+
+static inline bool ilpd_persist_sync_pending(const struct ilpd_persist *p)
+{
+	return p->sync_pending;
+}
 
 /* Commit, then a snapshot now (reload, clean shutdown). */
 int ilpd_persist_snapshot(struct ilpd_persist *p, const struct ilp_switch *sw, int64_t now_ms);

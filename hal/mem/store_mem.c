@@ -99,7 +99,9 @@ static void mem_close(struct hal_store *s)
 	s->ctx = NULL;
 }
 
-static const struct hal_store_ops mem_ops = { mem_read, mem_write, mem_sync, mem_close };
+static const struct hal_store_ops mem_ops = {
+	mem_read, mem_write, mem_sync, mem_close, NULL, NULL
+};
 
 int hal_store_open_mem(struct hal_store *s, struct hal_store_mem *m, uint8_t *area,
 		       uint32_t size)
@@ -113,6 +115,7 @@ int hal_store_open_mem(struct hal_store *s, struct hal_store_mem *m, uint8_t *ar
 	s->ops = &mem_ops;
 	s->size = size;
 	s->fd = -1;
+	s->sync_fd = -1;
 	s->ctx = m;
 	s->created = true;
 	for (i = 0; i < size; i++) {

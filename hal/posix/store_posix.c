@@ -15,12 +15,31 @@
  * is fdatasync(2) (the file's size never changes after creation). Every
  * error sets s->why to "<path>: <reason>".
  *
- * Memory: a 512-byte static block of zeros; no heap. Event-loop thread only.
+ * Asynchronous sync (hal_store_sync_start/finish): open takes a worker slot
+ * (STORE_WORKERS static slots) and starts its thread, with every signal
+ * blocked so the daemon's handlers run on the loop's thread. The thread
+ * sleeps on a condition variable; sync_start hands it a request, it runs
+ * fdatasync on the store's descriptor, publishes the result and errno
+ * under the mutex and writes one byte to a non-blocking pipe whose read
+ * end is s->sync_fd (the event loop watches it). sync_finish takes the
+ * result, drains the pipe, and formats s->why on the caller's thread. With
+ * no free slot, or when the thread or pipe cannot be made, the store is
+ * synchronous (sync_start NULL in its ops). Close stops and joins the
+ * thread (after waiting out a running sync). The caller's rule (no other
+ * store call while a sync runs) means the worker never races a write.
+ *
+ * Memory: a 512-byte static block of zeros and STORE_WORKERS worker slots
+ * (~150 bytes each plus the thread's stack, which the C library maps at
+ * open, before the daemon counts allocations); no heap in this file.
+ * Event-loop thread only (the worker is internal).
  */
 #include "hal/hal_store.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +47,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Stores open at once with an asynchronous sync (the daemon has one; tests
+ * open a few). */
+#define STORE_WORKERS 4
+
 static const uint8_t store_zero[HAL_STORE_SECTOR];
+
+/* One sync worker: a thread, its request/answer state and the pipe that
+ * tells the event loop a sync is done. */
+struct store_worker {
+	bool used;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int fd;                    /* the store's descriptor */
+	int pipe_rd, pipe_wr;
+	bool request;              /* under mu: a sync is asked for */
+	bool done;                 /* under mu: its result is ready */
+	bool quit;                 /* under mu: the thread must end */
+	int rc;                    /* under mu: fdatasync's return */
+	int err;                   /* under mu: its errno */
+};
+
+static struct store_worker store_workers[STORE_WORKERS];
+static pthread_mutex_t store_workers_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* s->why = the formatted text, cut to fit. */
 __attribute__((format(printf, 2, 3)))
@@ -122,15 +164,167 @@ static int store_sync(struct hal_store *s)
 	return HAL_STORE_OK;
 }
 
+/* ---- the sync worker ------------------------------------------------------ */
+
+static void *store_worker_main(void *arg)
+{
+	struct store_worker *w = arg;
+	uint8_t one = 1;
+	int r, e;
+
+	(void)pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->request && !w->quit)
+			(void)pthread_cond_wait(&w->cv, &w->mu);
+		if (w->quit)
+			break;
+		w->request = false;
+		(void)pthread_mutex_unlock(&w->mu);
+		do
+			r = fdatasync(w->fd);
+		while (r != 0 && errno == EINTR);
+		e = r != 0 ? errno : 0;
+		(void)pthread_mutex_lock(&w->mu);
+		w->rc = r;
+		w->err = e;
+		w->done = true;
+		/* The pipe holds at most one byte per sync: never full. */
+		while (write(w->pipe_wr, &one, 1) < 0 && errno == EINTR)
+			;
+	}
+	(void)pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static void store_worker_free(struct store_worker *w)
+{
+	(void)close(w->pipe_rd);
+	(void)close(w->pipe_wr);
+	(void)pthread_cond_destroy(&w->cv);
+	(void)pthread_mutex_destroy(&w->mu);
+	(void)pthread_mutex_lock(&store_workers_mu);
+	w->used = false;
+	(void)pthread_mutex_unlock(&store_workers_mu);
+}
+
+/* A worker for fd, or NULL (the store then syncs synchronously). */
+static struct store_worker *store_worker_start(int fd)
+{
+	struct store_worker *w = NULL;
+	sigset_t all, old;
+	int p[2], i, r;
+
+	(void)pthread_mutex_lock(&store_workers_mu);
+	for (i = 0; i < STORE_WORKERS && w == NULL; i++) {
+		if (!store_workers[i].used) {
+			w = &store_workers[i];
+			w->used = true;
+		}
+	}
+	(void)pthread_mutex_unlock(&store_workers_mu);
+	if (w == NULL)
+		return NULL;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+		(void)pthread_mutex_lock(&store_workers_mu);
+		w->used = false;
+		(void)pthread_mutex_unlock(&store_workers_mu);
+		return NULL;
+	}
+	w->pipe_rd = p[0];
+	w->pipe_wr = p[1];
+	w->fd = fd;
+	w->request = w->done = w->quit = false;
+	w->rc = 0;
+	w->err = 0;
+	(void)pthread_mutex_init(&w->mu, NULL);
+	(void)pthread_cond_init(&w->cv, NULL);
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(&w->thread, NULL, store_worker_main, w);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0) {
+		store_worker_free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void store_worker_stop(struct store_worker *w)
+{
+	(void)pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	(void)pthread_cond_signal(&w->cv);
+	(void)pthread_mutex_unlock(&w->mu);
+	(void)pthread_join(w->thread, NULL);
+	store_worker_free(w);
+}
+
+static int store_sync_start(struct hal_store *s)
+{
+	struct store_worker *w = s->ctx;
+
+	(void)pthread_mutex_lock(&w->mu);
+	w->request = true;
+	w->done = false;
+	(void)pthread_cond_signal(&w->cv);
+	(void)pthread_mutex_unlock(&w->mu);
+	return HAL_STORE_OK;
+}
+
+static int store_sync_finish(struct hal_store *s, bool wait)
+{
+	struct store_worker *w = s->ctx;
+	uint8_t drain[8];
+	bool done;
+	int rc, err;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&w->mu);
+		done = w->done;
+		rc = w->rc;
+		err = w->err;
+		(void)pthread_mutex_unlock(&w->mu);
+		if (done || !wait)
+			break;
+		{
+			struct pollfd pfd = { w->pipe_rd, POLLIN, 0 };
+
+			(void)poll(&pfd, 1, -1);
+		}
+	}
+	if (!done)
+		return HAL_STORE_BUSY;
+	while (read(w->pipe_rd, drain, sizeof(drain)) > 0)
+		;
+	(void)pthread_mutex_lock(&w->mu);
+	w->done = false;
+	(void)pthread_mutex_unlock(&w->mu);
+	if (rc != 0)
+		return store_fail(s, HAL_STORE_ERROR, "state file", "fdatasync", err);
+	return HAL_STORE_OK;
+}
+
 static void store_close(struct hal_store *s)
 {
+	struct store_worker *w = s->ctx;
+
+	if (w != NULL) {
+		(void)hal_store_sync_finish(s, true);
+		store_worker_stop(w);
+	}
+	s->ctx = NULL;
+	s->sync_fd = -1;
 	if (s->fd >= 0)
 		(void)close(s->fd);
 	s->fd = -1;
 }
 
 static const struct hal_store_ops store_posix_ops = {
-	store_read, store_write, store_sync, store_close
+	store_read, store_write, store_sync, store_close, NULL, NULL
+};
+
+static const struct hal_store_ops store_posix_async_ops = {
+	store_read, store_write, store_sync, store_close, store_sync_start, store_sync_finish
 };
 
 static int store_open_fd(const char *path, int flags, mode_t mode)
@@ -268,6 +462,7 @@ int hal_store_open_posix(struct hal_store *s, const char *path, uint32_t size, b
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	s->sync_fd = -1;
 	s->size = size;
 	fd = store_open_fd(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (fd < 0 && errno == ENOENT) {
@@ -304,5 +499,10 @@ int hal_store_open_posix(struct hal_store *s, const char *path, uint32_t size, b
 	}
 	s->fd = fd;
 	s->ops = &store_posix_ops;
+	s->ctx = store_worker_start(fd);
+	if (s->ctx != NULL) {
+		s->ops = &store_posix_async_ops;
+		s->sync_fd = ((struct store_worker *)s->ctx)->pipe_rd;
+	}
 	return HAL_STORE_OK;
 }

@@ -19,6 +19,15 @@
  *   frames that callbacks queue during the writes lie past tx_ok and
  *   wait, and connections marked during it are kept in the list for the
  *   next call. Without a hold tx_ok is ignored (the limit is tx_len).
+ * - Two-stage release (the pipelined group commit): wsconn_mark_output()
+ *   sets tx_mark = tx_len on every listed connection (the end of what was
+ *   queued when the ledger group was written); wsconn_release_marked()
+ *   (when that group's sync is done) raises tx_ok to tx_mark and writes
+ *   like wsconn_flush_all(), so bytes queued after the mark stay held and
+ *   their connections stay listed. tx_ok <= tx_mark <= tx_len is kept
+ *   through compaction (wsc_room shifts all three) and an emptied buffer
+ *   (all three 0); a full release (wsconn_flush_all) leaves tx_mark behind
+ *   tx_ok, which means "nothing marked".
  * - Masking keys (client side) come from a 4 KiB pool of getrandom()
  *   bytes, refilled when used up: strong keys without a syscall per frame.
  * - The flush list and the key pool are the module's only state; one event
@@ -143,6 +152,7 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->tx_off = 0;
 	c->tx_len = 0;
 	c->tx_ok = 0;
+	c->tx_mark = 0;
 	c->bytes_in = 0;
 	c->bytes_out = 0;
 	c->io = -1;
@@ -343,6 +353,7 @@ static bool wsc_room(struct wsconn *c, size_t need)
 	memmove(c->tx, c->tx + c->tx_off, c->tx_len - c->tx_off);
 	c->tx_len -= c->tx_off;
 	c->tx_ok = c->tx_ok > c->tx_off ? c->tx_ok - c->tx_off : 0;
+	c->tx_mark = c->tx_mark > c->tx_off ? c->tx_mark - c->tx_off : 0;
 	c->tx_off = 0;
 	return true;
 }
@@ -453,6 +464,7 @@ static void wsc_flush(struct wsconn *c)
 		c->tx_off = 0;
 		c->tx_len = 0;
 		c->tx_ok = 0;
+		c->tx_mark = 0;
 		if (c->closing_after_flush) {
 			wsc_finish(c, "closed");
 			return;
@@ -493,6 +505,47 @@ void wsconn_flush_all(void)
 	if (!wsc_hold)
 		n = wsc_ndirty;
 	/* Held: connections marked during the writes stay listed. */
+	memmove(wsc_dirty, wsc_dirty + n, (wsc_ndirty - n) * sizeof(wsc_dirty[0]));
+	wsc_ndirty -= n;
+}
+
+void wsconn_mark_output(void)
+{
+	size_t i;
+
+	for (i = 0; i < wsc_ndirty; i++)
+		if (wsc_dirty[i]->dirty)
+			wsc_dirty[i]->tx_mark = wsc_dirty[i]->tx_len;
+}
+
+void wsconn_release_marked(void)
+{
+	size_t i, n = wsc_ndirty;
+
+	if (!wsc_hold) {
+		wsconn_flush_all();
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct wsconn *c = wsc_dirty[i];
+
+		if (c->dirty && c->tx_mark > c->tx_ok)
+			c->tx_ok = c->tx_mark;
+	}
+	wsc_flushing = true;
+	for (i = 0; i < n; i++) {
+		struct wsconn *c = wsc_dirty[i];
+
+		if (!c->dirty)
+			continue;
+		c->dirty = false;
+		if (c->state != WSC_IDLE && c->state != WSC_CLOSED &&
+		    c->state != WSC_CONNECTING && c->state != WSC_SOCKS)
+			wsc_flush(c);   /* re-lists c if bytes past tx_ok remain */
+		else if (c->state != WSC_IDLE && c->state != WSC_CLOSED && c->tx_len > c->tx_ok)
+			wsc_mark(c);
+	}
+	wsc_flushing = false;
 	memmove(wsc_dirty, wsc_dirty + n, (wsc_ndirty - n) * sizeof(wsc_dirty[0]));
 	wsc_ndirty -= n;
 }
@@ -1107,6 +1160,7 @@ static void wsc_tls_flush(struct wsconn *c)
 		c->tx_off = 0;
 		c->tx_len = 0;
 		c->tx_ok = 0;
+		c->tx_mark = 0;
 		if (c->closing_after_flush && (tls_state(c->tls) & TLS_ST_SENDREC) == 0) {
 			if (!c->tls_closing && c->tls_up) {
 				c->tls_closing = true;

@@ -5,11 +5,17 @@
  * 1. Record: a switch with four peers forwards a few hundred Prepares (two
  *    sources, two next hops, seeded amounts), the next hops answer with
  *    Fulfills and some Rejects, several per simulated loop iteration, and
- *    after each iteration ilpd_persist_commit() runs as the daemon does in
- *    sync mode (one group, one sync per iteration). A recording store
- *    (struct hal_store_ops over a static buffer) logs every write (offset,
- *    bytes) and sync, tagged with the commit that issued it. After every
- *    commit the ledger (balance and fulfilled count per peer) is kept: that
+ *    the ledger is committed as the daemon does in sync mode with its
+ *    pipelined group commit: at the end of an iteration with no sync in
+ *    flight, ilpd_persist_commit_start() writes the group and starts its
+ *    sync; the next iteration's packets change the ledger while it runs,
+ *    then ilpd_persist_commit_finish() completes it (a half-ring snapshot
+ *    there holds the ledger as it is then: a commit of its own), and the
+ *    next group starts. A recording store (struct hal_store_ops over a
+ *    static buffer, with an asynchronous sync whose completion is logged
+ *    when finish takes it) logs every write (offset, bytes) and sync,
+ *    tagged with the commit that issued it. For every commit the ledger
+ *    (balance and fulfilled count per peer) as it was written is kept: that
  *    is what the sources were told (their Fulfills go out after the sync).
  *    The ring is small (ILPD_JOURNAL_RECORDS=128 for this target), so the
  *    run wraps it and takes many half-ring snapshots.
@@ -55,7 +61,7 @@
 #define CS_AREA JOURNAL_AREA_SIZE
 #define CS_MAX_OPS 8192
 #define CS_DATA_MAX (8u << 20)
-#define CS_MAX_COMMITS (CS_ITERATIONS + 8)
+#define CS_MAX_COMMITS (2 * CS_ITERATIONS + 8)   /* groups + snapshots at finish */
 #define CS_MAX_DIRTY 256
 #define CS_MAX_OUT 64
 #define T0 1700000000000LL
@@ -105,15 +111,39 @@ static int rec_write(struct hal_store *s, uint32_t off, const void *buf, uint32_
 	return HAL_STORE_OK;
 }
 
+static void rec_log_sync(int commit)
+{
+	if (n_ops == CS_MAX_OPS) {
+		rec_overflow = true;
+		return;
+	}
+	ops[n_ops] = (struct cs_op){ 1, commit, 0, 0, 0 };
+	n_ops++;
+}
+
 static int rec_sync(struct hal_store *s)
 {
 	(void)s;
-	if (n_ops == CS_MAX_OPS) {
-		rec_overflow = true;
-		return HAL_STORE_OK;
-	}
-	ops[n_ops] = (struct cs_op){ 1, cur_commit, 0, 0, 0 };
-	n_ops++;
+	rec_log_sync(cur_commit);
+	return HAL_STORE_OK;
+}
+
+/* The asynchronous sync: it completes (is logged, for the commit that
+ * started it) when finish takes it. */
+static int rec_pending_commit;
+
+static int rec_sync_start(struct hal_store *s)
+{
+	(void)s;
+	rec_pending_commit = cur_commit;
+	return HAL_STORE_OK;
+}
+
+static int rec_sync_finish(struct hal_store *s, bool wait)
+{
+	(void)s;
+	(void)wait;
+	rec_log_sync(rec_pending_commit);
 	return HAL_STORE_OK;
 }
 
@@ -122,7 +152,9 @@ static void rec_close(struct hal_store *s)
 	(void)s;
 }
 
-static const struct hal_store_ops rec_ops = { rec_read, rec_write, rec_sync, rec_close };
+static const struct hal_store_ops rec_ops = {
+	rec_read, rec_write, rec_sync, rec_close, rec_sync_start, rec_sync_finish
+};
 
 /* The store a recovery runs on: a copy of a crash state; writes (the
  * snapshot a load takes) go into the copy, syncs do nothing. */
@@ -140,7 +172,9 @@ static int img_sync(struct hal_store *s)
 	return HAL_STORE_OK;
 }
 
-static const struct hal_store_ops img_ops = { rec_read, img_write, img_sync, rec_close };
+static const struct hal_store_ops img_ops = {
+	rec_read, img_write, img_sync, rec_close, NULL, NULL
+};
 
 static void store_over(struct hal_store *st, const struct hal_store_ops *o, uint8_t *area,
 		       bool created)
@@ -287,7 +321,9 @@ static void cs_record(void)
 	unsigned n_out = 0;
 	uint32_t seq = 0;
 	char why[160] = "";
-	int it;
+	bool pending = false;
+	uint64_t snaps;
+	int it, r;
 
 	memset(live_area, 0, sizeof(live_area));
 	n_ops = 0;
@@ -301,16 +337,34 @@ static void cs_record(void)
 		printf("  load: %s\n", why);
 	cs_books_of(&sw, &books[0]);
 	n_commits = 1;
-	for (it = 1; it <= CS_ITERATIONS; it++) {
-		cs_iteration(it, out, &n_out, &seq);
-		if (!ilpd_persist_dirty(&live, &sw))
+	for (it = 1; it <= CS_ITERATIONS + 1; it++) {
+		if (it <= CS_ITERATIONS)
+			cs_iteration(it, out, &n_out, &seq);
+		if (pending) {   /* the group's sync completes in this iteration */
+			snaps = live.stats.snapshots;
+			cur_commit = n_commits;
+			CHECK(ilpd_persist_sync_pending(&live));
+			CHECK_EQ(ilpd_persist_commit_finish(&live, &sw, T0 + it, false), 0);
+			pending = false;
+			if (live.stats.snapshots != snaps) {   /* half ring: the ledger now */
+				cs_books_of(&sw, &books[n_commits]);
+				n_commits++;
+			}
+		}
+		if (it > CS_ITERATIONS || !ilpd_persist_dirty(&live, &sw))
 			continue;
+		CHECK(n_commits < CS_MAX_COMMITS);
+		if (n_commits >= CS_MAX_COMMITS)
+			break;
 		cur_commit = n_commits;
-		CHECK_EQ(ilpd_persist_commit(&live, &sw, T0 + it), 0);
-		cs_books_of(&sw, &books[n_commits]);
+		r = ilpd_persist_commit_start(&live, &sw, T0 + it);
+		CHECK(r == 0 || r == 1);
+		pending = r == 1;
+		cs_books_of(&sw, &books[n_commits]);   /* as written */
 		n_commits++;
 		CHECK(!ilpd_persist_dirty(&live, &sw));
 	}
+	CHECK(!ilpd_persist_sync_pending(&live));
 	CHECK(!rec_overflow);
 	printf("  recorded: %u Prepares, %d commits, %u store operations, %u bytes written,"
 	       " %llu snapshots, ring %u records\n", (unsigned)seq, n_commits - 1, n_ops,

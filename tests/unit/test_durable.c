@@ -12,7 +12,11 @@
  * fail; sync
  * with commit_interval_ms waits for the window; a clean stop leaves what
  * --dump-state reads; a second daemon on the same file is refused with the
- * exit code's flag set.
+ * exit code's flag set. The pipelined group commit: with a store whose
+ * sync completes only when the test says so (test_sync_in_flight), the
+ * loop keeps reading and answering while the group's sync is in flight,
+ * but no answer leaves until the sync is done; then it does, and the
+ * next group starts.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -90,6 +94,16 @@ static void stop(struct ilpd_daemon *d)
 	ilpd_durable_stop(d);
 }
 
+/* Steps the loop until no group's sync is in flight (sync mode). */
+static void settle(struct ilpd_daemon *d)
+{
+	int i;
+
+	for (i = 0; i < 200 && ilpd_persist_sync_pending(&d->dur.p); i++)
+		ilpd_daemon_step(d, 10);
+	CHECK(!ilpd_persist_sync_pending(&d->dur.p));
+}
+
 /* alice pays bob `amount` through the switch (Prepare + Fulfill). */
 static void pay(uint64_t amount, uint8_t n)
 {
@@ -142,7 +156,8 @@ static void test_sync_and_failure(void)
 	CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
 	CHECK_EQ(ilpd_durable_wait(&dmn, 1000), 0);   /* a commit is due at once */
 	ilpd_daemon_step(&dmn, 0);
-	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));   /* written; its sync runs */
+	settle(&dmn);
 	CHECK_EQ_U64(dmn.dur.p.stats.syncs, syncs + 1);
 
 	/* A failing write: unhealthy, refusing, retried only after a delay. */
@@ -166,6 +181,7 @@ static void test_sync_and_failure(void)
 	dmn.dur.store.ops = good;
 	sleep_ms(110);
 	ilpd_daemon_step(&dmn, 0);
+	settle(&dmn);
 	CHECK(!ilpd_durable_refusing(&dmn.dur));
 	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
 	CHECK(ilpd_health_json(&dmn, out, sizeof(out)) > 0);
@@ -279,9 +295,117 @@ static void test_t00_over_btp(void)
 	dmn.dur.store.ops = good;
 	sleep_ms(110);
 	ilpd_daemon_step(&dmn, 0);
+	settle(&dmn);
 	CHECK(!ilpd_durable_refusing(&dmn.dur));
 	wsconn_abort(&cli, "test over");
 	stop(&dmn);
+}
+
+/* A store whose asynchronous sync completes when fake_done is set (the
+ * real one does the work then, synchronously). */
+static const struct hal_store_ops *fake_good;
+static bool fake_done;
+static int fake_starts;
+
+static int fake_sync_start(struct hal_store *s)
+{
+	(void)s;
+	fake_starts++;
+	return HAL_STORE_OK;
+}
+
+static int fake_sync_finish(struct hal_store *s, bool wait)
+{
+	if (!fake_done && !wait)
+		return HAL_STORE_BUSY;
+	return fake_good->sync(s);
+}
+
+/* A Prepare (to bob, who has no connection: rejected by ilpd) sent by the
+ * BTP client with request id `id`. */
+static void cli_prepare(uint32_t id, uint8_t n)
+{
+	uint8_t f[32], cond[32], pkt[256], frame[512];
+	struct ilp_prepare p;
+	size_t len = 0, flen = 0;
+
+	memset(f, n, sizeof(f));
+	hal_sha256(f, 32, cond);
+	memset(&p, 0, sizeof(p));
+	p.amount = 10;
+	p.expires_at = hal_wall_ms() + 20000;
+	p.condition = cond;
+	p.destination = (const uint8_t *)"test.d.bob";
+	p.destination_len = strlen("test.d.bob");
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(btp_ilp_encode(BTP_MESSAGE, id, pkt, len, frame, sizeof(frame), &flen), ILP_OK);
+	CHECK_EQ(wsconn_send(&cli, WS_OP_BINARY, frame, flen), 0);
+}
+
+/* Pipelined group commit: while a group's sync is in flight the loop goes
+ * on (reads, handles, queues answers) but nothing it queued leaves; the
+ * completion releases it; changes made meanwhile form the next group. */
+static void test_sync_in_flight(void)
+{
+	static struct hal_store_ops fake;
+	uint64_t syncs, handled;
+	int i;
+
+	CHECK_EQ(start(&dmn, &conf, ""), 0);
+	memset(&cs, 0, sizeof(cs));
+	CHECK_EQ(wsconn_connect(&cli, &dmn.loop, "127.0.0.1", port, "127.0.0.1", "/", &cli_cbs,
+				NULL), 0);
+	for (i = 0; i < 200 && !cs.authed; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK(cs.authed);
+	settle(&dmn);
+	fake_good = dmn.dur.store.ops;
+	fake = *fake_good;
+	fake.sync_start = fake_sync_start;
+	fake.sync_finish = fake_sync_finish;
+	dmn.dur.store.ops = &fake;
+	fake_done = false;
+	fake_starts = 0;
+	syncs = dmn.dur.p.stats.syncs;
+
+	/* The client's Prepare leaves (nothing to make durable yet). */
+	cli_prepare(2, 11);
+	ilpd_daemon_step(&dmn, 0);
+	/* A balance change: its group is written and its sync started. (The
+	 * Prepare may be read in this step or a later one.) */
+	handled = dmn.sw.stats.prepares + 1;   /* pay()'s */
+	pay(2, 12);
+	ilpd_daemon_step(&dmn, 0);
+	CHECK_EQ(fake_starts, 1);
+	CHECK(ilpd_persist_sync_pending(&dmn.dur.p));
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	/* The loop goes on: ilpd reads and answers the Prepare, a second
+	 * change is made; the answer stays inside while the sync runs. */
+	for (i = 0; i < 40 && dmn.sw.stats.prepares == handled; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ_U64(dmn.sw.stats.prepares, handled + 1);
+	pay(3, 13);
+	for (i = 0; i < 10; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(cs.answers, 0);
+	CHECK_EQ(fake_starts, 1);               /* no second group while one runs */
+	CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	CHECK(ilpd_persist_sync_pending(&dmn.dur.p));
+	CHECK_EQ_U64(dmn.dur.p.stats.syncs, syncs);
+	/* The sync completes: the answer goes, the second group starts. */
+	fake_done = true;
+	for (i = 0; i < 200 && cs.answers == 0; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(cs.answers, 1);
+	settle(&dmn);
+	CHECK_EQ(fake_starts, 2);
+	CHECK_EQ_U64(dmn.dur.p.stats.syncs, syncs + 2);
+	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
+	dmn.dur.store.ops = fake_good;
+	wsconn_abort(&cli, "test over");
+	stop(&dmn);
+	CHECK(ilpd_durable_dump(&dmn.dur, &conf, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "\"alice\":{\"balance\":\"156\"") != NULL);
 }
 
 static void test_recovered_interval(void)
@@ -291,8 +415,9 @@ static void test_recovered_interval(void)
 
 	CHECK_EQ(start(&dmn, &conf, "durability = interval\nsync_interval_ms = 200\n"), 0);
 	CHECK(dmn.dur.p.stats.recovered);
-	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 151);   /* + test_t00_over_btp's 1 */
-	CHECK_EQ(dmn.sw.ledger.slot[1].balance, -151);
+	/* + test_t00_over_btp's 1, test_sync_in_flight's 2 + 3 */
+	CHECK_EQ(dmn.sw.ledger.slot[0].balance, 156);
+	CHECK_EQ(dmn.sw.ledger.slot[1].balance, -156);
 	t0 = hal_mono_ms();
 	pay(7, 3);
 	ilpd_daemon_step(&dmn, 0);
@@ -305,7 +430,7 @@ static void test_recovered_interval(void)
 	CHECK(!ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
 	stop(&dmn);
 	CHECK(ilpd_durable_dump(&dmn.dur, &conf, out, sizeof(out)) > 0);
-	CHECK(strstr(out, "\"alice\":{\"balance\":\"158\"") != NULL);
+	CHECK(strstr(out, "\"alice\":{\"balance\":\"163\"") != NULL);
 }
 
 static void test_commit_window(void)
@@ -337,6 +462,7 @@ int main(void)
 	port = free_port();
 	TH_RUN(test_sync_and_failure);
 	TH_RUN(test_t00_over_btp);
+	TH_RUN(test_sync_in_flight);
 	TH_RUN(test_recovered_interval);
 	TH_RUN(test_commit_window);
 	r = th_finish();

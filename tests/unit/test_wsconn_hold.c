@@ -13,7 +13,12 @@
  *    callback writes the released bytes only, not a frame queued after
  *    the release;
  *  - the client's HTTP upgrade (written by the connect callback) and a
- *    close frame wait for the release too.
+ *    close frame wait for the release too;
+ *  - the two-stage release (pipelined group commit): wsconn_release_marked()
+ *    writes exactly what was queued before wsconn_mark_output(), on every
+ *    connection, and nothing queued after it (also when the send buffer is
+ *    compacted between the mark and the release: the mark moves with the
+ *    bytes); a later mark or wsconn_flush_all() lets the rest go.
  *
  * Every connection is a wsconn over one end of an AF_UNIX socketpair; the
  * other end (the "peer") is read and written by hand, non-blocking. No
@@ -276,10 +281,115 @@ static void test_close_and_upgrade(void)
 	}
 }
 
+/* Bytes queued before the mark go at the release; those after wait. */
+static void test_mark_release(void)
+{
+	static const uint8_t a1[] = "a1-before-mark", a2[] = "a2-after-mark",
+			     a3[] = "a3-after-second-mark", b1[] = "b1-before";
+	uint8_t tail[32];
+	int i;
+
+	CHECK_EQ(setup(2), 0);
+	wsconn_hold_output(true);
+	CHECK_EQ(wsconn_send(&ut[0], WS_OP_BINARY, a1, sizeof(a1)), 0);
+	CHECK_EQ(wsconn_send(&ut[1], WS_OP_BINARY, b1, sizeof(b1)), 0);
+	wsconn_mark_output();
+	CHECK_EQ(wsconn_send(&ut[0], WS_OP_BINARY, a2, sizeof(a2)), 0);
+	for (i = 0; i < 3; i++)
+		(void)ev_run_once(&loop, 2);
+	CHECK_EQ((long long)peer_read(peer[0], NULL, 0), 0);
+	CHECK_EQ((long long)peer_read(peer[1], NULL, 0), 0);
+	wsconn_release_marked();
+	for (i = 0; i < 3; i++)
+		(void)ev_run_once(&loop, 2);
+	CHECK_EQ((long long)peer_read(peer[0], tail, sizeof(a1)), (long long)(2 + sizeof(a1)));
+	CHECK_MEM(tail, a1, sizeof(a1));
+	CHECK_EQ((long long)peer_read(peer[1], NULL, 0), (long long)(2 + sizeof(b1)));
+	CHECK(wsconn_output_waiting());   /* a2 */
+	/* A second group: a2 was queued before this mark, a3 after it. */
+	wsconn_mark_output();
+	CHECK_EQ(wsconn_send(&ut[0], WS_OP_BINARY, a3, sizeof(a3)), 0);
+	wsconn_release_marked();
+	CHECK_EQ((long long)peer_read(peer[0], tail, sizeof(a2)), (long long)(2 + sizeof(a2)));
+	CHECK_MEM(tail, a2, sizeof(a2));
+	CHECK(wsconn_output_waiting());   /* a3 */
+	wsconn_flush_all();
+	CHECK_EQ((long long)peer_read(peer[0], tail, sizeof(a3)), (long long)(2 + sizeof(a3)));
+	CHECK_MEM(tail, a3, sizeof(a3));
+	CHECK(!wsconn_output_waiting());
+	/* A release with no mark since the last one writes nothing new. */
+	CHECK_EQ(wsconn_send(&ut[1], WS_OP_BINARY, b1, sizeof(b1)), 0);
+	wsconn_release_marked();
+	CHECK_EQ((long long)peer_read(peer[1], NULL, 0), 0);
+	wsconn_flush_all();
+	CHECK_EQ((long long)peer_read(peer[1], NULL, 0), (long long)(2 + sizeof(b1)));
+	teardown(2);
+}
+
+/* The mark survives the send buffer's compaction (wsc_room moves the
+ * unsent bytes to the front): the release ends exactly at the marked
+ * frame. */
+static void test_mark_compaction(void)
+{
+	static uint8_t big[8000];
+	static const uint8_t m1[] = "M1-the-marked-frame";
+	uint8_t tail[sizeof(m1)];
+	uint64_t before;
+	int i, idle = 0, sz = 4096, compacted = 0;
+	size_t got = 0, base, off_seen;
+
+	CHECK_EQ(setup(1), 0);
+	(void)setsockopt(ut[0].fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	(void)setsockopt(peer[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	memset(big, 'b', sizeof(big));
+	base = (size_t)ut[0].bytes_out;
+	wsconn_hold_output(true);
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(wsconn_send(&ut[0], WS_OP_BINARY, big, sizeof(big)), 0);
+	wsconn_flush_all();
+	CHECK(ut[0].tx_off > 0 && ut[0].tx_off < ut[0].tx_len);
+	CHECK_EQ(wsconn_send(&ut[0], WS_OP_BINARY, m1, sizeof(m1)), 0);
+	wsconn_mark_output();
+	/* Released before the mark: the 4 big frames and m1. */
+	before = ut[0].tx_len - ut[0].tx_off + ut[0].bytes_out - base;
+	/* After the mark, until the buffer is compacted. */
+	for (i = 0; i < 64 && !compacted; i++) {
+		off_seen = ut[0].tx_off;
+		if (wsconn_send(&ut[0], WS_OP_BINARY, big, sizeof(big)) != 0)
+			break;
+		compacted = off_seen > 0 && ut[0].tx_off == 0;
+	}
+	CHECK(compacted);
+	/* The peer reads everything it can: only what the earlier release let
+	 * go (the big frames, not m1). */
+	for (i = 0; i < 2000 && idle < 20; i++) {
+		size_t k = peer_read(peer[0], NULL, 0);
+
+		got += k;
+		idle = k == 0 ? idle + 1 : 0;
+		(void)ev_run_once(&loop, 2);
+	}
+	CHECK_EQ_U64(got, before - (2 + sizeof(m1)));
+	wsconn_release_marked();
+	for (i = 0, idle = 0; i < 2000 && idle < 20; i++) {
+		size_t k = peer_read(peer[0], tail, sizeof(tail));
+
+		got += k;
+		idle = k == 0 ? idle + 1 : 0;
+		(void)ev_run_once(&loop, 2);
+	}
+	CHECK_EQ_U64(got, before);
+	CHECK_MEM(tail, m1, sizeof(m1));
+	CHECK(wsconn_output_waiting());
+	teardown(1);
+}
+
 int main(void)
 {
 	TH_RUN(test_full_list);
 	TH_RUN(test_writable);
 	TH_RUN(test_close_and_upgrade);
+	TH_RUN(test_mark_release);
+	TH_RUN(test_mark_compaction);
 	return th_finish();
 }

@@ -30,6 +30,13 @@
  * that was not released. The hold needs every held connection in the
  * flush list: a process may hold at most ILPD_MAX_CONNS + 8 connections.
  *
+ * Two-stage release (the sync mode's pipelined group commit): instead of
+ * wsconn_flush_all(), wsconn_mark_output() notes, for every connection,
+ * the end of what is queued now (when the ledger group is written), and
+ * wsconn_release_marked() (when that group's sync is done) releases and
+ * writes exactly up to that note; bytes queued after the mark stay held
+ * for a later release.
+ *
  * Backpressure: while more than ILPD_WSCONN_TX_HIGH bytes wait in the send
  * buffer, received frames are not parsed and the socket is not read; both
  * resume once the backlog drains below half of that. A peer that sends
@@ -145,6 +152,7 @@ struct wsconn {
 	size_t tx_off;              /* first unsent byte */
 	size_t tx_len;              /* end of queued bytes */
 	size_t tx_ok;               /* hold: end of the bytes released for sending */
+	size_t tx_mark;             /* hold: end of the bytes wsconn_release_marked releases */
 	uint64_t bytes_in;
 	uint64_t bytes_out;
 	uint8_t rx[ILPD_CONN_RXBUF];
@@ -210,6 +218,14 @@ void wsconn_flush_all(void);
 /* Holds (true) or stops holding (false) output for every connection of
  * the process; see "Holding output" above. Off at start. */
 void wsconn_hold_output(bool on);
+
+/* Marks the end of every connection's queued bytes (see "Two-stage
+ * release" above); a later mark replaces an earlier one. */
+void wsconn_mark_output(void);
+
+/* Releases and writes the bytes queued up to the last wsconn_mark_output();
+ * later ones wait. Without a hold: wsconn_flush_all(). */
+void wsconn_release_marked(void);
 
 /* True if some connection has bytes waiting for wsconn_flush_all() (while
  * output is held: bytes not yet released). */
