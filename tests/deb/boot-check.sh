@@ -58,6 +58,35 @@ journalctl -u ilpd -o cat | grep -q 'event=transport.daemon_stopped.*code=0' &&
 	ok "tor stopped cleanly with ilpd" || bad "tor did not stop cleanly"
 cp /root/good.ini $cfg
 
+# external mode against Debian's tor@default: the cookie
+# (/run/tor/control.authcookie, 0640 debian-tor) needs the drop-in
+# SupplementaryGroups=debian-tor (docs/install.md)
+printf 'ControlPort 127.0.0.1:9051\nDisableNetwork 1\n' > /etc/tor/torrc
+systemctl start tor@default && ok "tor@default started" || bad "tor@default: $(systemctl status tor@default --no-pager | tail -5)"
+printf '\n[transport]\nonion_service = external\ncontrol = 127.0.0.1:9051\ncontrol_auth = cookie\ncontrol_cookie_file = /run/tor/control.authcookie\n' >> $cfg
+ilpd --check-config $cfg >/dev/null || bad "external config: $(ilpd --check-config $cfg 2>&1)"
+count() { journalctl -u ilpd -o cat | grep -c "event=$1"; }
+up0=$(count transport.control_up)
+systemctl restart ilpd
+sleep 4
+up1=$(count transport.control_up)
+[ "$up1" = "$up0" ] && ok "external, no drop-in: no control connection (/health: $(curl -s -m 3 http://127.0.0.1:7769/health | grep -o '"transport":{[^}]*}' | cut -c1-200))" ||
+	bad "external without the group: control came up"
+mkdir -p /etc/systemd/system/ilpd.service.d
+printf '[Service]\nSupplementaryGroups=debian-tor\n' > /etc/systemd/system/ilpd.service.d/tor.conf
+systemctl daemon-reload
+systemctl restart ilpd
+for _ in $(seq 30); do [ "$(count transport.control_up)" -gt "$up1" ] && break; sleep 0.5; done
+[ "$(count transport.control_up)" -gt "$up1" ] && ok "external with SupplementaryGroups=debian-tor: control up" ||
+	bad "external with the drop-in: $(journalctl -u ilpd -o cat | grep transport | tail -3)"
+for _ in $(seq 20); do [ "$(count transport.hs_added)" -gt 0 ] && break; sleep 0.5; done
+[ "$(count transport.hs_added)" -gt 0 ] && ok "external: ADD_ONION accepted (transport.hs_added)" ||
+	bad "external: no hs_added: $(journalctl -u ilpd -o cat | grep transport | tail -3)"
+systemctl stop ilpd tor@default
+rm -r /etc/systemd/system/ilpd.service.d
+systemctl daemon-reload
+cp /root/good.ini $cfg
+
 # a broken file: ExecStartPre refuses it, no restart loop
 echo "bogus line" >> $cfg
 if systemctl start ilpd 2>/dev/null; then
@@ -75,7 +104,7 @@ n=$(systemctl show -p NRestarts --value ilpd)
 sleep 3
 a=$(systemctl show -p SubState --value ilpd) r=$(systemctl show -p Result --value ilpd)
 n2=$(systemctl show -p NRestarts --value ilpd)
-[ "$a" = failed ] && [ "$n" = "$n2" ] && [ "$n" -le 4 ] &&
+[ "$a" = failed ] && [ "$n" = "$n2" ] && [ "$n" -le 5 ] &&
 	ok "a bad file: $n retries, then failed for good ($r)" || bad "a bad file: $a/$r after $n..$n2 restarts"
 cp /root/good.ini $cfg
 systemctl reset-failed ilpd

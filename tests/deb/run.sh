@@ -31,8 +31,10 @@
 #     loopback; nothing of this machine is touched); tests/deb/boot-check.sh
 #     runs inside as a service: Type=notify start, STATUS, /health, user ilpd,
 #     the online exposure, reload (good and refused), journal priorities,
-#     managed tor started inside the sandbox, clean stop, ExecStartPre
-#     refusing a broken file.
+#     managed tor started inside the sandbox, external mode against Debian's
+#     tor@default (no control connection without, one with the drop-in
+#     SupplementaryGroups=debian-tor), clean stop, ExecStartPre refusing a
+#     broken file (bounded retries, then failed for good).
 # Prints PASS:/FAIL: lines, the time of each part and "N passed, N failed".
 #
 # Usage: tests/deb/run.sh [--no-cross] [--keep] [--worktree]
