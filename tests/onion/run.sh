@@ -153,7 +153,7 @@ listen = 127.0.0.1:$3
 [log]
 level = ${LOGLEVEL:-info}
 [ledger]
-state_file = $work/$1.ledger.state
+state_file = $work/${STATE:-$1}.ledger.state
 EOF
 }
 conf_a() {  # [peers...]
@@ -452,7 +452,9 @@ else bad "socks5:// refusal (rc=$rc): $out"; fi
 stop_ilpd "$PID_A" > /dev/null
 stop_ilpd "$PID_B" > /dev/null
 # One short debug phase: A alone at level debug must show its id (at debug).
-LOGLEVEL=debug conf_a > "$work/a-debug.ini"
+# A state file of its own: A's has B's balance, and A without peer B
+# would rightly refuse it (state: peer b has balance ... not configured).
+LOGLEVEL=debug STATE=a-debug conf_a > "$work/a-debug.ini"
 start_ilpd A "$work/a-debug.ini" "$work/a-debug.log"
 until_ok 180 published "$P_AA" || bad "debug phase: A publishes" "$work/a-debug.log"
 sleep 1
