@@ -1,6 +1,7 @@
 /*
  * config_int.h - internals shared by the configuration loader's files
- * (config.c: the reader, common value parsers and most sections;
+ * (config.c: the reader, common value parsers and small sections;
+ * config_peer.c: [peer NAME] and [routes];
  * config_transport.c: [transport] and [netif]; config_ledger.c: [ledger]).
  * Not for other modules.
  */
@@ -93,6 +94,27 @@ const char *conf_hostport(const char *s, size_t n, char *host, uint16_t *port,
 bool conf_host_char(char ch);
 /* A listen address: HOST:PORT or "off" into *e; 0 or -1 (reported). */
 int conf_listen(struct conf_parse *st, const char *v, struct ilpd_endpoint *e);
+
+/* Reports a number error for `key` with the accepted range. */
+void conf_num_fail(struct conf_parse *st, const char *key, int r, const char *range);
+
+/* config_peer.c: [peer NAME] and [routes] */
+enum {
+	K_PEER_RELATION, K_PEER_URL, K_PEER_TOKEN, K_PEER_USERNAME,
+	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
+	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
+	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT, K_PEER_SEND_ROUTES, K_PEER_RECEIVE_ROUTES,
+	K_PEER_RATE_LIMIT, K_PEER_RATE_BURST, K_PEER_THROUGHPUT_IN, K_PEER_THROUGHPUT_OUT
+};
+extern const char *const conf_peer_keys[];
+/* Starts [peer NAME]: name checks, duplicates, board limit. */
+int conf_begin_peer(struct conf_parse *st, const char *name, size_t n);
+int conf_set_peer(struct conf_parse *st, int k, const char *v);
+/* [routes]: PREFIX = PEER, default = PEER. Peers are resolved at the end. */
+int conf_route(struct conf_parse *st, const char *key, const char *v);
+/* Whole-file rules: peer i (in file order), then the routes. */
+void conf_finish_peer(struct conf_parse *st, size_t i);
+void conf_finish_routes(struct conf_parse *st);
 
 /* config_transport.c */
 extern const char *const conf_transport_keys[];
