@@ -250,9 +250,14 @@ static void rl_remove(struct ilpd_daemon *d, struct ilpd_link *l)
 	if (ilp_switch_retire_peer(&d->sw, l->index) != ILP_OK)
 		rl_bug("retire", l->conf->name);
 	ilpd_link_drop(d, l, "peer removed by a reload", false);
-	hal_log(HAL_LOG_INFO, "peer.removed", "peer=%s balance=%lld in_flight=%u",
+	/* A non-zero balance goes with the peer (by name, docs/ilpd.8 DURABLE
+	 * LEDGER): said at warning, so the operator sees what was dropped. */
+	hal_log(d->sw.ledger.slot[l->index].balance != 0 ? HAL_LOG_WARN : HAL_LOG_INFO,
+		"peer.removed", "peer=%s balance=%lld in_flight=%u%s",
 		sp->cfg.name, (long long)d->sw.ledger.slot[l->index].balance,
-		(unsigned)sp->pending_from);
+		(unsigned)sp->pending_from,
+		d->sw.ledger.slot[l->index].balance != 0 ?
+		" note=\"its balance is dropped; re-adding the name starts at 0\"" : "");
 	r = ilp_switch_remove_peer(&d->sw, l->index);
 	if (r == 0)
 		d->retired++;

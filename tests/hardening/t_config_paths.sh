@@ -105,7 +105,9 @@ out=$(timeout 5 "$ILPD" --check-config "$edir/missing.ini" 2>&1)
 # in the log too (config.loaded source=)
 for try in 0 4 8; do
 	P_BTP2=$(hd_port $((2 + try))) P_ADM2=$(hd_port $((3 + try)))
-	printf '[node]\naddress = test.esc\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n' "$P_BTP2" "$P_ADM2" > "$edir/a.ini"
+	# durability = off: this node is about the path, and must not touch
+	# /var/lib/ilpd/ledger.state (the default state file)
+	printf '[node]\naddress = test.esc\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[ledger]\ndurability = off\n' "$P_BTP2" "$P_ADM2" > "$edir/a.ini"
 	hd_start esc "$ILPD" -c "$edir/a.ini"
 	hd_wait_for "$HD_WORK/esc.log" 'event=config.loaded\|listen_failed'
 	grep -q 'event=config.loaded' "$HD_WORK/esc.log" && break
