@@ -50,6 +50,11 @@
 #   deb          tests/deb/run.sh: the Debian packages (amd64 + arm64 cross) with
 #                dpkg-buildpackage, lintian, the unit's systemd-analyze exposure (<= 2.0),
 #                sd_notify, install/remove/purge in a throwaway bookworm chroot
+#   image        tests/image/run.sh build/host build/rpi-aarch64: the Raspberry Pi image
+#                (toolchain/mkimage.sh with the arm64 .deb) booted with qemu-system-aarch64
+#                -M virt (first-boot config, /health, 1,000 packets, reload, journal,
+#                purge/reinstall, poweroff) and -M raspi3b (smoke); 20-25 min on a loaded
+#                2-core machine (image build 11-17, -M virt 4-5, -M raspi3b 4)
 #   fuzz         preset fuzz; tests/fuzz/run-fuzz.sh build/fuzz SECONDS
 # Every build also prints the memory map and runs the no-heap check.
 # A failed step does not stop the run; the summary lists every step and the
@@ -68,7 +73,7 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan deb fuzz"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan deb image fuzz"
 QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
 steps="$ALL_STEPS"
 
@@ -177,6 +182,7 @@ run_step() {
 	soak) run_script tests/soak/run.sh build/host ;;
 	soak-asan) run_script tests/soak/run.sh build/host-asan ;;
 	deb) run_script tests/deb/run.sh ;;
+	image) run_script tests/image/run.sh build/host build/rpi-aarch64 ;;
 	fuzz)
 		cmake --preset fuzz &&
 			cmake --build --preset fuzz -j "$JOBS" &&
