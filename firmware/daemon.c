@@ -86,6 +86,75 @@ static bool dm_can_deliver(struct ilpd_daemon *d, uint16_t peer, size_t ilp_len)
 	return c != NULL && wsconn_tx_free(&c->ws) >= wsconn_tx_need(&c->ws, ilp_len + DM_BTP_OVERHEAD);
 }
 
+#define DM_HOLD_TICK_MS 10
+
+/* ---- flow control before refusal ----------------------------------------
+ * A Prepare whose next hop's send buffer is full is refused with T02. To
+ * keep that for real overload, a source is held before a frame is parsed
+ * (wsconn's rx_gate) while the next hop of its last forwarded Prepare has
+ * less than ILPD_FWD_HOLD_FREE bytes free: its frames stay in its receive
+ * buffer and socket, so TCP's window pushes back on the sender. It is
+ * resumed (ilpd_daemon_step) as soon as that hop has room again, or after
+ * ILPD_FWD_HOLD_MS; past that bound frames are parsed again and a Prepare
+ * that still does not fit gets T02, until the hop drains and a new hold may
+ * start. Only the last next hop is known before parsing: a Prepare for
+ * another, full, hop still gets T02 at once. */
+
+/* True while l must wait for its next hop (starts the hold if needed). */
+static bool dm_hop_congested(struct ilpd_daemon *d, struct ilpd_link *l)
+{
+	struct ilpd_conn *n;
+	int64_t now;
+
+	if (l->hop < 0 || l->state != LINK_UP || d->stopping)
+		return false;
+	n = dm_link_conn(d, (uint16_t)l->hop);
+	if (n == NULL || wsconn_tx_free(&n->ws) >= ILPD_FWD_HOLD_FREE) {
+		l->hold_since = -1;
+		return false;
+	}
+	now = ev_now(&d->loop);
+	if (l->hold_since < 0) {
+		l->hold_since = now;
+		d->ctr.fwd_holds++;
+		return true;
+	}
+	return now - l->hold_since < ILPD_FWD_HOLD_MS;
+}
+
+static bool dm_rx_gate(struct wsconn *w, void *user)
+{
+	struct ilpd_conn *c = user;
+	struct ilpd_daemon *d = c->d;
+
+	(void)w;
+	if (c->link < 0 || !dm_hop_congested(d, &d->link[c->link]))
+		return true;
+	d->holding = true;
+	return false;
+}
+
+/* After each loop iteration: resume the held sources whose hop drained or
+ * whose bound passed. */
+static void dm_resume_held(struct ilpd_daemon *d)
+{
+	size_t i;
+
+	if (!d->holding)
+		return;
+	d->holding = false;
+	for (i = 0; i < ILPD_MAX_CONNS; i++) {
+		struct ilpd_conn *c = &d->conn[i];
+
+		if (!c->used || !c->ws.rx_held)
+			continue;
+		if (c->link >= 0 && dm_hop_congested(d, &d->link[c->link]))
+			d->holding = true;
+		else
+			wsconn_resume(&c->ws);   /* may hold again: sets holding */
+	}
+}
+
 /* Queues one BTP frame already encoded in d->frame. */
 static int dm_send_frame(struct ilpd_daemon *d, struct ilpd_conn *c, size_t len)
 {
@@ -234,8 +303,11 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 	/* The entry lies inside msg, which we own: take a writable pointer. */
 	if (ilp_switch_prepare(&d->sw, hal_wall_ms(), l->index, f->request_id,
 			       msg + (ilp - msg), ilp_len, d->reply, sizeof(d->reply),
-			       &act) == ILP_OK)
+			       &act) == ILP_OK) {
+		if (act.kind == ILP_SW_FORWARD)
+			l->hop = act.peer;
 		dm_dispatch(d, &act);
+	}
 }
 
 /* The next hop answered, but the source cannot be given the answer: its
@@ -317,6 +389,8 @@ static void dm_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t dela
 static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	l->state = LINK_UP;
+	l->hop = -1;
+	l->hold_since = -1;
 	l->up_since = ev_now(&d->loop);
 	l->connects++;
 	l->backoff_ms = d->conf->reconnect_min_ms;
@@ -996,6 +1070,7 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		d->conn[i].link = -1;
 		d->conn[i].auth_timer = -1;
 		d->conn[i].ws.state = WSC_IDLE;
+		d->conn[i].ws.rx_gate = dm_rx_gate;
 	}
 	d->retired = 0;
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
@@ -1065,8 +1140,13 @@ void ilpd_daemon_step(struct ilpd_daemon *d, int max_wait_ms)
 		if (wait < 0 || due < wait)
 			wait = (int)due;
 	}
+	/* A held source's bound is checked at least every DM_HOLD_TICK_MS (its
+	 * hop draining wakes the loop anyway). */
+	if (d->holding && (wait < 0 || wait > DM_HOLD_TICK_MS))
+		wait = DM_HOLD_TICK_MS;
 	wait = ilpd_durable_wait(d, wait);
 	(void)ev_run_once(&d->loop, wait);
+	dm_resume_held(d);
 	wall = hal_wall_ms();
 	while (ilp_switch_expire(&d->sw, wall, d->reply, sizeof(d->reply), &act) == 1)
 		dm_dispatch(d, &act);

@@ -93,6 +93,12 @@ struct ilpd_link {
 	char ip_host[ILPD_CONF_HOST_MAX + 1];  /* the host name ip was resolved from */
 	uint64_t connects;            /* times the link came up */
 	uint64_t auth_failures;
+	/* Flow control (daemon.c, dm_rx_gate): the next hop of the last
+	 * Prepare this link forwarded (-1: none), and since when (monotonic
+	 * ms, -1: not) this link is held because that hop's send buffer is
+	 * short of ILPD_FWD_HOLD_FREE. */
+	int hop;
+	int64_t hold_since;
 	/* [transport] type = socks5: the link's SOCKS5 engine (used while a
 	 * dial goes through the proxy) and the last proxy failure (enum
 	 * socks5_error; logged at warn only when it changes). */
@@ -143,6 +149,7 @@ struct ilpd_counters {
 	uint64_t tx_full;             /* a frame did not fit a send buffer */
 	uint64_t evicted;             /* unauthenticated connections evicted from a slot */
 	uint64_t undeliverable;       /* answers the source could not be given */
+	uint64_t fwd_holds;           /* sources held while their next hop drained */
 	uint64_t tls_ok;              /* TLS handshakes done (both directions) */
 	uint64_t proxy_failed;        /* dials the SOCKS5 proxy did not complete */
 	uint64_t tls_failed;          /* TLS handshakes that failed */
@@ -174,6 +181,7 @@ struct ilpd_daemon {
 	int64_t refused_logged;       /* last conn.refused log (ev_now) */
 	int64_t started_mono;
 	bool stopping;                /* shutdown under way: no new Prepares */
+	bool holding;                 /* some source is held (dm_rx_gate) */
 	bool closing;                 /* shutdown: connections being closed */
 	uint16_t retired;             /* switch peers removed by a reload, not yet freed */
 	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */

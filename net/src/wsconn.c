@@ -128,6 +128,7 @@ static void wsc_reset(struct wsconn *c, struct ev_loop *loop,
 	c->dirty = false;
 	c->closing_after_flush = false;
 	c->rx_paused = false;
+	c->rx_held = false;
 	c->tls_up = false;
 	c->tls_closing = false;
 	c->tls_eof = 0;
@@ -534,6 +535,24 @@ void wsconn_release_marked(void)
 	wsc_ndirty -= n;
 }
 
+void wsconn_resume(struct wsconn *c)
+{
+	if (!c->rx_held)
+		return;
+	c->rx_held = false;
+	if (c->state != WSC_OPEN || !c->rx_paused)
+		return;
+	c->rx_paused = false;
+	wsc_frames(c);   /* may pause again (own backlog or the gate) */
+	if (c->state == WSC_CLOSED)
+		return;
+	if (!c->rx_paused && c->tls != NULL)
+		wsc_tls_input(c);
+	if (c->state == WSC_CLOSED)
+		return;
+	wsc_want(c);
+}
+
 void wsconn_hold_output(bool on)
 {
 	wsc_hold = on;
@@ -587,6 +606,17 @@ void wsc_frames(struct wsconn *c)
 			c->rx_paused = true;
 			wsc_mark(c);
 			break;
+		}
+		/* The owner's gate (flow control across connections): the
+		 * next frame waits until wsconn_resume(). */
+		if (c->rx_gate != NULL && !wsc_tls_final(c)) {
+			if (!c->rx_gate(c, c->user)) {
+				c->rx_paused = true;
+				c->rx_held = true;
+				wsc_mark(c);
+				break;
+			}
+			c->rx_held = false;
 		}
 		if (ws_read(&c->ws, c->rx + off, c->rx_len - off, &used, &ev) != ILP_OK)
 			break;

@@ -13,11 +13,15 @@
 #  2. from the Linux side: ping over IPv4 (also 1400-byte frames) and IPv6,
 #     GET /health with curl, `ilpctl sink` as bob and `ilpctl send` as
 #     alice of LWIP_PACKETS (default 20000) packets through ilpd (all must
-#     be fulfilled; the rate is printed), a wrong token refused, and
+#     be fulfilled; the rate is printed), the load and loss steps of
+#     tests/lwip/load.sh (5,000 x 16 KB with 200 in flight without T02;
+#     1,000 x 16 KB with 50 in flight under 5% loss each way, timed against
+#     the POSIX ilpd over a veth pair), a wrong token refused, and
 #     SIGTERM: exit status 0;
 #  3. the interop suite (tests/interop/run.sh: ilp-plugin-btp, STREAM,
 #     ilp-connector; LWIP_SUITES to choose) with node inside the namespace,
-#     against this ilpd through tests/lwip/ilpd-netns.sh.
+#     against this ilpd through tests/lwip/ilpd-netns.sh (LWIP_SUITES=none
+#     skips it).
 # --alloc instead runs the zero-allocation test (tests/alloc/run.sh) inside
 # the namespace against this ilpd (native builds only: it uses LD_PRELOAD):
 # lwIP must not touch libc's heap after start-up either.
@@ -49,6 +53,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	ip netns del "$ns" 2>/dev/null
+	ip netns del "${ns}p" 2>/dev/null   # load.sh's POSIX namespace
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "tests/lwip: kept $tmp"
 	else
@@ -236,6 +241,10 @@ else
 	bad "ilpctl send (rc $rc): want $packets fulfilled, got: ${summary:-no summary}"
 fi
 
+# Load without T02 and recovery from 5% loss each way (issue 16).
+# shellcheck source=load.sh
+. "$here/load.sh"
+
 in_ns timeout 30 "$ilpctl" send --url "$url" --token wrong-token --username alice \
 	--to test.lwip.bob --count 1 --window 1 --amount 1 >"$tmp/send-bad.log" 2>&1
 rc=$?
@@ -274,6 +283,7 @@ else
 fi
 
 # --- 3. the interop suite against ilpd on lwIP ------------------------------
+[ "$suites" = none ] && finish   # LWIP_SUITES=none: no interop suite
 # node_modules first, outside the namespace (it has no route to npm).
 # shellcheck source=../lib/npm-ci.sh
 . "$root/tests/lib/npm-ci.sh"

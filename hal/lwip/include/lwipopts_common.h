@@ -32,8 +32,10 @@
 #ifndef ILPD_LWIPOPTS_COMMON_H
 #define ILPD_LWIPOPTS_COMMON_H
 
+/* The hal never includes net/: the connection counts lwIP's pools follow
+ * are the board's (boards/<board>/lwipopts.h), and firmware/memmap.c checks
+ * them against net/net_opts.h at build time. */
 #include "ilpd_config.h"
-#include "net/net_opts.h"
 
 /* ---- Board knobs (set in boards/<board>/lwipopts.h before this file) -- */
 
@@ -46,9 +48,11 @@
 #endif
 
 /* TCP connections ilpd holds at once: peers (ILPD_MAX_CONNS, inbound ones
- * still authenticating included) and admin HTTP connections. */
-#ifndef ILPD_LWIP_TCP_CONNS
-#define ILPD_LWIP_TCP_CONNS (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS)
+ * still authenticating included) and admin HTTP connections
+ * (ILPD_MAX_ADMIN_CONNS); and the lobbies' connections (ILPD_LOBBY_BTP +
+ * ILPD_LOBBY_ADMIN, net/lobby.h). Set by the board. */
+#if !defined(ILPD_LWIP_TCP_CONNS) || !defined(ILPD_LWIP_LOBBY_PCBS)
+#error "boards/<board>/lwipopts.h must set ILPD_LWIP_TCP_CONNS and ILPD_LWIP_LOBBY_PCBS"
 #endif
 
 /* PBUF_POOL buffers beyond the receive windows: frames read from the TAP
@@ -144,7 +148,19 @@
 #define LWIP_TCP_KEEPALIVE 1     /* the backend may set keep_idle/intvl/cnt */
 #define LWIP_WND_SCALE 0         /* every board's window fits in 16 bits */
 #define LWIP_TCP_TIMESTAMPS 0
-#define LWIP_TCP_SACK_OUT 0
+/* Recovery from lost segments (issue 16). lwIP's retransmission timer
+ * counts in TCP_SLOW_INTERVAL = 2 * TCP_TMR_INTERVAL ticks and its RTT
+ * variance never falls below 3 ticks, so the smallest RTO is 6 *
+ * TCP_TMR_INTERVAL: 1.5 s with lwIP's 250 ms, 150 ms with 25 ms (Linux's
+ * floor is 200 ms). The fast timer (delayed ACKs, refused data) runs every
+ * 25 ms too. hal_poll runs the timers when due (sys_timeouts_sleeptime), so
+ * the cost is one timer pass per 25 ms. Fast retransmit on three duplicate
+ * ACKs is always on in lwIP; out-of-order segments are queued
+ * (TCP_QUEUE_OOSEQ, above); SACK blocks in our ACKs let the peer's kernel
+ * resend every hole of a window at once (lwIP does not read SACK). */
+#define TCP_TMR_INTERVAL 5
+#define LWIP_TCP_SACK_OUT 1
+#define LWIP_TCP_MAX_SACK_NUM 4
 #define SO_REUSE 1               /* re-listen on a port with TIME_WAIT pcbs */
 #define LWIP_CALLBACK_API 1
 #define LWIP_EVENT_API 0
@@ -157,7 +173,7 @@
 /* ... plus the lobbies' connections (net/lobby.h): they hold a PCB but are
  * handed to a connection slot at their first segment, so the pbuf pool and
  * the heap below are sized for the slots only. */
-#define MEMP_NUM_TCP_PCB (ILPD_LWIP_TCP_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + 4)
+#define MEMP_NUM_TCP_PCB (ILPD_LWIP_TCP_CONNS + ILPD_LWIP_LOBBY_PCBS + 4)
 #define MEMP_NUM_TCP_PCB_LISTEN 4
 /* Segments: a full send queue and out-of-order queue for every
  * connection. */

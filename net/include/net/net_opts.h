@@ -28,6 +28,19 @@
 #define ILPD_CONN_TXBUF 131072
 #endif
 
+/* Flow control before refusal (firmware/daemon.c): a source link is not
+ * read while the next hop of its last Prepare has less than
+ * ILPD_FWD_HOLD_FREE bytes free in its send buffer, for at most
+ * ILPD_FWD_HOLD_MS at a time; only then does a Prepare that does not fit
+ * get T02 Peer Busy. ILPD_FWD_HOLD_FREE must leave room for the largest
+ * Prepare the board forwards without T02 (docs/memory.md). */
+#ifndef ILPD_FWD_HOLD_FREE
+#define ILPD_FWD_HOLD_FREE (ILPD_CONN_TXBUF / 2)
+#endif
+#ifndef ILPD_FWD_HOLD_MS
+#define ILPD_FWD_HOLD_MS 2000
+#endif
+
 /* Backpressure threshold: a connection with more queued output than this
  * stops reading its peer until the backlog halves (see wsconn.h). Must
  * leave room for one more answer of the largest size. */

@@ -43,6 +43,14 @@
  * requests but does not read its answers is thus slowed down instead of
  * having answers dropped.
  *
+ * Gate (flow control across connections): if the owner sets rx_gate, it is
+ * asked before each received frame is parsed; false leaves that frame and
+ * everything after it in rx (and in the socket: TCP's window then pushes
+ * back on the sender), sets rx_held, and stops reading until the owner
+ * calls wsconn_resume(). The daemon uses it to hold a source while the
+ * next hop's send buffer drains (firmware/daemon.c). rx_gate belongs to
+ * the slot: connect/accept keep it.
+ *
  * Life cycle: CONNECTING (client TCP connect) -> HANDSHAKE -> OPEN ->
  * CLOSING (close frame sent, draining) -> CLOSED. A connection in CLOSING
  * is aborted after ILPD_WSCONN_CLOSE_TIMEOUT_MS if the peer never lets its
@@ -129,6 +137,7 @@ struct wsconn {
 	bool dirty;                 /* queued in the flush list */
 	bool closing_after_flush;   /* close the socket once tx is empty */
 	bool rx_paused;             /* backpressure: not reading (see above) */
+	bool rx_held;               /* paused by rx_gate until wsconn_resume */
 	bool tls_up;                /* TLS: handshake done (plaintext flows) */
 	bool tls_closing;           /* TLS: close_notify queued */
 	uint8_t tls_err;            /* enum tls_error that ended it, or TLS_OK */
@@ -145,6 +154,8 @@ struct wsconn {
 	struct ev_loop *loop;
 	const struct wsconn_cbs *cbs;
 	void *user;
+	/* Optional gate before each received frame (see "Gate" above). */
+	bool (*rx_gate)(struct wsconn *c, void *user);
 	struct ws_conn ws;
 	char host[ILPD_WSCONN_HOST_MAX + 1];  /* client: Host header */
 	char path[ILPD_WSCONN_PATH_MAX + 1];  /* client: request path; server: received */
@@ -214,6 +225,10 @@ void wsconn_abort(struct wsconn *c, const char *reason);
  * While output is held, this is what releases it: every byte queued
  * before the call may go (see "Holding output" above). */
 void wsconn_flush_all(void);
+
+/* Reads again after rx_gate said no (a no-op unless rx_held); the gate is
+ * asked again before the next frame. */
+void wsconn_resume(struct wsconn *c);
 
 /* Holds (true) or stops holding (false) output for every connection of
  * the process; see "Holding output" above. Off at start. */
