@@ -312,7 +312,8 @@ void wsc_tls_flush(struct wsconn *c)
 			}
 		}
 	}
-	if (c->rx_paused && wsc_backlog(c) <= ILPD_WSCONN_TX_HIGH / 2 && c->state == WSC_OPEN) {
+	if (c->rx_paused && !c->rx_held && wsc_backlog(c) <= ILPD_WSCONN_TX_HIGH / 2 &&
+	    c->state == WSC_OPEN) {
 		c->rx_paused = false;
 		wsc_frames(c);
 		if (c->state == WSC_CLOSED)
