@@ -28,7 +28,12 @@
  * thread (after waiting out a running sync). The caller's rule (no other
  * store call while a sync runs) means the worker never races a write.
  *
- * Memory: a 512-byte static block of zeros and STORE_WORKERS worker slots
+ * Boot id (hal_boot_id): the 32 hex digits of
+ * /proc/sys/kernel/random/boot_id, read on every call (once per start-up);
+ * all zero when it cannot be read. hal_boot_id_set() overrides it (tests).
+ *
+ * Memory: a 512-byte static block of zeros, 17 bytes of boot id override,
+ * and STORE_WORKERS worker slots
  * (~150 bytes each plus the thread's stack, which the C library maps at
  * open, before the daemon counts allocations); no heap in this file.
  * Event-loop thread only (the worker is internal).
@@ -505,4 +510,69 @@ int hal_store_open_posix(struct hal_store *s, const char *path, uint32_t size, b
 		s->sync_fd = ((struct store_worker *)s->ctx)->pipe_rd;
 	}
 	return HAL_STORE_OK;
+}
+
+/* ---- boot id -------------------------------------------------------------- */
+
+static bool store_boot_set;
+static uint8_t store_boot_id[16];
+
+void hal_boot_id_set(const uint8_t id[16])
+{
+	store_boot_set = id != NULL;
+	if (id != NULL)
+		memcpy(store_boot_id, id, sizeof(store_boot_id));
+}
+
+static int store_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool hal_boot_id(uint8_t id[16])
+{
+	char text[64];
+	ssize_t n;
+	size_t i, k = 0;
+	bool any = false;
+	int fd, v;
+
+	memset(id, 0, 16);
+	if (store_boot_set) {
+		memcpy(id, store_boot_id, 16);
+		for (i = 0; i < 16; i++)
+			any = any || id[i] != 0;
+		return any;
+	}
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	do
+		n = read(fd, text, sizeof(text) - 1);
+	while (n < 0 && errno == EINTR);
+	(void)close(fd);
+	if (n <= 0)
+		return false;
+	for (i = 0; i < (size_t)n && k < 32; i++) {
+		if (text[i] == '-')
+			continue;
+		v = store_hex(text[i]);
+		if (v < 0)
+			break;
+		id[k / 2] = (uint8_t)((unsigned)id[k / 2] << 4 | (unsigned)v);
+		k++;
+	}
+	if (k != 32) {
+		memset(id, 0, 16);
+		return false;
+	}
+	for (i = 0; i < 16; i++)
+		any = any || id[i] != 0;
+	return any;
 }

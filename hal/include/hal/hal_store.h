@@ -135,6 +135,16 @@ static inline int hal_store_sync_finish(struct hal_store *s, bool wait)
 	return r;
 }
 
+/* The boot id: 16 bytes that differ on every boot of the machine (POSIX:
+ * /proc/sys/kernel/random/boot_id). A process killed by a signal leaves
+ * its written, unsynced data in the page cache, which outlives it but not
+ * the boot; the durable ledger's release markers (ilp/journal.h) are
+ * trusted only within the boot that wrote them. false with all zero when
+ * the board has none ("unknown": markers are then never written).
+ * hal_boot_id_set(): tests replace it (NULL: the system's again). */
+bool hal_boot_id(uint8_t id[16]);
+void hal_boot_id_set(const uint8_t id[16]);
+
 static inline void hal_store_close(struct hal_store *s)
 {
 	if (s->ops != NULL)
