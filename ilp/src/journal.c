@@ -58,6 +58,8 @@
  *    32    8  fulfilled count
  *    40    4  ledger flags (LEDGER_SLOT_USED | LEDGER_SLOT_EXEMPT only)
  *    44   20  reserved, zero
+ * Release marker (kind 2): flags = group end (required), slot 0, seq, gen32,
+ * durable_seq as above, bytes 24..40 the boot id, every other byte zero.
  * An all-zero record is EMPTY (a never-written ring entry); its CRC field
  * could never match, since the CRC-32C of 60 zero bytes is not zero.
  *
@@ -82,6 +84,13 @@
  * The writer's records of an unsynced group carry the previous synced seq,
  * which is < end_seq whenever end_seq lies in an unsynced group, so a
  * crash (torn or lost unsynced writes) never reads as CORRUPT.
+ * A release marker (kind 2) in the live part is a group of one record that
+ * changes no peer (applied_records counts it: it holds a ring position);
+ * one inside an open group, or with durable_seq not before its seq, is
+ * JOURNAL_INVALID. The last one's seq and boot id are reported. With a
+ * limit (journal_replay_limit), a complete group whose last seq is past
+ * limit_seq is checked like any other but not applied (dropped_groups,
+ * dropped_records), so *next follows the last group up to the limit.
  * Likewise a valid record of the NEXT generation (gen32 == snap gen + 1)
  * anywhere after the end: the writer syncs a snapshot before it writes any
  * record of its generation, so that newer snapshot was durable and is now
@@ -102,7 +111,8 @@
 
 #define SNAP_MAGIC "ILPDLDGR"
 #define SNAP_NAME_FIELD 32u
-#define REC_KIND_PEER 1u
+#define REC_KIND_PEER JOURNAL_KIND_PEER
+#define REC_KIND_RELEASED JOURNAL_KIND_RELEASED
 #define REC_GROUP_END 0x01u
 #define LEDGER_FLAGS_KNOWN (LEDGER_SLOT_USED | LEDGER_SLOT_EXEMPT)
 
@@ -434,15 +444,21 @@ int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image
 void journal_record_encode(uint8_t out[JOURNAL_RECORD_SIZE], const struct journal_record *r)
 {
 	memset(out, 0, JOURNAL_RECORD_SIZE);
-	out[RC_KIND] = REC_KIND_PEER;
-	out[RC_RFLAGS] = r->group_end ? REC_GROUP_END : 0;
-	put16(out + RC_SLOT, r->slot);
 	put32(out + RC_SEQ, r->seq);
 	put32(out + RC_GEN, r->gen);
 	put32(out + RC_DURABLE, r->durable_seq);
-	put64(out + RC_BALANCE, from_i64(r->balance));
-	put64(out + RC_FULFILLED, r->fulfilled);
-	put32(out + RC_FLAGS, r->flags);
+	if (r->kind == REC_KIND_RELEASED) {
+		out[RC_KIND] = REC_KIND_RELEASED;
+		out[RC_RFLAGS] = REC_GROUP_END;
+		memcpy(out + RC_BALANCE, r->boot_id, JOURNAL_BOOT_ID);
+	} else {
+		out[RC_KIND] = REC_KIND_PEER;
+		out[RC_RFLAGS] = r->group_end ? REC_GROUP_END : 0;
+		put16(out + RC_SLOT, r->slot);
+		put64(out + RC_BALANCE, from_i64(r->balance));
+		put64(out + RC_FULFILLED, r->fulfilled);
+		put32(out + RC_FLAGS, r->flags);
+	}
 	put32(out + RC_CRC, journal_crc32c(0, out + 4, JOURNAL_RECORD_SIZE - 4u));
 }
 
@@ -451,17 +467,27 @@ int journal_record_decode(const uint8_t in[JOURNAL_RECORD_SIZE], struct journal_
 	if (all_zero(in, JOURNAL_RECORD_SIZE))
 		return JOURNAL_EMPTY;
 	if (get32(in + RC_CRC) != journal_crc32c(0, in + 4, JOURNAL_RECORD_SIZE - 4u) ||
-	    in[RC_KIND] != REC_KIND_PEER || (in[RC_RFLAGS] & ~REC_GROUP_END) != 0 ||
+	    (in[RC_KIND] != REC_KIND_PEER && in[RC_KIND] != REC_KIND_RELEASED) ||
+	    (in[RC_RFLAGS] & ~REC_GROUP_END) != 0 ||
 	    !all_zero(in + RC_RES1, 4) ||
 	    !all_zero(in + RC_RES2, JOURNAL_RECORD_SIZE - RC_RES2) ||
 	    (get32(in + RC_FLAGS) & ~(uint32_t)LEDGER_FLAGS_KNOWN) != 0)
 		return JOURNAL_BAD;
+	if (in[RC_KIND] == REC_KIND_RELEASED &&
+	    (in[RC_RFLAGS] != REC_GROUP_END || get16(in + RC_SLOT) != 0 ||
+	     !all_zero(in + RC_BALANCE + JOURNAL_BOOT_ID, RC_RES2 - RC_BALANCE - JOURNAL_BOOT_ID)))
+		return JOURNAL_BAD;
 	memset(r, 0, sizeof(*r));
+	r->kind = in[RC_KIND];
 	r->group_end = (in[RC_RFLAGS] & REC_GROUP_END) != 0;
-	r->slot = get16(in + RC_SLOT);
 	r->seq = get32(in + RC_SEQ);
 	r->gen = get32(in + RC_GEN);
 	r->durable_seq = get32(in + RC_DURABLE);
+	if (r->kind == REC_KIND_RELEASED) {
+		memcpy(r->boot_id, in + RC_BALANCE, JOURNAL_BOOT_ID);
+		return JOURNAL_OK;
+	}
+	r->slot = get16(in + RC_SLOT);
 	r->balance = to_i64(get64(in + RC_BALANCE));
 	r->fulfilled = get64(in + RC_FULFILLED);
 	r->flags = get32(in + RC_FLAGS);
@@ -487,10 +513,18 @@ static void replay_fail(struct journal_replay *rp, int result, uint32_t seq)
 	rp->bad_seq = seq;
 }
 
-static void replay_apply_group(struct journal_replay *rp)
+/* Applies the collected group (rp->expect_seq is the seq after it), or
+ * with a limit that it passes, counts it as dropped. n: its records. */
+static void replay_apply_group(struct journal_replay *rp, uint32_t n)
 {
 	uint16_t k;
 
+	if (rp->limited && (int32_t)(rp->expect_seq - 1u - rp->limit_seq) > 0) {
+		rp->dropped_groups++;
+		rp->dropped_records += n;
+		rp->group_n = 0;
+		return;
+	}
 	for (k = 0; k < rp->group_n; k++) {
 		struct journal_peer *pe = &rp->img->peer[rp->group_slot[k]];
 
@@ -498,7 +532,7 @@ static void replay_apply_group(struct journal_replay *rp)
 		pe->fulfilled = rp->group_val[k].fulfilled;
 		pe->flags = rp->group_val[k].flags;
 	}
-	rp->applied_records += rp->group_n;
+	rp->applied_records += n;
 	rp->applied_seq_next = rp->expect_seq;
 	rp->group_n = 0;
 }
@@ -508,6 +542,19 @@ static void replay_live(struct journal_replay *rp, const struct journal_record *
 {
 	uint16_t k;
 
+	if (r->kind == REC_KIND_RELEASED) {
+		/* A group of its own, never inside another. */
+		if ((int32_t)(r->seq - r->durable_seq) <= 0 || rp->group_n != 0) {
+			replay_fail(rp, JOURNAL_INVALID, r->seq);
+			return;
+		}
+		rp->expect_seq++;
+		replay_apply_group(rp, 1);
+		rp->marker = true;
+		rp->marker_seq = r->seq;
+		memcpy(rp->marker_boot, r->boot_id, JOURNAL_BOOT_ID);
+		return;
+	}
 	if ((int32_t)(r->seq - r->durable_seq) <= 0 || r->slot >= ILPD_MAX_PEERS ||
 	    !rp->img->peer[r->slot].used) {
 		replay_fail(rp, JOURNAL_INVALID, r->seq);
@@ -526,7 +573,7 @@ static void replay_live(struct journal_replay *rp, const struct journal_record *
 	rp->group_n++;
 	rp->expect_seq++;
 	if (r->group_end)
-		replay_apply_group(rp);
+		replay_apply_group(rp, rp->group_n);
 }
 
 void journal_replay_feed(struct journal_replay *rp, const uint8_t rec[JOURNAL_RECORD_SIZE])

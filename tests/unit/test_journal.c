@@ -1122,6 +1122,162 @@ static void test_fixture(void)
 	CHECK_EQ(file[27], 0xFE);
 }
 
+/* ---- release markers ------------------------------------------------------- */
+
+static void tw_marker(const uint8_t boot[JOURNAL_BOOT_ID])
+{
+	struct journal_record r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_RELEASED;
+	r.seq = W.pos.seq++;
+	r.gen = (uint32_t)W.pos.gen;
+	r.durable_seq = W.durable_seq;
+	r.group_end = true;
+	memcpy(r.boot_id, boot, JOURNAL_BOOT_ID);
+	journal_record_encode(area + journal_ring_offset(W.pos.ring_pos), &r);
+	touched[W.pos.ring_pos] = true;
+	W.pos.ring_pos = (W.pos.ring_pos + 1u) % JOURNAL_RING_RECORDS;
+	W.since_snap++;
+}
+
+static void test_release_markers(void)
+{
+	static const uint8_t boot1[JOURNAL_BOOT_ID] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+						       13, 14, 15, 16 };
+	static const uint8_t boot2[JOURNAL_BOOT_ID] = { 0xff, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+						       12, 13, 14, 15, 16 };
+	uint8_t b[JOURNAL_RECORD_SIZE], c[JOURNAL_RECORD_SIZE];
+	struct journal_record r, d;
+	struct journal_image base, after1;
+	struct journal_pos next, pos1;
+	uint32_t bad = 0;
+	size_t i;
+
+	/* Round trip and layout: kind 2, group end, boot id at 24..40. */
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_RELEASED;
+	r.seq = 77;
+	r.gen = 5;
+	r.durable_seq = 70;
+	r.slot = 9;            /* ignored: a marker has no slot */
+	r.balance = 12345;     /* ignored */
+	memcpy(r.boot_id, boot1, sizeof(boot1));
+	journal_record_encode(b, &r);
+	CHECK_EQ(b[4], 2);
+	CHECK_EQ(b[5], 1);
+	CHECK_EQ(b[6] | b[7], 0);
+	CHECK(memcmp(b + 24, boot1, 16) == 0);
+	for (i = 40; i < JOURNAL_RECORD_SIZE; i++)
+		CHECK_EQ(b[i], 0);
+	CHECK_EQ(journal_record_decode(b, &d), JOURNAL_OK);
+	CHECK_EQ(d.kind, JOURNAL_KIND_RELEASED);
+	CHECK(d.group_end);
+	CHECK_EQ(d.seq, 77);
+	CHECK_EQ(d.gen, 5);
+	CHECK_EQ(d.durable_seq, 70);
+	CHECK_EQ(d.slot, 0);
+	CHECK(memcmp(d.boot_id, boot1, 16) == 0);
+	/* A peer record decodes as kind 1 with no boot id. */
+	memset(&r, 0, sizeof(r));
+	r.seq = 3;
+	r.slot = 2;
+	r.group_end = true;
+	r.flags = LEDGER_SLOT_USED;
+	journal_record_encode(c, &r);
+	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_OK);
+	CHECK_EQ(d.kind, JOURNAL_KIND_PEER);
+	/* A marker without group end, with a slot, or with bytes past the
+	 * boot id is BAD; so is an unknown kind. */
+	memcpy(c, b, sizeof(b));
+	c[5] = 0;
+	rec_refix(c);
+	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
+	memcpy(c, b, sizeof(b));
+	c[7] = 1;
+	rec_refix(c);
+	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
+	memcpy(c, b, sizeof(b));
+	c[40] = 1;
+	rec_refix(c);
+	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
+	memcpy(c, b, sizeof(b));
+	c[4] = 3;
+	rec_refix(c);
+	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
+
+	/* Replay: snapshot, marker, G1, marker, G2, G3 (no marker after). */
+	img_base(&base);
+	tw_start(&base, 4, 100, JOURNAL_RING_RECORDS - 3);   /* wraps */
+	tw_marker(boot1);
+	tw_group(G1, 2, true);
+	tw_marker(boot1);
+	after1 = W.img;
+	pos1 = W.pos;
+	tw_group(G2, 1, true);
+	tw_group(G3, sizeof(G3) / sizeof(G3[0]), false);
+	/* Unlimited: every complete group, the last marker reported. */
+	RECOVERS(&W.img, &W.pos, false);
+	CHECK(rp.marker);
+	CHECK_EQ(rp.marker_seq, pos1.seq - 1u);
+	CHECK(memcmp(rp.marker_boot, boot1, 16) == 0);
+	CHECK_EQ(rp.dropped_groups, 0);
+	CHECK_EQ(rp.applied_records, 2 + 2 + 1 + (uint32_t)(sizeof(G3) / sizeof(G3[0])));
+	/* Limited to the last marker: up to it, the rest counted. */
+	{
+		struct journal_pos sp;
+
+		CHECK_EQ(journal_snapshot_decode(area, JOURNAL_SNAP_BYTES, &rimg, &sp), JOURNAL_OK);
+		journal_replay_begin(&rp, &rimg, &sp);
+		journal_replay_limit(&rp, pos1.seq - 1u);
+		for (i = 0; i < JOURNAL_RING_RECORDS; i++)
+			journal_replay_feed(&rp, area + journal_ring_offset(sp.ring_pos + (uint32_t)i));
+		CHECK_EQ(journal_replay_end(&rp, &next, &bad), JOURNAL_OK);
+		CHECK(img_eq(&rimg, &after1));
+		CHECK_EQ(next.seq, pos1.seq);
+		CHECK_EQ(next.ring_pos, pos1.ring_pos);
+		CHECK_EQ(rp.dropped_groups, 2);
+		CHECK_EQ(rp.dropped_records, 1 + (uint32_t)(sizeof(G3) / sizeof(G3[0])));
+		CHECK(rp.marker);
+	}
+	/* A marker of another boot is reported as such (persist.c ignores it). */
+	tw_marker(boot2);
+	RECOVERS(&W.img, &W.pos, false);
+	CHECK(memcmp(rp.marker_boot, boot2, 16) == 0);
+	CHECK_EQ(rp.marker_seq, W.pos.seq - 1u);
+	/* A marker inside a group is INVALID; one torn off the end ends the
+	 * live part like any record. */
+	tw_start(&base, 4, 100, 0);
+	put_rec(0, 100, 4, 99, 0, false, 1);
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_RELEASED;
+	r.seq = 101;
+	r.gen = 4;
+	r.durable_seq = 99;
+	r.group_end = true;
+	journal_record_encode(area + journal_ring_offset(1), &r);
+	touched[1] = true;
+	CHECK_EQ(recover(&next, &bad), JOURNAL_INVALID);
+	CHECK_EQ(bad, 101);
+	/* durable_seq not before its seq: INVALID too. */
+	tw_start(&base, 4, 100, 0);
+	r.seq = 100;
+	r.durable_seq = 100;
+	journal_record_encode(area + journal_ring_offset(0), &r);
+	touched[0] = true;
+	CHECK_EQ(recover(&next, &bad), JOURNAL_INVALID);
+	/* A later record that says the marker was durable makes a damaged
+	 * marker CORRUPT, as for any record. */
+	tw_start(&base, 4, 100, 0);
+	tw_marker(boot1);
+	tw_group(G1, 2, true);
+	W.durable_seq = W.pos.seq - 1u;
+	tw_group(G2, 1, true);
+	area[journal_ring_offset(0) + 30] ^= 1;
+	CHECK_EQ(recover(&next, &bad), JOURNAL_CORRUPT);
+	CHECK_EQ(bad, 100);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-fixture") == 0)
@@ -1137,5 +1293,6 @@ int main(int argc, char **argv)
 	TH_RUN(test_bit_flips);
 	TH_RUN(test_ring_wrap);
 	TH_RUN(test_fixture);
+	TH_RUN(test_release_markers);
 	return th_finish();
 }

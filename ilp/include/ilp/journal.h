@@ -26,6 +26,20 @@
  * group-end flag, and a CRC-32C. The records written for one commit (one
  * per changed peer) form a group; a group is applied whole or not at all.
  *
+ * A release marker (kind 2, JOURNAL_KIND_RELEASED) is a group of its own
+ * (group end set, slot 0): "every group before my seq has had its held
+ * output released". It carries the boot id (16 bytes, all zero when the
+ * board has none) of the boot that wrote it. The writer puts it in the
+ * ring (no sync of its own: the next group's sync covers it) when a
+ * group's sync completes, just before the output waiting for that group
+ * goes, and right after every snapshot in sync mode. Replay reports the
+ * last marker of the live part (marker, marker_seq, marker_boot); a second
+ * replay with limit set applies only the groups with seq <= limit_seq and
+ * counts the others (dropped_groups, dropped_records) - persist.c does
+ * that when the last marker was written in the current boot: the process
+ * died but the page cache did not, so every group after the marker was
+ * written but its output never left.
+ *
  * Recovery: the valid snapshot with the highest gen, then the records from
  * its ring position while each is valid (CRC), has the expected sequence
  * number and the snapshot's gen; complete groups are applied. The first
@@ -68,8 +82,8 @@
  * refused (JOURNAL_NEWER), never guessed at.
  *
  * Memory: struct journal_image ~ ILPD_MAX_PEERS * 64 + ILPD_ADDRESS_MAX
- * bytes; struct journal_replay ~ ILPD_MAX_PEERS * 66 + ~72 bytes (host
- * board: 4,360 and 4,296; rpi: 2,312 and 2,184; router: 648 and 600).
+ * bytes; struct journal_replay ~ ILPD_MAX_PEERS * 66 + ~112 bytes (host
+ * board: 4,360 and ~4,336; rpi: 2,312 and ~2,224; router: 648 and ~640).
  * No heap.
  */
 #ifndef ILP_JOURNAL_H
@@ -151,7 +165,12 @@ size_t journal_snapshot_encode(uint8_t *buf, const struct journal_image *img,
 int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image *img,
 			    struct journal_pos *pos);
 
+#define JOURNAL_KIND_PEER 1u
+#define JOURNAL_KIND_RELEASED 2u
+#define JOURNAL_BOOT_ID 16u
+
 struct journal_record {
+	uint8_t kind;           /* JOURNAL_KIND_*; 0 encodes as PEER */
 	uint32_t seq;
 	uint32_t gen;           /* low 32 bits of the snapshot generation */
 	uint32_t durable_seq;   /* last record known durable when written */
@@ -160,10 +179,12 @@ struct journal_record {
 	int64_t balance;
 	uint64_t fulfilled;
 	uint32_t flags;
+	uint8_t boot_id[JOURNAL_BOOT_ID];  /* RELEASED only */
 };
 
 /* Encodes / decodes one record. Decode: JOURNAL_OK, JOURNAL_EMPTY (all
- * zero) or JOURNAL_BAD (CRC, unknown kind, non-zero reserved bytes). */
+ * zero) or JOURNAL_BAD (CRC, unknown kind, non-zero reserved bytes, a
+ * marker without group end or with a slot). */
 void journal_record_encode(uint8_t out[JOURNAL_RECORD_SIZE], const struct journal_record *r);
 int journal_record_decode(const uint8_t in[JOURNAL_RECORD_SIZE], struct journal_record *r);
 
@@ -178,9 +199,16 @@ struct journal_replay {
 	bool ended;                  /* the live part has ended */
 	uint32_t end_seq;            /* sequence number where it ended */
 	uint32_t applied_seq_next;   /* seq after the last applied group */
-	uint32_t applied_records;    /* records applied (complete groups) */
+	uint32_t applied_records;    /* ring records of applied groups (markers too) */
 	int result;                  /* JOURNAL_OK or the first error */
 	uint32_t bad_seq;            /* for JOURNAL_CORRUPT / INVALID */
+	bool limited;                /* set after begin: apply seq <= limit_seq only */
+	uint32_t limit_seq;
+	bool marker;                 /* the live part has a release marker: */
+	uint32_t marker_seq;         /* the last one's seq */
+	uint8_t marker_boot[JOURNAL_BOOT_ID];  /* and boot id */
+	uint32_t dropped_groups;     /* complete groups past limit_seq (limited) */
+	uint32_t dropped_records;
 	/* The group being collected: new states per slot, applied at its end. */
 	uint16_t group_n;
 	uint16_t group_slot[ILPD_MAX_PEERS];
@@ -189,6 +217,14 @@ struct journal_replay {
 
 void journal_replay_begin(struct journal_replay *rp, struct journal_image *img,
 			  const struct journal_pos *snap);
+/* After begin: apply only the groups whose records have seq <= seq (the
+ * live part is read and checked as without a limit; *next then follows
+ * the last applied group). */
+static inline void journal_replay_limit(struct journal_replay *rp, uint32_t seq)
+{
+	rp->limited = true;
+	rp->limit_seq = seq;
+}
 void journal_replay_feed(struct journal_replay *rp, const uint8_t rec[JOURNAL_RECORD_SIZE]);
 /* JOURNAL_OK with *next (where the next record goes: after the last
  * complete group; gen stays the snapshot's), or JOURNAL_CORRUPT /
