@@ -25,6 +25,9 @@
  *   is made, the mark stays until the next group. While a sync is in
  *   flight the loop's wait is not shortened (no spinning): the watcher
  *   ends it.
+ * - Release markers: du_complete() has persist write one (unsynced) after
+ *   a successful completion and before wsconn_release_marked(), so a
+ *   kill -9 recovers exactly the released groups (persist.h).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -201,6 +204,11 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 	if (ilpd_persist_load(&du->p, &d->sw, du->reset, hal_mono_ms(), du->why,
 			      sizeof(du->why)) != 0)
 		return du_refuse(du);
+	if (recovered && !du->reset && du->p.rp.dropped_groups > 0)
+		hal_log(HAL_LOG_WARN, "persist.unreleased_dropped", "file=%s groups=%u records=%u "
+			"note=\"written in this boot after the last release marker: their output "
+			"never left ilpd\"", lc->state_file, (unsigned)du->p.rp.dropped_groups,
+			(unsigned)du->p.rp.dropped_records);
 	if (recovered && !du->reset)
 		hal_log(HAL_LOG_INFO, "persist.recovered", "file=%s mode=%s peers=%u "
 			"generation=%llu records=%u", lc->state_file,
@@ -271,10 +279,15 @@ static void du_complete(struct ilpd_daemon *d, bool wait)
 	r = ilpd_persist_commit_finish(&du->p, &d->sw, now, wait);
 	if (r == 1)
 		return;
-	if (r < 0)
+	if (r < 0) {
 		du_failed(du, now);
-	else
+	} else {
 		du_ok(du);
+		/* The marker goes before the output it speaks of: a kill between
+		 * them recovers the group (>= what the peers saw), never less. */
+		if (ilpd_persist_released(&du->p) != 0)
+			du_failed(du, now);
+	}
 	wsconn_release_marked();
 }
 

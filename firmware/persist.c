@@ -24,9 +24,12 @@
  *     commit a snapshot (new generation): records of the failed attempt
  *     that did reach the disk can then never be mixed with those of a
  *     later attempt written over them.
- *   - Records since the last snapshot never exceed the ring: at half a
- *     ring a snapshot is taken, and a commit that would not fit is turned
- *     into a snapshot.
+ *   - Records since the last snapshot never exceed the ring: the first
+ *     commit after half a ring (or one that would not fit) first writes a
+ *     snapshot of p->last[] (released: see persist.h), then its group.
+ *   - Release markers (sync mode, boot id known): after every snapshot and
+ *     at ilpd_persist_released(); one write, no sync (the next group's sync
+ *     covers it); never while a sync runs, never twice in a row.
  *   - Recovery reads the ring in chunks of p->buf (never the whole area).
  *
  * Memory: struct ilpd_persist (persist.h; its size per board is in the
@@ -119,10 +122,50 @@ static void persist_remember(struct ilpd_persist *p, const struct ilp_switch *sw
 	}
 }
 
+/* Writes a release marker at p->pos (see ilpd_persist_released). */
+static int persist_write_marker(struct ilpd_persist *p)
+{
+	struct journal_record r;
+	uint8_t rec[JOURNAL_RECORD_SIZE];
+
+	if (p->st == NULL || p->mode != ILPD_DUR_SYNC || !p->boot_known || p->sync_pending ||
+	    p->need_snapshot || p->marker_last ||
+	    p->stats.journal_fill + 1u > JOURNAL_RING_RECORDS)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_RELEASED;
+	r.seq = p->pos.seq;
+	r.gen = (uint32_t)p->pos.gen;
+	r.durable_seq = p->durable_seq;
+	r.group_end = true;
+	memcpy(r.boot_id, p->boot_id, JOURNAL_BOOT_ID);
+	journal_record_encode(rec, &r);
+	if (hal_store_write(p->st, journal_ring_offset(p->pos.ring_pos), rec, sizeof(rec)) !=
+	    HAL_STORE_OK) {
+		persist_failed(p);
+		return -1;
+	}
+	p->stats.bytes_written += sizeof(rec);
+	p->stats.records++;
+	p->stats.journal_fill++;
+	p->pos.seq++;
+	p->pos.ring_pos = (p->pos.ring_pos + 1u) % JOURNAL_RING_RECORDS;
+	p->marker_last = true;
+	return 0;
+}
+
+int ilpd_persist_released(struct ilpd_persist *p)
+{
+	return persist_write_marker(p);
+}
+
 /* Writes a snapshot of sw's ledger to the older slot with generation
- * gen + 1 at the current journal position, and syncs. */
+ * gen + 1 at the current journal position, and syncs. With `written`, of
+ * what was last written (p->last[]: the released state when no sync runs,
+ * the slot set unchanged) instead of the ledger as it is now; last[] then
+ * stays, and the changes since are the next group. */
 static int persist_write_snapshot(struct ilpd_persist *p, const struct ilp_switch *sw,
-				  int64_t now_ms)
+				  int64_t now_ms, bool written)
 {
 	struct journal_image *img = &p->img;
 	struct journal_pos np = p->pos;
@@ -148,9 +191,9 @@ static int persist_write_snapshot(struct ilpd_persist *p, const struct ilp_switc
 		pe->used = true;
 		memcpy(pe->name, sw->peers[i].cfg.name, sizeof(pe->name));
 		pe->name[sizeof(pe->name) - 1] = '\0';
-		pe->balance = ls->balance;
-		pe->fulfilled = ls->fulfilled_count;
-		pe->flags = ls->flags;
+		pe->balance = written ? p->last[i].balance : ls->balance;
+		pe->fulfilled = written ? p->last[i].fulfilled : ls->fulfilled_count;
+		pe->flags = written ? p->last[i].flags : ls->flags;
 	}
 	np.gen = p->pos.gen + 1u;
 	np.ring_records = JOURNAL_RING_RECORDS;
@@ -172,7 +215,11 @@ static int persist_write_snapshot(struct ilpd_persist *p, const struct ilp_switc
 	p->stats.journal_fill = 0;
 	p->stats.snapshots++;
 	p->need_snapshot = false;
-	persist_remember(p, sw);
+	p->marker_last = false;
+	if (!written)
+		persist_remember(p, sw);
+	/* Everything in it is released right after (see persist.h). */
+	(void)persist_write_marker(p);
 	return 0;
 }
 
@@ -236,12 +283,15 @@ static unsigned persist_version(const uint8_t *buf)
 
 /* Replays the whole ring from pos->ring_pos into p->img; *next on success. */
 static int persist_replay(struct ilpd_persist *p, const struct journal_pos *pos,
-			  struct journal_pos *next, char *why, size_t why_len)
+			  bool limited, uint32_t limit, struct journal_pos *next, char *why,
+			  size_t why_len)
 {
 	uint32_t done, n, k, idx, bad_seq = 0;
 	int r;
 
 	journal_replay_begin(&p->rp, &p->img, pos);
+	if (limited)
+		journal_replay_limit(&p->rp, limit);
 	for (done = 0; done < JOURNAL_RING_RECORDS; done += n) {
 		idx = (pos->ring_pos + done) % JOURNAL_RING_RECORDS;
 		n = JOURNAL_RING_RECORDS - done;
@@ -288,6 +338,7 @@ int ilpd_persist_open_named(struct ilpd_persist *p, struct hal_store *st, const 
 	if (st == NULL)
 		return persist_refuse(why, why_len, "state: no state area to open");
 	p->st = st;
+	p->boot_known = hal_boot_id(p->boot_id);
 	/* Until recovery succeeds, load() accepts only a reset. */
 	p->refused = true;
 	p->pos.seq = 1;
@@ -357,8 +408,23 @@ int ilpd_persist_open_named(struct ilpd_persist *p, struct hal_store *st, const 
 	if (persist_read_slot(p, best, &pos, why, why_len) != JOURNAL_OK)
 		return persist_refuse(why, why_len, "state: %s changed while being read",
 				      persist_name(p));
-	if (persist_replay(p, &pos, &next, why, why_len) != 0)
+	if (persist_replay(p, &pos, false, 0, &next, why, why_len) != 0)
 		return -1;
+	/* The last release marker is of this boot: the process died, the page
+	 * cache did not, so every group after it was written but its output
+	 * never left. Apply only up to the marker. */
+	if (p->rp.marker && p->boot_known &&
+	    memcmp(p->rp.marker_boot, p->boot_id, JOURNAL_BOOT_ID) == 0 &&
+	    (int32_t)(next.seq - 1u - p->rp.marker_seq) > 0) {
+		uint32_t limit = p->rp.marker_seq;
+		struct journal_pos again;
+
+		if (persist_read_slot(p, best, &again, why, why_len) != JOURNAL_OK)
+			return persist_refuse(why, why_len, "state: %s changed while being read",
+					      persist_name(p));
+		if (persist_replay(p, &again, true, limit, &next, why, why_len) != 0)
+			return -1;
+	}
 	p->pos = next;
 	p->durable_seq = next.seq - 1u;
 	p->active = (uint8_t)best;
@@ -424,12 +490,12 @@ static int persist_reset_area(struct ilpd_persist *p, const struct ilp_switch *s
 	p->pos.ring_pos = 0;
 	p->pos.ring_records = JOURNAL_RING_RECORDS;
 	p->active = 0;
-	if (persist_write_snapshot(p, sw, now_ms) != 0)
+	if (persist_write_snapshot(p, sw, now_ms, false) != 0)
 		return -1;
 	/* The same snapshot in the other slot too: nothing older (or newer,
 	 * unreadable) survives in either. */
 	p->pos.gen--;
-	return persist_write_snapshot(p, sw, now_ms);
+	return persist_write_snapshot(p, sw, now_ms, false);
 }
 
 int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset, int64_t now_ms,
@@ -510,7 +576,7 @@ int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset,
 		p->refused = false;
 		return 0;
 	}
-	if (persist_write_snapshot(p, sw, now_ms) != 0)
+	if (persist_write_snapshot(p, sw, now_ms, false) != 0)
 		return persist_refuse(why, why_len, "state: cannot write %s: %s", persist_name(p),
 				      p->st->why);
 	return 0;
@@ -564,7 +630,7 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 	if (p->sync_pending)   /* a failure sets need_snapshot: handled below */
 		(void)ilpd_persist_commit_finish(p, sw, now_ms, true);
 	if (p->need_snapshot || persist_peers_differ(p, sw))
-		return persist_write_snapshot(p, sw, now_ms);
+		return persist_write_snapshot(p, sw, now_ms, false);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		if (p->last[i].used && persist_slot_changed(p, sw, i)) {
 			n++;
@@ -573,8 +639,14 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 	}
 	if (n == 0)
 		return 0;
-	if (p->stats.journal_fill + n > JOURNAL_RING_RECORDS)
-		return persist_write_snapshot(p, sw, now_ms);
+	/* Half a ring since the last snapshot: a snapshot of what was written
+	 * (released: no sync runs), then the changes as a group after it. Never
+	 * one of the ledger as it is now: a kill -9 during its sync would count
+	 * changes whose output never left. */
+	if ((p->stats.journal_fill >= JOURNAL_RING_RECORDS / 2 ||
+	     p->stats.journal_fill + n > JOURNAL_RING_RECORDS) &&
+	    persist_write_snapshot(p, sw, now_ms, true) != 0)
+		return -1;
 	memset(&r, 0, sizeof(r));
 	r.gen = (uint32_t)p->pos.gen;
 	r.durable_seq = p->durable_seq;
@@ -610,6 +682,7 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 	if (hal_store_sync_start(p->st) != HAL_STORE_OK)
 		goto fail;
 	p->sync_pending = true;
+	p->marker_last = false;
 	/* What the group holds is written: later changes are the next group's. */
 	persist_remember(p, sw);
 	return 1;
@@ -642,11 +715,10 @@ int ilpd_persist_commit_finish(struct ilpd_persist *p, const struct ilp_switch *
 	p->durable_seq = p->pos.seq - 1u;
 	p->stats.records += n;
 	p->stats.journal_fill += n;
-	/* The records are durable whatever the snapshot does: a failed one is
-	 * retried by the next commit (need_snapshot) and counted, not returned.
-	 * It holds the ledger as it is now, changes since the group included. */
-	if (p->stats.journal_fill >= JOURNAL_RING_RECORDS / 2)
-		(void)persist_write_snapshot(p, sw, now_ms);
+	/* The half-ring snapshot is the next commit (commit_start): one taken
+	 * here would hold changes made since the group, whose output waits for
+	 * the next group - a kill right after it would count them. */
+	(void)sw;
 	return 0;
 }
 
@@ -664,7 +736,7 @@ int ilpd_persist_snapshot(struct ilpd_persist *p, const struct ilp_switch *sw, i
 	/* A snapshot holds the whole ledger: it is the commit too. */
 	if (p->st == NULL)
 		return 0;
-	return persist_write_snapshot(p, sw, now_ms);
+	return persist_write_snapshot(p, sw, now_ms, false);
 }
 
 int ilpd_persist_peers_changed(struct ilpd_persist *p, const struct ilp_switch *sw,

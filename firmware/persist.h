@@ -45,12 +45,28 @@
  * the ledger may change meanwhile (the next group). From the write on, the
  * group counts as written (dirty() is about later changes only);
  * ilpd_persist_commit_finish() takes the sync's result: on success the
- * group is durable (durable_seq, stats) and a half-ring snapshot may
- * follow; nothing is written while a sync runs (a snapshot, reload or
+ * group is durable (durable_seq, stats; the half-ring snapshot is the
+ * next commit_start's); nothing is written while a sync runs (a snapshot, reload or
  * close first waits for it). ilpd_persist_commit() is start + finish with
  * wait. The order of writes and syncs on the store is the same as a
  * synchronous commit's: group N's sync completes before group N+1 is
  * written.
+ *
+ * Release markers (sync mode, a board with a boot id): the daemon calls
+ * ilpd_persist_released() at every group's completion before the held
+ * output goes, and every snapshot is followed by one. Snapshot rule: a
+ * snapshot holds only released state, or is released right after it
+ * (its marker, then the output): the half-ring snapshot is taken by
+ * commit_start, of p->last[] (what the last completed group wrote, whose
+ * output went at its completion), and the new changes follow it as a
+ * group; a snapshot of the ledger as it is (start-up, after a failure, a
+ * changed peer set, reload, close) is followed at once by the release of
+ * everything queued (durable.c), so only a kill -9 during that snapshot's
+ * own sync may count changes whose output had not left yet. Recovery: when
+ * the live journal's last marker was written in this boot, the groups
+ * after it (written, never released: the process died, the page cache
+ * did not) are dropped - rp.dropped_groups / dropped_records; otherwise
+ * (another boot, or no marker) every complete group is kept.
  *
  * A failed write or sync (commit returns -1, stats.failed) makes the next
  * commit a snapshot with a new generation (holding the whole ledger):
@@ -60,8 +76,9 @@
  * Memory (sizeof, measured by tests/unit/test_persist.c and the memory
  * map): struct ilpd_persist = last[] (32 bytes per peer slot) + p->buf
  * (JOURNAL_SNAP_BYTES) + journal_image + journal_replay + 16 bytes for
- * the pipeline (sync_pending, pend_n, pend_t0): host (64 peers) 18,648
- * bytes (measured), rpi (32) 9,624 (9,616 on armhf), router (8) 5,800
+ * the pipeline (sync_pending, pend_n, pend_t0) + 18 bytes for the release
+ * markers (boot id): host (64 peers) 18,704
+ * bytes (measured), rpi (32) ~9,680 (~9,672 on armhf), router (8) ~5,856
  * (5,792 on armhf); one static instance in the daemon (struct ilpd_durable). No
  * heap. Disk: JOURNAL_AREA_SIZE = 2 snapshot slots + 4,096 records x 64
  * bytes: host 278,528 bytes (2 x 8 KiB + 256 KiB), rpi and router 270,336
@@ -112,6 +129,9 @@ struct ilpd_persist {
 	bool need_snapshot;             /* a write or sync failed: the next commit is a snapshot */
 	bool refused;                   /* open refused the area: load() only with reset */
 	bool sync_pending;              /* a group's sync runs (commit_start .. finish) */
+	bool marker_last;               /* the last record written is a release marker */
+	bool boot_known;                /* boot_id is the board's (not "unknown") */
+	uint8_t boot_id[JOURNAL_BOOT_ID];  /* hal_boot_id() at open */
 	uint32_t pend_n;                /* its records */
 	int64_t pend_t0;                /* its start, hal_mono_us */
 	char name[64];                  /* the area's name in messages (open_named) */
@@ -159,6 +179,13 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 			      int64_t now_ms);
 int ilpd_persist_commit_finish(struct ilpd_persist *p, const struct ilp_switch *sw,
 			       int64_t now_ms, bool wait);
+
+/* Sync mode, right before the output held for the groups written so far
+ * is released: writes a release marker (ilp/journal.h; not synced, the
+ * next group's sync covers it). Nothing when the boot id is unknown, in
+ * another mode, after a failure, or when the last record already is one.
+ * 0, or -1 when the write failed (then the next commit is a snapshot). */
+int ilpd_persist_released(struct ilpd_persist *p);
 
 static inline bool ilpd_persist_sync_pending(const struct ilpd_persist *p)
 {
