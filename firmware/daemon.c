@@ -300,6 +300,11 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 		dm_refuse(d, l->index, f->request_id, "T00", "ledger cannot be written.");
 		return;
 	}
+	if (ilpd_ildcp_refusing(d, l->index)) {
+		dm_refuse(d, l->index, f->request_id, "T01",
+			  "parent assigned another address or asset; link not used.");
+		return;
+	}
 	/* The entry lies inside msg, which we own: take a writable pointer. */
 	if (ilp_switch_prepare(&d->sw, hal_wall_ms(), l->index, f->request_id,
 			       msg + (ilp - msg), ilp_len, d->reply, sizeof(d->reply),

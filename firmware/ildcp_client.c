@@ -124,6 +124,9 @@ enum ildcp_result ildcp_sm_answer(struct ildcp_sm *s, int64_t now, const uint8_t
 	memcpy(s->got, r.client_address, r.client_address_len);
 	s->got[r.client_address_len] = '\0';
 	s->got_len = (uint16_t)r.client_address_len;
+	memcpy(s->got_code, r.asset_code, r.asset_code_len);
+	s->got_code[r.asset_code_len] = '\0';
+	s->got_scale = r.asset_scale;
 	if (!s->have) {
 		memcpy(s->address, s->got, s->got_len + 1u);
 		s->address_len = s->got_len;
@@ -211,14 +214,32 @@ static void ic_result(struct ilpd_daemon *d, enum ildcp_result r)
 		break;
 	case ILDCP_R_SAME:
 		hal_log(HAL_LOG_DEBUG, "ildcp.confirmed", "peer=%s address=%s", parent, s->got);
+		if (s->conflict) {
+			/* The parent answers as before again: its link is used again. */
+			s->conflict = false;
+			if (d->link[s->parent].state == LINK_UP)
+				ilp_switch_set_peer_up(&d->sw, s->parent, true);
+			hal_log(HAL_LOG_INFO, "ildcp.conflict_cleared", "peer=%s address=%s",
+				parent, s->address);
+		}
 		break;
 	case ILDCP_R_MISMATCH:
 		hal_log(HAL_LOG_WARN, "ildcp.address_mismatch", "peer=%s configured=%s assigned=%s",
 			parent, s->address, s->got);
 		break;
 	case ILDCP_R_REFUSED:
-		hal_log(HAL_LOG_WARN, "ildcp.address_refused", "peer=%s in_use=%s assigned=%s",
-			parent, s->address, s->got);
+		/* Keep the address and asset in use, and do not use the parent's
+		 * link while it disagrees: its packets would be at another scale
+		 * or for another address space (a loop through the default
+		 * route). Packets to it get T01 (not routable), packets from it
+		 * T01 (ilpd_ildcp_refusing); asked again at the next link-up. */
+		s->conflict = true;
+		ilp_switch_set_peer_up(&d->sw, s->parent, false);
+		hal_log(HAL_LOG_ERROR, "ildcp.address_refused", "peer=%s in_use=%s assigned=%s "
+			"asset_in_use=%s/%u asset_assigned=%s/%u note=\"the parent's link is not "
+			"used until it answers as before (or ilpd restarts)\"",
+			parent, s->address, s->got, s->asset_code, (unsigned)s->asset_scale,
+			s->got_code, (unsigned)s->got_scale);
 		break;
 	case ILDCP_R_FAILED:
 		/* With a configured address the answer is only a cross-check. */
@@ -304,10 +325,19 @@ void ilpd_ildcp_link(struct ilpd_daemon *d, uint16_t peer, bool up)
 	if (up && d->sw.peers[peer].cfg.relation != ILP_REL_PARENT)
 		return;
 	ildcp_sm_link(s, hal_wall_ms(), up);
+	/* After a refused answer the link stays unused until the parent
+	 * answers as before (ILDCP_R_SAME). */
+	if (up && s->conflict)
+		ilp_switch_set_peer_up(&d->sw, peer, false);
 	if (up)
 		ic_run(d);
 	else
 		ic_arm(d);
+}
+
+bool ilpd_ildcp_refusing(const struct ilpd_daemon *d, uint16_t peer)
+{
+	return d->ildcp.conflict && peer == d->ildcp.parent;
 }
 
 bool ilpd_ildcp_answer(struct ilpd_daemon *d, uint16_t peer, uint32_t id,
@@ -333,6 +363,9 @@ const char *ilpd_ildcp_address_source(const struct ilpd_daemon *d)
 {
 	if (d->ildcp.mode != ILDCP_MODE_AUTO)
 		return "config";
+	if (d->ildcp.conflict)
+		return "ildcp; the parent now assigns another address or asset (refused): "
+		       "its link is not used";
 	if (d->sw.cfg.address_len != 0)
 		return "ildcp";
 	return d->ildcp.state == ILDCP_ST_GAVE_UP ? "parent did not answer (IL-DCP)"

@@ -88,7 +88,11 @@ struct ildcp_sm {
 	char asset_code[ILPD_ASSET_CODE_MAX + 1];
 	/* the last answer, for logging a mismatch or a refusal */
 	uint16_t got_len;
+	uint8_t got_scale;
+	bool conflict;                         /* AUTO: the parent's last answer was
+						* refused: its link is not used */
 	char got[ILPD_ADDRESS_MAX + 1];
+	char got_code[ILPD_ASSET_CODE_MAX + 1];
 	const char *why;                       /* last failure, a static string */
 };
 
@@ -133,6 +137,9 @@ bool ilpd_ildcp_answer(struct ilpd_daemon *d, uint16_t peer, uint32_t id,
 /* After a reload: peers following the node's asset take the parent's again. */
 void ilpd_ildcp_reloaded(struct ilpd_daemon *d);
 /* For /health: "address" (NULL: none yet) and "addressSource". */
+/* True while Prepares from `peer` are refused: it is the parent and its
+ * last IL-DCP answer was refused (another address or asset). */
+bool ilpd_ildcp_refusing(const struct ilpd_daemon *d, uint16_t peer);
 const char *ilpd_ildcp_address_source(const struct ilpd_daemon *d);
 
 #endif /* ILPD_ILDCP_CLIENT_H */

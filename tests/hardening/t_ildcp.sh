@@ -7,7 +7,9 @@
 #    its child carol is reachable at test.la.pi.carol from A's side, and
 #    test.la.pi.nobody gets F02 from B (own address space)
 #  - A restarted as test.lb: B reconnects, is told test.lb.pi, refuses it
-#    (ildcp.address_refused) and keeps test.la.pi
+#    (ildcp.address_refused) and keeps test.la.pi, and does not use the
+#    parent's link while it disagrees (T01 both ways, nothing forwarded);
+#    A back as test.la: ildcp.conflict_cleared, packets flow again
 #  - node C configured as test.wrong under A: ildcp.address_mismatch
 #    warning, C keeps its configured address
 . "$(dirname "$0")/lib.sh"
@@ -136,4 +138,32 @@ else bad "no refusal: $(grep -E 'ildcp|peer\.' "$HD_WORK/b.log" | tail -5)"; fi
 h=$(hd_health "$PBA")
 if [ "$(jget "$h" address)" = test.la.pi ]; then ok "B keeps test.la.pi"
 else bad "B's /health after the refusal: $h"; fi
+case "$(jget "$h" addressSource)" in
+*"refused"*) ok "B's /health says the parent's answer was refused" ;;
+*) bad "addressSource after the refusal: $h" ;;
+esac
+# While the parent disagrees its link is not used (review: packets went up
+# at the wrong scale, and test.lb.pi.x looped between A and B until R02).
+fb0=$(hd_metric "$PBA" 'ilpd_packets_total{result="forwarded"}')
+out=$(send "ws://127.0.0.1:$PA/" alice-secret-token-2 test.lb.pi.x)
+fb=$(hd_metric "$PBA" 'ilpd_packets_total{result="forwarded"}')
+if echo "$out" | grep -q "T01=3" && [ "${fb:-x}" = "${fb0:-y}" ]; then
+	ok "from the disagreeing parent: T01 from B at once, nothing forwarded ($out)"
+else bad "from the disagreeing parent: $out (B forwarded $fb0 -> $fb)"; fi
+hd_stop carol
+out=$(send "ws://127.0.0.1:$PB/" carol-secret-token-3 test.lb.x)
+if echo "$out" | grep -q "T01=3"; then ok "to the disagreeing parent: T01 ($out)"
+else bad "to the disagreeing parent: $out"; fi
+# A comes back as test.la: the same answer as before, the link is used again
+hd_stop a2
+a_ini test.la
+hd_start a3 "$ILPD" -c "$HD_WORK/a.ini"
+if hd_wait_for "$HD_WORK/b.log" 'event=ildcp.conflict_cleared peer=up address=test.la.pi'; then
+	ok "the parent answers as before: ildcp.conflict_cleared"
+else bad "no conflict_cleared: $(grep -E 'ildcp' "$HD_WORK/b.log" | tail -3)"; fi
+hd_start carol2 "$ILPCTL" sink --url "ws://127.0.0.1:$PB/" --token carol-secret-token-3 --timeout-ms 60000
+sleep 1
+out=$(send "ws://127.0.0.1:$PA/" alice-secret-token-2 test.la.pi.carol.x)
+if echo "$out" | grep -q "fulfilled=3"; then ok "after the parent agrees again: fulfilled through B ($out)"
+else bad "after conflict_cleared: $out"; fi
 finish
