@@ -498,6 +498,11 @@ static int conf_set_node(struct conf_parse *st, int k, const char *v)
 			conf_fail(st, st->line, "'address' is not a valid ILP address");
 			return -1;
 		}
+		if (ilp_address_link_local((const uint8_t *)v, n)) {
+			conf_fail(st, st->line, "'address' must not be in the peer. or self. "
+				  "scheme (link-local: peer.config, peer.route.*)");
+			return -1;
+		}
 		memcpy(c->address, v, n + 1);
 		return 0;
 	case K_NODE_ASSET_CODE:

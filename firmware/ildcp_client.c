@@ -118,6 +118,8 @@ enum ildcp_result ildcp_sm_answer(struct ildcp_sm *s, int64_t now, const uint8_t
 		return sm_fail(s, now, "malformed answer");
 	if (r.client_address_len > ILPD_ADDRESS_MAX)
 		return sm_fail(s, now, "address longer than this board allows");
+	if (ilp_address_link_local(r.client_address, r.client_address_len))
+		return sm_fail(s, now, "address in the peer. or self. scheme");
 	if (r.asset_code_len > ILPD_ASSET_CODE_MAX || r.asset_code_len == 0)
 		return sm_fail(s, now, "asset code empty or too long");
 	s->state = ILDCP_ST_DONE;

@@ -66,7 +66,7 @@ static const char main_usage[] =
 "  [btp]        listen (127.0.0.1:7768 | off), auth_timeout_ms (5000),\n"
 "               ping_interval_ms (20000), reconnect_min_ms (100),\n"
 "               reconnect_max_ms (30000)\n"
-"  [admin]      listen (127.0.0.1:7769 | off): GET /health and GET /metrics\n"
+"  [admin]      listen (127.0.0.1:7769 | off): GET /health, /metrics, /routes\n"
 "  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
 "  [log]        level (info), stderr (true), syslog (false)\n"
 "  [peer NAME]  relation (parent|peer|child), url (ws://HOST:PORT/PATH to dial;\n"

@@ -59,6 +59,12 @@ static bool ilp_scheme_valid(const uint8_t *s, size_t n)
 	return false;
 }
 
+bool ilp_address_link_local(const uint8_t *addr, size_t len)
+{
+	return (len >= 4 && memcmp(addr, "peer", 4) == 0 && (len == 4 || addr[4] == '.')) ||
+	       (len >= 4 && memcmp(addr, "self", 4) == 0 && (len == 4 || addr[4] == '.'));
+}
+
 bool ilp_address_valid(const uint8_t *a, size_t n)
 {
 	size_t i, start;

@@ -932,6 +932,7 @@ static const char *const bad_files[] = {
 	"missing-address.ini", "shared-token.ini", "route-unknown-peer.ini",
 	"bad-route-prefix.ini", "min-balance-positive.ini",
 	"max-balance-negative.ini", "bad-rate.ini", "asset-scale-range.ini",
+	"address-link-local.ini",
 	"bad-listen.ini", "hold-below-window.ini", "bad-log-level.ini",
 	"transport-socks5.ini", "line-too-long.ini", "syntax-error.ini",
 	"key-outside-section.ini", "ledger-durability.ini", "ledger-relative-path.ini",

@@ -186,6 +186,12 @@ static void test_bad_answers(void)
 	CHECK_EQ(strcmp(s.why, "malformed answer"), 0);
 	CHECK(!s.have);
 	CHECK_EQ(s.attempts, 4);
+	/* a link-local address is never the node's (review: peer.config was taken) */
+	CHECK_EQ(ildcp_sm_poll(&s, T0 + 40000, buf, sizeof(buf), &len, &id, &res), 1);
+	n = answer(a, sizeof(a), "peer.config", "USD", 2);
+	CHECK_EQ(ildcp_sm_answer(&s, T0 + 40001, a, n), ILDCP_R_FAILED);
+	CHECK_EQ(strcmp(s.why, "address in the peer. or self. scheme"), 0);
+	CHECK(!s.have);
 	/* and a good one still works after all that */
 	CHECK_EQ(ildcp_sm_poll(&s, T0 + 60000, buf, sizeof(buf), &len, &id, &res), 1);
 	n = answer(a, sizeof(a), "test.up.me", "USD", 2);

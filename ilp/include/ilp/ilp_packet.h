@@ -105,6 +105,11 @@ int ilp_prepare_patch(uint8_t *pkt, const struct ilp_prepare *view,
 
 /* ---- addresses (RFC 15) ---------------------------------------------- */
 
+/* True for an address in the link-local schemes "peer" (peer.config,
+ * peer.route.*: messages between two peers) and "self": never a
+ * connector's own address. */
+bool ilp_address_link_local(const uint8_t *addr, size_t len);
+
 /* True if a[0..n) is a valid ILP address: 1..1023 bytes, scheme one of g,
  * private, example, peer, self, test, test1, test2, test3, local, followed
  * by one or more "." segments of [A-Za-z0-9_~-]+. */
