@@ -228,8 +228,8 @@ grep -q "No such file" "$work/out" && ok "virt: no SSH server in the image" || b
 if [ -n "$deb" ]; then
 	vm "systemctl stop ilpd; DEBIAN_FRONTEND=noninteractive apt-get purge -y ilpd >/dev/null 2>&1; echo purged=\$?; ls -d /etc/ilpd /var/lib/ilpd /usr/sbin/ilpd 2>&1; getent passwd ilpd; dpkg -l ilpd 2>&1 | tail -1" 180
 	cp "$work/out" "$work/purge.txt"
-	if grep -q "purged=0" "$work/purge.txt" && grep -q "/etc/ilpd: No such file" "$work/purge.txt" &&
-	   grep -q "/var/lib/ilpd: No such file" "$work/purge.txt" && grep -q "/usr/sbin/ilpd: No such file" "$work/purge.txt"; then
+	if grep -q "purged=0" "$work/purge.txt" && grep -q "/etc/ilpd'\\{0,1\\}: No such file" "$work/purge.txt" &&
+	   grep -q "/var/lib/ilpd'\\{0,1\\}: No such file" "$work/purge.txt" && grep -q "/usr/sbin/ilpd'\\{0,1\\}: No such file" "$work/purge.txt"; then
 		ok "virt: apt purge ilpd removes /etc/ilpd, /var/lib/ilpd and the binaries (user left: $(grep -c '^ilpd:' "$work/purge.txt"), as policy allows)"
 	else bad "virt: purge" "$work/purge.txt"; fi
 	vm "cp /boot/firmware/ilpd.deb /tmp/ilpd_arm64.deb && DEBIAN_FRONTEND=noninteractive apt-get install -y /tmp/ilpd_arm64.deb >/dev/null 2>&1; echo inst=\$?; sed -i 's/^listen = 127.0.0.1:7769/listen = 0.0.0.0:7769/' /etc/ilpd/ilpd.ini; systemctl restart ilpd; systemctl is-active ilpd" 240
