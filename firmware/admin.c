@@ -111,8 +111,11 @@ static void adm_persist_json(const struct ilpd_daemon *d, struct adm_buf *b)
 		adm_printf(b, "\"lastSyncAgeMs\":%lld,", (long long)(hal_mono_ms() - st->last_sync_ms));
 	else
 		adm_printf(b, "\"lastSyncAgeMs\":null,");
+	if (du->store_open && ilpd_persist_sync_pending(&du->p))
+		adm_printf(b, "\"syncRunningMs\":%lld,",
+			   (long long)((hal_mono_us() - du->p.pend_t0) / 1000));
 	adm_printf(b, "\"recovered\":%s,\"healthy\":%s}", st->recovered ? "true" : "false",
-		   du->failed ? "false" : "true");
+		   du->failed || ilpd_durable_stalled(du) ? "false" : "true");
 }
 
 size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
@@ -124,7 +127,8 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 
 	adm_printf(&b, "{\"status\":\"%s\",\"uptime\":%lld,\"peersConnected\":%u,"
 		   "\"totalPeers\":%u,\"nodeId\":\"%.*s\",\"version\":\"%s\",",
-		   d->stopping ? "stopping" : ilpd_durable_refusing(&d->dur) ? "unhealthy" :
+		   d->stopping ? "stopping" :
+		   ilpd_durable_refusing(&d->dur) || ilpd_durable_stalled(&d->dur) ? "unhealthy" :
 		   (up == total ? "ok" : "degraded"),
 		   (long long)((ev_now(&d->loop) - d->started_mono) / 1000), up,
 		   total, (int)d->sw.cfg.address_len, (const char *)d->sw.address,
@@ -429,8 +433,9 @@ static void adm_persist_metrics(const struct ilpd_daemon *d, struct adm_buf *b)
 		   "Ledger snapshots written (start-up, half a journal, reload, stop).");
 	adm_printf(b, "ilpd_persist_snapshots_total %llu\n", (unsigned long long)st->snapshots);
 	adm_metric(b, "ilpd_persist_healthy", "gauge",
-		   "1 unless the last commit failed (new Prepares are then rejected T00).");
-	adm_printf(b, "ilpd_persist_healthy %d\n", !ilpd_durable_refusing(&d->dur));
+		   "1 unless the last commit failed (new Prepares are then rejected T00) or a sync has run for over 1 s.");
+	adm_printf(b, "ilpd_persist_healthy %d\n",
+		   !ilpd_durable_refusing(&d->dur) && !ilpd_durable_stalled(&d->dur));
 }
 
 size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)

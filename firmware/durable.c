@@ -96,8 +96,17 @@ static int du_open(struct ilpd_durable *du, const char *path, bool create)
 {
 	int r;
 
+	struct stat lsb;
+
 	memset(&du->store, 0, sizeof(du->store));
 	du->store.fd = -1;
+	/* The store opens without following a link (O_NOFOLLOW): say why. */
+	if (lstat(path, &lsb) == 0 && S_ISLNK(lsb.st_mode)) {
+		(void)snprintf(du->why, sizeof(du->why), "state: %s is a symbolic link; the "
+			       "state file is opened without following links: give its real "
+			       "path", path);
+		return -1;
+	}
 	if (create && du_mkdirs(path) != 0) {
 		(void)snprintf(du->why, sizeof(du->why), "state: cannot create the directory "
 			       "of %s: %s", path, strerror(errno));
@@ -184,8 +193,18 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 	du->sync_io = -1;
 	du->why[0] = '\0';
 	wsconn_hold_output(false);
-	if (du->mode == ILPD_DUR_OFF)
+	if (du->mode == ILPD_DUR_OFF) {
+		struct stat sb;
+
+		/* sync -> off -> sync would bring back stale balances: say so. */
+		if (lc->state_file[0] != '\0' && stat(lc->state_file, &sb) == 0 &&
+		    S_ISREG(sb.st_mode))
+			hal_log(HAL_LOG_WARN, "persist.off_with_state", "file=%s note=\"durability = "
+				"off: this state file is neither read nor updated, its balances go "
+				"stale; a later start with sync or interval recovers them as they "
+				"were (--reset-ledger starts over)\"", lc->state_file);
 		return ilpd_persist_open(&du->p, NULL, ILPD_DUR_OFF, 0, du->why, sizeof(du->why));
+	}
 	if (du_open(du, lc->state_file, true) != 0)
 		return du_refuse(du);
 	r = ilpd_persist_open_named(&du->p, &du->store, lc->state_file,
@@ -401,6 +420,12 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 	/* Nothing left to make durable (or a snapshot just was, or the commit
 	 * failed: released all the same, see durable.h): everything goes. */
 	wsconn_flush_all();
+}
+
+bool ilpd_durable_stalled(const struct ilpd_durable *du)
+{
+	return du->store_open && ilpd_persist_sync_pending(&du->p) &&
+	       hal_mono_us() - du->p.pend_t0 > (int64_t)ILPD_DUR_STALL_MS * 1000;
 }
 
 void ilpd_durable_peers_changed(struct ilpd_daemon *d)

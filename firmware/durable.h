@@ -100,6 +100,13 @@ static inline bool ilpd_durable_refusing(const struct ilpd_durable *du)
 	return du->failed;
 }
 
+/* A group's sync has been running for more than ILPD_DUR_STALL_MS: the
+ * disk is stalling (a dying SD card looks like this), and in sync mode all
+ * output waits for it. /health then says unhealthy (nothing is refused: the
+ * sync may still complete). */
+#define ILPD_DUR_STALL_MS 1000
+bool ilpd_durable_stalled(const struct ilpd_durable *du);
+
 /* --dump-state: opens the configured state file (never creating it),
  * recovers it and writes the JSON (persist.h) with a newline into out.
  * Bytes written, or 0 with "state: ..." in du->why. */

@@ -118,4 +118,24 @@ if hd_wait_for "$HD_WORK/esc.log" 'event=config.loaded' &&
 	ok "config.loaded shows the ESC path escaped"
 else bad "config.loaded with an ESC path: $(od -c "$HD_WORK/esc.log" | head -5)"; fi
 hd_stop esc
+
+# The state file (durable ledger): a symbolic link is refused with a reason
+# (the store opens it O_NOFOLLOW), exit 4; durability = off with a state
+# file in place warns that its balances go stale (review findings).
+P_BTP3=$(hd_port 14) P_ADM3=$(hd_port 15)
+: > "$HD_WORK/real.state"
+ln -sf "$HD_WORK/real.state" "$HD_WORK/link.state"
+printf '[node]\naddress = test.sl\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[ledger]\nstate_file = %s\n' \
+	"$P_BTP3" "$P_ADM3" "$HD_WORK/link.state" > "$HD_WORK/sl.ini"
+out=$(timeout 10 "$ILPD" -c "$HD_WORK/sl.ini" 2>&1); rc=$?
+if [ "$rc" = 4 ] && echo "$out" | grep -q "state: $HD_WORK/link.state is a symbolic link"; then
+	ok "a symlinked state_file: refused, exit 4, says why"
+else bad "a symlinked state_file: rc=$rc: $(echo "$out" | head -2)"; fi
+printf '[node]\naddress = test.sl\n[btp]\nlisten = 127.0.0.1:%s\n[admin]\nlisten = 127.0.0.1:%s\n[ledger]\ndurability = off\nstate_file = %s\n' \
+	"$P_BTP3" "$P_ADM3" "$HD_WORK/real.state" > "$HD_WORK/off.ini"
+hd_start off "$ILPD" -c "$HD_WORK/off.ini"
+if hd_wait_for "$HD_WORK/off.log" 'level=warn event=persist.off_with_state'; then
+	ok "durability = off with a state file in place: persist.off_with_state"
+else bad "no persist.off_with_state: $(head -3 "$HD_WORK/off.log")"; fi
+hd_stop off
 finish

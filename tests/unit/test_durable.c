@@ -392,6 +392,21 @@ static void test_sync_in_flight(void)
 	CHECK(ilpd_persist_dirty(&dmn.dur.p, &dmn.sw));
 	CHECK(ilpd_persist_sync_pending(&dmn.dur.p));
 	CHECK_EQ_U64(dmn.dur.p.stats.syncs, syncs);
+	/* A sync that runs for over ILPD_DUR_STALL_MS (a stalling disk) makes
+	 * /health unhealthy, with how long it has run (review: a hung
+	 * fdatasync showed as healthy while all output waited). */
+	{
+		char h[8192];
+
+		CHECK(ilpd_health_json(&dmn, h, sizeof(h)) > 0);
+		CHECK(strstr(h, "\"status\":\"unhealthy\"") == NULL);
+		CHECK(strstr(h, "\"syncRunningMs\":") != NULL);
+		dmn.dur.p.pend_t0 -= (int64_t)(ILPD_DUR_STALL_MS + 500) * 1000;
+		CHECK(ilpd_durable_stalled(&dmn.dur));
+		CHECK(ilpd_health_json(&dmn, h, sizeof(h)) > 0);
+		CHECK(strstr(h, "\"status\":\"unhealthy\"") != NULL);
+		CHECK(strstr(h, "\"healthy\":false}") != NULL);
+	}
 	/* The sync completes: the answer goes, the second group starts. */
 	fake_done = true;
 	for (i = 0; i < 200 && cs.answers == 0; i++)
