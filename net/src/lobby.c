@@ -108,8 +108,11 @@ static int64_t lb_evict_due(struct lobby *lb)
 	if (o == NULL)
 		return INT64_MAX;
 	due = o->since + lb->grace_ms;
+	/* Only a pausing lobby spaces its evictions: one that admits ready
+	 * newcomers keeps draining the accept queue anyway, and spacing would
+	 * only turn more of them away (admin /health under a flood). */
 	next = lb->last_evict + lb_spacing(lb);
-	if (lb->evicted_once && next > due)
+	if (lb->policy == LOBBY_PAUSE && lb->evicted_once && next > due)
 		due = next;
 	return due;
 }

@@ -18,7 +18,7 @@
  *   instead of pushing out those already here. So under any flood each
  *   accepted connection is guaranteed grace_ms to send its first byte, and
  *   the listener admits about cap / grace_ms idle connections per second.
- *   Evictions are spaced at least grace_ms / cap apart, so a flood that
+ *   A LOBBY_PAUSE lobby spaces its evictions at least grace_ms / cap apart, so a flood that
  *   fills the lobby in one burst is let in one connection at a time, not
  *   again in one burst a grace period later: the accept queue then frees a
  *   place every few milliseconds and a legitimate peer's SYN, which the
