@@ -1,5 +1,7 @@
 /*
  * daemon.c - peer links, BTP sessions and the packet path (see daemon.h).
+ * Dialling an outbound link (direct, SOCKS5h, TLS) is in dial.c, the BTP
+ * listener in listener.c; what they share is in daemon_int.h.
  *
  * IMPLEMENTATION NOTES
  * - Packet path: a BTP Message from peer P arrives in P's receive buffer;
@@ -43,7 +45,6 @@
 #include "ilp/btp.h"
 #include "ilp/ilp_packet.h"
 
-#define DM_CONNECT_TIMEOUT_MS 10000
 #define DM_CLOSE_GRACE_MS 2000
 
 static void dm_on_open(struct wsconn *w, void *user);
@@ -57,7 +58,7 @@ static const char *const dm_relation_name[] = { "parent", "peer", "child" };
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static uint32_t dm_random_u32(void)
+uint32_t ilpd_random_u32(void)
 {
 	uint8_t b[4] = { 0, 0, 0, 0 };
 
@@ -382,13 +383,12 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 
 /* ---- link state --------------------------------------------------------- */
 
-static void dm_link_timer(struct ev_loop *loop, int id, void *arg);
 
-static void dm_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t delay)
+void ilpd_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t delay)
 {
 	if (l->timer >= 0)
 		ev_timer_del(&d->loop, l->timer);
-	l->timer = ev_timer_add(&d->loop, ev_now(&d->loop) + delay, dm_link_timer, l);
+	l->timer = ev_timer_add(&d->loop, ev_now(&d->loop) + delay, ilpd_link_timer, l);
 }
 
 static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
@@ -405,7 +405,7 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 	l->idle_mark = UINT64_MAX;
 	l->idle_ticks = 0;
 	ilp_switch_set_peer_up(&d->sw, l->index, true);
-	dm_link_arm(d, l, d->conf->ping_interval_ms);
+	ilpd_link_arm(d, l, d->conf->ping_interval_ms);
 	ilpd_ccp_link(d, l->index, true);
 	hal_log(HAL_LOG_INFO, "peer.up", "peer=%s relation=%s direction=%s",
 		l->conf->name, dm_relation_name[l->conf->relation],
@@ -414,14 +414,14 @@ static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 }
 
 /* Schedules the next dial with jittered exponential backoff. */
-static void dm_schedule_dial(struct ilpd_daemon *d, struct ilpd_link *l)
+void ilpd_schedule_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	int64_t base = l->backoff_ms, delay;
 
-	delay = base / 2 + (int64_t)(dm_random_u32() % (uint32_t)(base / 2 + 1));
+	delay = base / 2 + (int64_t)(ilpd_random_u32() % (uint32_t)(base / 2 + 1));
 	l->backoff_ms = base * 2 > d->conf->reconnect_max_ms ? d->conf->reconnect_max_ms
 							      : base * 2;
-	dm_link_arm(d, l, delay);
+	ilpd_link_arm(d, l, delay);
 }
 
 static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason)
@@ -446,7 +446,7 @@ static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char 
 		l->timer = -1;
 	}
 	if (l->conf->outbound && !d->stopping)
-		dm_schedule_dial(d, l);
+		ilpd_schedule_dial(d, l);
 }
 
 int ilpd_conn_alloc(struct ilpd_daemon *d)
@@ -467,239 +467,6 @@ int ilpd_conn_alloc(struct ilpd_daemon *d)
 			d->ctr.conns_hwm = (uint32_t)used + 1;
 	}
 	return found;
-}
-
-/* Resolves the link's host once and keeps the address: a blocking lookup
- * (hal_resolve) must not stall the loop on every redial. A reload that
- * changes the URL changes the host, which resolves again. */
-static int dm_link_ip(struct ilpd_link *l)
-{
-	const char *host = l->conf->url.host;
-
-	if (l->ip[0] != '\0' && strcmp(l->ip_host, host) == 0)
-		return 0;
-	if (hal_resolve(host, l->ip) != HAL_NET_OK) {
-		l->ip[0] = '\0';
-		return -1;
-	}
-	snprintf(l->ip_host, sizeof(l->ip_host), "%s", host);
-	return 0;
-}
-
-#if ILPD_HAVE_TLS
-/* Loads the trust anchors once; logs "FILE:LINE: [tls] ca_file: ..." on
- * failure. 0 or -1. */
-static int dm_tls_client_cfg(struct ilpd_daemon *d)
-{
-	const struct ilpd_conf *cf = d->conf;
-	char err[400], msg[700], q[760];
-
-	if (d->tls_client_ready)
-		return 0;
-	if (tls_config_client(&d->tls_client_cfg, cf->tls.ca_file, err, sizeof(err)) != 0) {
-		snprintf(msg, sizeof(msg), "%s:%d: [tls] ca_file: %s", cf->source,
-			 cf->tls.ca_line, err);
-		hal_log(HAL_LOG_ERROR, "tls.config_failed", "reason=%s",
-			hal_log_quote(msg, strlen(msg), q, sizeof(q)));
-		return -1;
-	}
-	d->tls_client_ready = true;
-	return 0;
-}
-
-static int dm_tls_server_cfg(struct ilpd_daemon *d)
-{
-	const struct ilpd_conf *cf = d->conf;
-	char err[400], msg[700], q[760];
-
-	if (d->tls_server_ready || !cf->tls.listen_tls)
-		return 0;
-	if (tls_config_server(&d->tls_server_cfg, cf->tls.cert_file, cf->tls.key_file, err,
-			      sizeof(err)) != 0) {
-		snprintf(msg, sizeof(msg), "%s:%d: [tls] cert_file: %s", cf->source,
-			 cf->tls.cert_line, err);
-		hal_log(HAL_LOG_ERROR, "tls.config_failed", "reason=%s",
-			hal_log_quote(msg, strlen(msg), q, sizeof(q)));
-		return -1;
-	}
-	d->tls_server_ready = true;
-	return 0;
-}
-
-/* Starts slot ci's engine as a client for link l and hands it to the
- * connection. NULL, or the reason it failed. */
-static const char *dm_tls_dial(struct ilpd_daemon *d, struct ilpd_link *l, int ci)
-{
-	const struct ilpd_peer_conf *p = l->conf;
-	const char *name = p->tls_server_name[0] != '\0' ? p->tls_server_name : p->url.host;
-
-	if (dm_tls_client_cfg(d) != 0)
-		return "cannot load [tls] ca_file";
-	if (tls_conn_start(&d->tls[ci], &d->tls_client_cfg, TLS_CLIENT, name,
-			   p->has_pin ? p->tls_pin : NULL) != 0) {
-		tls_conn_release(&d->tls[ci]);
-		return "cannot start TLS";
-	}
-	(void)wsconn_use_tls(&d->conn[ci].ws, &d->tls[ci]);
-	return NULL;
-}
-#endif
-
-/* wss:// link: puts TLS under slot ci. 0, or -1 after logging. */
-static int dm_dial_tls(struct ilpd_daemon *d, struct ilpd_link *l, int ci)
-{
-	const char *why = "this ilpd was built without TLS";
-
-#if ILPD_HAVE_TLS
-	why = dm_tls_dial(d, l, ci);
-	if (why == NULL)
-		return 0;
-#else
-	(void)ci;
-#endif
-	d->ctr.tls_failed++;
-	hal_log(HAL_LOG_WARN, "peer.tls_failed", "peer=%s reason=\"%s\"", l->conf->name, why);
-	return -1;
-}
-
-/* Where a dial connects: the peer itself (resolved once, dm_link_ip), or
- * the SOCKS5 proxy with the peer's host and port in l->socks, never
- * resolved here ([transport], ilpd_peer_via_proxy). A proxy dial that fails
- * is never retried directly. 0, or -1 with *why. */
-static int dm_dial_target(struct ilpd_daemon *d, struct ilpd_link *l, char ip[HAL_IP_STR_MAX],
-			  uint16_t *port, const char **why)
-{
-	const struct ilpd_transport_conf *t = &d->conf->transport;
-	const struct ilpd_url *u = &l->conf->url;
-	char pass[32];
-
-	l->via_proxy = ilpd_peer_via_proxy(t, u->host);
-	if (!l->via_proxy) {
-		*why = "cannot resolve host";
-		if (dm_link_ip(l) != 0)
-			return -1;
-		memcpy(ip, l->ip, HAL_IP_STR_MAX);
-		*port = u->port;
-		return 0;
-	}
-	/* RFC 1929 credentials per peer: tor's IsolateSOCKSAuth then keeps
-	 * every peer on circuits of its own. The password changes with every
-	 * dial attempt, so no attempt waits behind an earlier one's stuck
-	 * rendezvous for the same isolation key (after the far side's tor
-	 * restarted, such a request may never be answered). */
-	*why = "cannot start SOCKS5";
-	l->proxy_dials++;
-	snprintf(pass, sizeof(pass), "ilpd-%llu", (unsigned long long)l->proxy_dials);
-	if (socks5_start(&l->socks, u->host, u->port, l->conf->name, pass) != 0)
-		return -1;
-	snprintf(ip, HAL_IP_STR_MAX, "%s", t->proxy_host);
-	*port = t->proxy_port;
-	return 0;
-}
-
-static int64_t dm_proxy_deadline(const struct ilpd_daemon *d, const struct ilpd_link *l)
-{
-	const struct ilpd_transport_conf *t = &d->conf->transport;
-
-	if (!l->via_proxy)
-		return 0;
-	/* a redial to an onion after a drop: short first deadline (transport.h) */
-	return ilpd_transport_dial_deadline_ms(t, ilpd_host_is_onion(t, l->conf->url.host),
-					       l->connects > 0, l->proxy_timeouts);
-}
-
-static void dm_dial_failed(struct ilpd_daemon *d, struct ilpd_link *l, int ci, const char *why)
-{
-	if (ci >= 0)
-		d->conn[ci].used = false;
-	l->last_error = why;
-	hal_log(HAL_LOG_WARN, "peer.connect_failed", "peer=%s reason=\"%s\"", l->conf->name, why);
-	dm_schedule_dial(d, l);
-}
-
-static void dm_dial(struct ilpd_daemon *d, struct ilpd_link *l)
-{
-	const struct ilpd_url *u = &l->conf->url;
-	char host[ILPD_WSCONN_HOST_MAX + 1], ip[HAL_IP_STR_MAX];
-	const char *why = "no free connection";
-	int ci = ilpd_conn_alloc(d);
-	int64_t proxy_ms;
-	uint16_t port = 0;
-	struct ilpd_conn *c;
-	int hl = snprintf(host, sizeof(host), "%s:%u", u->host, (unsigned)u->port);
-
-	if (ci < 0 || hl < 0 || (size_t)hl >= sizeof(host) ||
-	    dm_dial_target(d, l, ip, &port, &why) != 0) {
-		dm_dial_failed(d, l, ci, why);
-		return;
-	}
-	c = &d->conn[ci];
-	c->inbound = false;
-	c->link = l->index;
-	c->since = ev_now(&d->loop);
-	if (u->tls && dm_dial_tls(d, l, ci) != 0) {
-		c->used = false;
-		dm_schedule_dial(d, l);
-		return;
-	}
-	proxy_ms = dm_proxy_deadline(d, l);
-	if (proxy_ms > 0)
-		(void)wsconn_use_socks(&c->ws, &l->socks, proxy_ms);
-	if (wsconn_connect(&c->ws, &d->loop, ip, port, host, u->path, &ilpd_conn_cbs, c) != 0) {
-		dm_dial_failed(d, l, -1, l->via_proxy ? "cannot connect to the proxy" :
-			       "connect failed");
-		c->used = false;
-		return;
-	}
-	l->conn = ci;
-	l->state = LINK_CONNECTING;
-	dm_link_arm(d, l, DM_CONNECT_TIMEOUT_MS + proxy_ms);
-}
-
-void ilpd_daemon_transport_changed(struct ilpd_daemon *d)
-{
-	size_t i;
-
-	if (d->stopping)
-		return;
-	for (i = 0; i < ILPD_MAX_PEERS; i++) {
-		struct ilpd_link *l = &d->link[i];
-
-		if (l->conf == NULL || !l->conf->outbound || l->state != LINK_DOWN)
-			continue;
-		l->backoff_ms = d->conf->reconnect_min_ms;
-		dm_link_arm(d, l, (int64_t)(dm_random_u32() % 200u));
-	}
-}
-
-/* Keepalive (up), connect/auth timeout (connecting), redial (down). */
-static void dm_link_timer(struct ev_loop *loop, int id, void *arg)
-{
-	struct ilpd_link *l = arg;
-	struct ilpd_daemon *d = l->d;
-	struct ilpd_conn *c = l->conn >= 0 ? &d->conn[l->conn] : NULL;
-
-	(void)loop;
-	(void)id;
-	l->timer = -1;
-	if (l->state == LINK_DOWN) {
-		if (!d->stopping)
-			dm_dial(d, l);
-	} else if (l->state != LINK_UP) {
-		if (c != NULL)
-			wsconn_abort(&c->ws, "connect or auth timed out");
-	} else if (c != NULL) {
-		/* Two intervals in a row with nothing received (not even the pong
-		 * to our last ping) mean the link is dead. */
-		l->idle_ticks = c->ws.bytes_in == l->idle_mark ? (uint8_t)(l->idle_ticks + 1) : 0;
-		if (l->idle_ticks >= 2) {
-			wsconn_abort(&c->ws, "keepalive: nothing received");
-			return;
-		}
-		l->idle_mark = c->ws.bytes_in;
-		(void)wsconn_send(&c->ws, WS_OP_PING, NULL, 0);
-		dm_link_arm(d, l, d->conf->ping_interval_ms);
-	}
 }
 
 /* ---- authentication ----------------------------------------------------- */
@@ -822,7 +589,7 @@ static void dm_on_open(struct wsconn *w, void *user)
 	if (c->inbound || c->link < 0)
 		return;
 	l = &d->link[c->link];
-	l->auth_id = dm_random_u32();
+	l->auth_id = ilpd_random_u32();
 	user_name = l->conf->username[0] != '\0' ? l->conf->username : "";
 	if (btp_auth_encode(l->auth_id, (const uint8_t *)user_name, strlen(user_name),
 			    (const uint8_t *)l->conf->token, strlen(l->conf->token),
@@ -977,7 +744,7 @@ void ilpd_link_open(struct ilpd_daemon *d, uint16_t i, const struct ilpd_peer_co
 	l->conf = &l->peer;
 	l->backoff_ms = d->conf->reconnect_min_ms;
 	if (p->outbound && !d->stopping)
-		dm_dial(d, l);
+		ilpd_dial(d, l);
 }
 
 void ilpd_link_drop(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason,
@@ -1005,7 +772,7 @@ void ilpd_link_drop(struct ilpd_daemon *d, struct ilpd_link *l, const char *reas
 	if (!keep)
 		l->conf = NULL;
 	else if (l->conf->outbound && !d->stopping)
-		dm_schedule_dial(d, l);
+		ilpd_schedule_dial(d, l);
 }
 
 static int dm_build_switch(struct ilpd_daemon *d)
@@ -1090,8 +857,8 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 #if ILPD_HAVE_TLS
 	d->tls_client_ready = false;
 	d->tls_server_ready = false;
-	if (dm_tls_server_cfg(d) != 0 ||
-	    (ilpd_conf_needs_tls_client(conf) && dm_tls_client_cfg(d) != 0))
+	if (ilpd_tls_server_cfg(d) != 0 ||
+	    (ilpd_conf_needs_tls_client(conf) && ilpd_tls_client_cfg(d) != 0))
 		return -1;
 	if (conf->tls.listen_tls || ilpd_conf_needs_tls_client(conf))
 		hal_log(HAL_LOG_INFO, "tls.ready", "backend=%s listener=%s conn_bytes=%zu",

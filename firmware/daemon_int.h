@@ -1,5 +1,5 @@
 /*
- * daemon_int.h - what daemon.c and listener.c share inside the daemon
+ * daemon_int.h - what daemon.c, dial.c and listener.c share inside the daemon
  * (not an interface for the rest of firmware/: that is daemon.h).
  */
 #ifndef ILPD_DAEMON_INT_H
@@ -20,5 +20,22 @@ void ilpd_conn_auth_deadline(struct ev_loop *loop, int id, void *arg);
 /* Opens the BTP listener and its lobby (listener.c). 0, or -1 after
  * logging why. */
 int ilpd_listen(struct ilpd_daemon *d);
+
+/* daemon.c: a random 32-bit value (BTP request ids, jitter). */
+uint32_t ilpd_random_u32(void);
+/* daemon.c: arms link l's timer to fire in delay ms (ilpd_link_timer). */
+void ilpd_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t delay);
+/* daemon.c: schedules link l's next dial with backoff and jitter. */
+void ilpd_schedule_dial(struct ilpd_daemon *d, struct ilpd_link *l);
+
+/* dial.c: dials link l now (outbound peers). */
+void ilpd_dial(struct ilpd_daemon *d, struct ilpd_link *l);
+/* dial.c: a link's timer: dial, or give up an unanswered connect/auth. */
+void ilpd_link_timer(struct ev_loop *loop, int id, void *arg);
+#if ILPD_HAVE_TLS
+/* dial.c: the TLS client / server configurations, loaded once. 0 or -1. */
+int ilpd_tls_client_cfg(struct ilpd_daemon *d);
+int ilpd_tls_server_cfg(struct ilpd_daemon *d);
+#endif
 
 #endif /* ILPD_DAEMON_INT_H */
