@@ -14,8 +14,8 @@
 #        on the TAP) under the same filter, and lwIP must take at most
 #        LWIP_LOSS_FACTOR (default 5; under an emulator 5 x LWIP_EMU_SLOWDOWN,
 #        default 2) times the POSIX time (if the first pair misses, the
-#        better of two runs of each). Without a POSIX ilpd the comparison
-#        is skipped (the fulfilled count is still required).
+#        better of two runs of each). Without a POSIX ilpd the step fails:
+#        the comparison cannot run.
 
 # Runs one `ilpctl send` from the namespace; prints "fulfilled elapsed_ms
 # summary".
@@ -95,7 +95,8 @@ posix=${ILPD_POSIX:-$root/build/host/firmware/ilpd}
 if [ -z "$lms" ]; then
 	:
 elif [ ! -x "$posix" ]; then
-	echo "SKIP: no POSIX ilpd at $posix (ILPD_POSIX): loss comparison skipped"
+	# No silent skip: the comparison is part of the requirement.
+	bad "no POSIX ilpd at $posix (build the host preset, or set ILPD_POSIX): the loss comparison cannot run"
 else
 	ns2=${ns}p
 	pgw=10.98.$x.1
