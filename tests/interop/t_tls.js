@@ -319,7 +319,9 @@ module.exports = async function tlsSuite (t, ilpdPath) {
   }
   configErrors(t, ilpdPath, dir, pki)
   const ilpctl = findIlpctl(ilpdPath)
-  console.log('ilpctl: ' + (ilpctl || 'not found (set ILPCTL): its wss:// checks are skipped'))
+  // No silent skip: without ilpctl the wss:// checks cannot run, and that fails.
+  t.check('tls: ilpctl found (next to ilpd, or ILPCTL) for the wss:// checks', !!ilpctl,
+    ilpctl || 'not found: build the host preset or set ILPCTL')
 
   await listenerTests(t, ilpdPath, dir, pki, ilpctl)
   await listenerRefusedTests(t, ilpdPath, dir, pki)
