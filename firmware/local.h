@@ -1,0 +1,112 @@
+/*
+ * local.h - ilpd's own account: a virtual peer slot named "local" in the
+ * switch (relation child, no BTP link, up while enabled). Local delivery
+ * (the [local] handler_url, helper deliver.c), /admin/ilp/send and the
+ * embedded C API all sit on this one interface.
+ *
+ * Delivery. A Prepare routed to the local account (the [local] prefix,
+ * default ilpd's own address, and a destination equal to the own address;
+ * a child with a longer prefix still wins) is checked first: its
+ * condition must be SHA-256(SHA-256(data)), else the source gets F05
+ * (Wrong Condition) and the handler is not called. Then the handler gets
+ * the raw Prepare (as forwarded: amount and expiry are the outgoing ones)
+ * and an id, and answers later, exactly once, with ilpd_local_answer() (or
+ * the ilpd_local_accept()/ilpd_local_reject() helpers). If the packet's
+ * expiry passes first, the switch answers R00 itself and a late answer is
+ * ignored (counted in ilpd_local_stats.late). Without a handler the local
+ * account is not routed to: such a Prepare gets F02 as before.
+ *
+ * Sending. ilpd_local_send() originates a Prepare from the local account;
+ * the callback runs exactly once with the Fulfill or Reject (also a Reject
+ * the switch made, e.g. F02 no route or R00 at the expiry). It MAY run
+ * before ilpd_local_send() returns (a Reject the switch makes at once).
+ *
+ * Money: the local account is a ledger slot like a peer's (its balance
+ * persists under the name "local"): money delivered to it raises nothing
+ * it owes (no credit limit on what it receives: max_balance unlimited);
+ * what it sends is limited by [local] min_balance (default 0: it can only
+ * send what it has received, unless configured lower).
+ *
+ * Threading: single event loop; none of these may be called from a
+ * handler of another thread. The prepare/reply bytes given to callbacks
+ * are valid only during the call.
+ */
+#ifndef ILPD_LOCAL_H
+#define ILPD_LOCAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ilpd_daemon;
+
+/* The peer name of the local account (switch, ledger, persisted state). */
+#define ILPD_LOCAL_NAME "local"
+
+/* Largest data a local Fulfill/Reject carries (the 32 KB). */
+#define ILPD_LOCAL_REPLY_DATA_MAX 32767
+
+/* A Prepare to deliver locally (the raw ILP packet, valid during the call).
+ * Answer later, exactly once, with ilpd_local_answer(d, id, ...). */
+typedef void (*ilpd_local_handler)(void *ctx, struct ilpd_daemon *d, uint32_t id,
+				   const uint8_t *prepare, size_t n);
+
+/* Installs the handler (NULL: none; local delivery then answers F02).
+ * Installing one enables the local account (ilpd_local_enable). */
+void ilpd_local_set_handler(struct ilpd_daemon *d, ilpd_local_handler h, void *ctx);
+
+/* Answers delivery `id` with an ILP Fulfill or Reject packet. A Fulfill
+ * whose fulfillment does not match is turned into F05 by the switch. An
+ * unknown, answered or expired id is ignored and counted (late). */
+void ilpd_local_answer(struct ilpd_daemon *d, uint32_t id, const uint8_t *pkt, size_t n);
+
+/* Helpers that build and send the answer for delivery `id`:
+ * accept: a Fulfill with fulfillment = SHA-256(the Prepare's data) (kept
+ * when it was delivered) and `data` (n <= ILPD_LOCAL_REPLY_DATA_MAX);
+ * reject: a Reject with code ("F99", 3 characters), message and data,
+ * triggeredBy = ilpd's own address. 0, or ILP_ERR_NOT_FOUND (id not
+ * pending: late, counted), ILP_ERR_ARG (bad code, data too long). */
+int ilpd_local_accept(struct ilpd_daemon *d, uint32_t id, const uint8_t *data, size_t n);
+int ilpd_local_reject(struct ilpd_daemon *d, uint32_t id, const char *code,
+		      const char *message, const uint8_t *data, size_t n);
+
+/* True while delivery `id` waits for its answer (not answered, not expired). */
+bool ilpd_local_pending(const struct ilpd_daemon *d, uint32_t id);
+
+/* The Fulfill or Reject for a local send (valid during the call). */
+typedef void (*ilpd_local_done)(void *ctx, const uint8_t *reply, size_t n);
+
+/* Originates Prepare (prepare, n) from the local account. 0: cb runs
+ * exactly once (maybe before this returns); ILP_ERR_FULL: no free send
+ * slot (cb never called); ILP_ERR_ARG: not a Prepare, too long, or the
+ * local account is not enabled (cb never called). */
+int ilpd_local_send(struct ilpd_daemon *d, const uint8_t *prepare, size_t n,
+		    ilpd_local_done cb, void *ctx);
+
+/* Forgets every send whose ctx is `ctx`: its callback is not called (the
+ * packet itself still completes in the switch; money moves as usual). */
+void ilpd_local_cancel_ctx(struct ilpd_daemon *d, void *ctx);
+
+/* Creates the local account (a switch peer slot named "local") if it does
+ * not exist yet: [local] handler_url, the admin API and the embedded API
+ * call it. 0, or -1 (no free peer slot, logged). */
+int ilpd_local_enable(struct ilpd_daemon *d);
+
+/* The local account's switch peer index, or -1 when not enabled. */
+int ilpd_local_peer(const struct ilpd_daemon *d);
+
+/* Counters (monotonic except in_flight). */
+struct ilpd_local_stats {
+	uint64_t delivered;       /* Prepares given to the handler */
+	uint64_t answered;        /* answers taken */
+	uint64_t late;            /* answers for ids no longer pending */
+	uint64_t wrong_condition; /* F05 before the handler */
+	uint64_t no_slot;         /* T03: every delivery slot busy */
+	uint64_t sent;            /* ilpd_local_send accepted */
+	uint64_t send_full;       /* ilpd_local_send refused: no slot */
+	uint32_t deliveries_now;
+	uint32_t sends_now;
+};
+const struct ilpd_local_stats *ilpd_local_get_stats(const struct ilpd_daemon *d);
+
+#endif /* ILPD_LOCAL_H */
