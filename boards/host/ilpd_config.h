@@ -13,4 +13,8 @@
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
 #define ILPD_LOBBY_BTP 256
 #define ILPD_LOBBY_ADMIN 128
+/* HTTP client connections (local delivery, settlement engines; net_opts.h):
+ * 16 x 48 KiB buffers. */
+#define ILPD_HTTPC_SLOTS 16
+#define ILPD_HTTPC_BUF 49152
 #endif

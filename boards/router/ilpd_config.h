@@ -17,4 +17,10 @@
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
 #define ILPD_LOBBY_BTP 32
 #define ILPD_LOBBY_ADMIN 16
+/* HTTP client connections (local delivery, settlement engines; net_opts.h):
+ * 4 x 8 KiB buffers. Kept small on purpose: a router's local server must
+ * keep requests and replies under 8 KiB (local-delivery data up to ~5.5 KB
+ * each way); larger ones fail (T00). */
+#define ILPD_HTTPC_SLOTS 4
+#define ILPD_HTTPC_BUF 8192
 #endif

@@ -14,4 +14,8 @@
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
 #define ILPD_LOBBY_BTP 128
 #define ILPD_LOBBY_ADMIN 64
+/* HTTP client connections (local delivery, settlement engines; net_opts.h):
+ * 8 x 48 KiB buffers (a local-delivery reply carries up to 32 KB of data). */
+#define ILPD_HTTPC_SLOTS 8
+#define ILPD_HTTPC_BUF 49152
 #endif

@@ -93,12 +93,34 @@
 #define ILPD_ADMIN_OUT_MAX (10240 + ILPD_MAX_PEERS * 768)
 #endif
 
+/* HTTP client (firmware/httpc_glue.h): connections to the local
+ * business-logic server and the settlement engines, each with one buffer
+ * for its request and then its response body. Local-delivery replies carry
+ * up to 32 KB of data as base64 (~43.7 KB), hence 48 KiB; a board that
+ * sets less refuses larger requests (ILP_ERR_ARG) and replies
+ * (ILP_ERR_OVERFLOW). ILPD_HTTPC_RX: one receive scratch buffer shared by
+ * all slots. ILPD_HTTPC_IDLE_MS: a kept-alive connection is closed after
+ * this long unused (below node's 5 s keepAliveTimeout, so ilpd closes
+ * first). */
+#ifndef ILPD_HTTPC_SLOTS
+#define ILPD_HTTPC_SLOTS 8
+#endif
+#ifndef ILPD_HTTPC_BUF
+#define ILPD_HTTPC_BUF 49152
+#endif
+#ifndef ILPD_HTTPC_RX
+#define ILPD_HTTPC_RX 4096
+#endif
+#ifndef ILPD_HTTPC_IDLE_MS
+#define ILPD_HTTPC_IDLE_MS 4000
+#endif
+
 /* Event loop tables. */
 #ifndef ILPD_EV_MAX_IO
-#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + 4)
+#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + ILPD_HTTPC_SLOTS + 4)
 #endif
 #ifndef ILPD_EV_MAX_TIMERS
-#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + 10)
+#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + ILPD_HTTPC_SLOTS + 10)
 #endif
 
 /* Largest HTTP request head (request line + headers) accepted. */
