@@ -1,6 +1,7 @@
 /*
  * fuzz_json.c - libFuzzer target for ilpctl's JSON reader
- * (tools/ilpctl/json_in.h), which parses operator input for `ilpctl encode`.
+ * (net/json.h), which parses operator input for `ilpctl encode` and the
+ * JSON bodies of ilpd's HTTP endpoints and clients.
  *
  * Properties checked (a violation traps):
  *  - json_parse returns 0 or -1; on -1 err is set and err_off <= len;
@@ -19,14 +20,16 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "json_in.h"
-#include "json_out.h"
+#include "net/json.h"
+#include "net/json_out.h"
 
 #define FUZZ_JSON_MAX_INPUT 16384
+#define JSON_MAX_NODES 4608u
 #define FUZZ_JSON_OUT_CAP (8 * FUZZ_JSON_MAX_INPUT + 16 * JSON_MAX_NODES)
 
 static uint8_t in1[FUZZ_JSON_MAX_INPUT];
 static uint8_t out[FUZZ_JSON_OUT_CAP];
+static struct jnode nodes1[JSON_MAX_NODES], nodes2[JSON_MAX_NODES];
 static struct jdoc doc1, doc2;
 static uint32_t seen;
 
@@ -255,6 +258,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > FUZZ_JSON_MAX_INPUT)
 		return 0;
 	memcpy(in1, data, size);
+	json_init(&doc1, nodes1, JSON_MAX_NODES, JSON_MAX_DEPTH);
+	json_init(&doc2, nodes2, JSON_MAX_NODES, JSON_MAX_DEPTH);
 	if (json_parse(&doc1, in1, size) != 0) {
 		FUZZ_CHECK(doc1.err != NULL && doc1.err_off <= size);
 		return 0;
@@ -264,6 +269,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(doc1.nodes[0].next == JSON_NONE);
 	seen = 0;
 	check_node(&doc1, in1, size, 0, 1);
+	if (doc1.nodes[0].child != JSON_NONE && doc1.nodes[doc1.nodes[0].child].key != NULL &&
+	    memchr(doc1.nodes[doc1.nodes[0].child].key, 0,
+		   doc1.nodes[doc1.nodes[0].child].key_len) == NULL) {
+		/* json_member finds the first member by its (NUL-free) key. */
+		char key[64];
+		const struct jnode *m = &doc1.nodes[doc1.nodes[0].child];
+
+		if (m->key_len < sizeof(key)) {
+			memcpy(key, m->key, m->key_len);
+			key[m->key_len] = 0;
+			FUZZ_CHECK(json_member(&doc1, 0, key) == doc1.nodes[0].child);
+		}
+	}
+	FUZZ_CHECK(json_member(&doc1, 0, "\x01never a key\x02") == JSON_NONE ||
+		   json_member(&doc1, 0, "\x01never a key\x02") < doc1.n);
 	FUZZ_CHECK(seen == doc1.n);
 	serialise(&doc1, 0, &s);
 	FUZZ_CHECK(json_parse(&doc2, out, s.len) == 0);

@@ -31,7 +31,7 @@ fi
 if [ -f "$src/ilp/src/ccp.c" ]; then
 	targets="$targets fuzz_ccp"
 fi
-if [ -f "$src/tools/ilpctl/json_in.h" ] && [ -f "$here/fuzz_json.c" ]; then
+if [ -f "$src/net/src/json.c" ] && [ -f "$here/fuzz_json.c" ]; then
 	targets="$targets fuzz_json"
 fi
 if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then

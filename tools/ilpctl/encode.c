@@ -16,9 +16,12 @@
 #include "ilp/ildcp.h"
 #include "ilp/ilp_packet.h"
 #include "ilpctl.h"
-#include "json_in.h"
+#include "net/json.h"
 
-/* Static: too large for the stack, and ilpctl encodes one line at a time. */
+/* Static: too large for the stack, and ilpctl encodes one line at a time.
+ * ILPCTL_JSON_NODES bounds the values of one input line. */
+#define ILPCTL_JSON_NODES 4608u
+static struct jnode enc_nodes[ILPCTL_JSON_NODES];
 static struct jdoc enc_doc;
 static uint8_t enc_bytes[ILPCTL_BYTES_MAX];
 static struct btp_pd_entry enc_entries[ILPCTL_PD_MAX];
@@ -556,6 +559,7 @@ int ilpctl_encode(enum ilpctl_kind k, uint8_t *line, size_t len,
 
 	if (len == 0)
 		return ilpctl_fail(e, k, "empty input");
+	json_init(&enc_doc, enc_nodes, ILPCTL_JSON_NODES, JSON_MAX_DEPTH);
 	if (json_parse(&enc_doc, line, len) != 0)
 		return ilpctl_fail(e, k, "bad JSON at offset %zu: %s",
 				   enc_doc.err_off, enc_doc.err);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "json_out.h"
+#include "net/json_out.h"
 
 /* Longest input line (hex or JSON), in bytes, without the newline. A hex
  * line can therefore carry up to ILPCTL_LINE_MAX / 2 bytes; a BTP frame

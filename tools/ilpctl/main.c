@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ilpctl.h"
-#include "json_out.h"
+#include "net/json_out.h"
 #ifdef ILPCTL_LOADGEN
 #include "loadgen.h"
 #endif

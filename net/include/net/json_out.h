@@ -12,8 +12,8 @@
  * short form and every other byte below 0x20 as \u00xx (lowercase hex); all
  * other characters, DEL and non-ASCII included, are written as UTF-8.
  */
-#ifndef ILPCTL_JSON_OUT_H
-#define ILPCTL_JSON_OUT_H
+#ifndef NET_JSON_OUT_H
+#define NET_JSON_OUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,4 +57,4 @@ void jout_null(struct jout *w);
  */
 size_t jutf8_scan(const uint8_t *s, size_t n, bool *valid);
 
-#endif /* ILPCTL_JSON_OUT_H */
+#endif /* NET_JSON_OUT_H */

@@ -1,19 +1,19 @@
 /*
- * json_in.c - strict JSON parser with a fixed node table; see json_in.h.
+ * json.c - strict JSON parser into a caller-owned node table; see net/json.h.
  *
  * IMPLEMENTATION NOTES
- * Recursive descent, bounded by JSON_MAX_DEPTH, so the C stack use is fixed.
+ * Recursive descent, bounded by the document's max_depth, so the C stack use is fixed.
  * Strings are unescaped in place: the write position never passes the read
  * position (an escape is never shorter than what it stands for), so the rest
  * of the input is intact when it is parsed. Siblings are linked through
  * `next` because a member's own children are allocated between siblings.
  */
-#include "json_in.h"
+#include "net/json.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-#include "json_out.h"
+#include "net/json_out.h"
 
 struct jparse {
 	struct jdoc *d;
@@ -321,7 +321,7 @@ static int jp_value(struct jparse *ps, int depth, uint32_t *idx)
 	int c;
 
 	jp_ws(ps);
-	if (ps->d->n >= JSON_MAX_NODES)
+	if (ps->d->n >= ps->d->cap)
 		return jp_fail(ps, "too many values");
 	*idx = ps->d->n++;
 	nd = &ps->d->nodes[*idx];
@@ -332,7 +332,7 @@ static int jp_value(struct jparse *ps, int depth, uint32_t *idx)
 	switch (c) {
 	case '{':
 	case '[':
-		if (depth >= JSON_MAX_DEPTH)
+		if ((unsigned)depth >= ps->d->max_depth)
 			return jp_fail(ps, "nested too deep");
 		nd->type = c == '{' ? JSON_OBJECT : JSON_ARRAY;
 		return jp_container(ps, depth + 1, *idx, c == '{' ? '}' : ']');
@@ -351,6 +351,15 @@ static int jp_value(struct jparse *ps, int depth, uint32_t *idx)
 		return jp_fail(ps, c < 0 ? "unexpected end of input" :
 			       "unexpected character");
 	}
+}
+
+void json_init(struct jdoc *d, struct jnode *nodes, uint32_t cap,
+	       unsigned max_depth)
+{
+	memset(d, 0, sizeof(*d));
+	d->nodes = nodes;
+	d->cap = cap;
+	d->max_depth = max_depth;
 }
 
 int json_parse(struct jdoc *d, uint8_t *buf, size_t len)
@@ -392,4 +401,25 @@ int json_uint(const struct jnode *n, uint64_t max, uint64_t *v)
 		*v = *v * 10 + (uint64_t)(c - '0');
 	}
 	return *v > max ? -2 : 0;
+}
+
+uint32_t json_member(const struct jdoc *d, uint32_t obj, const char *key)
+{
+	size_t kn = strlen(key);
+	uint32_t i;
+
+	if (obj >= d->n || d->nodes[obj].type != JSON_OBJECT)
+		return JSON_NONE;
+	for (i = d->nodes[obj].child; i != JSON_NONE; i = d->nodes[i].next)
+		if (d->nodes[i].key_len == kn && memcmp(d->nodes[i].key, key, kn) == 0)
+			return i;
+	return JSON_NONE;
+}
+
+bool json_str_eq(const struct jnode *n, const char *s)
+{
+	size_t sn = strlen(s);
+
+	return n != NULL && n->type == JSON_STRING && n->len == sn &&
+	       (sn == 0 || memcmp(n->str, s, sn) == 0);
 }

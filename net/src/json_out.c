@@ -1,7 +1,7 @@
 /*
- * json_out.c - bounded JSON writer; see json_out.h for the output format.
+ * json_out.c - bounded JSON writer; see net/json_out.h for the output format.
  */
-#include "json_out.h"
+#include "net/json_out.h"
 
 #include <string.h>
 

@@ -1,10 +1,12 @@
 /*
- * json_in.h - a small strict JSON parser for the one-object-per-line input of
- * `ilpctl encode`.
+ * json.h - a small strict JSON parser: `ilpctl encode`'s operator input, and
+ * the JSON bodies ilpd's HTTP endpoints and clients read (admin API, local
+ * delivery replies, settlement engines). Pure: bytes in, a node table out.
  *
- * Memory: struct jdoc holds a fixed table of JSON_MAX_NODES nodes (about
- * 200 KiB on 64-bit targets; keep it static); no heap. Strings are decoded in
- * place in the caller's buffer, which must stay alive as long as the nodes.
+ * Memory: the caller owns the node table (struct jnode is 48 bytes on
+ * 64-bit targets, 28 on 32-bit) and sizes it for its largest document;
+ * struct jdoc is a few words. No heap. Strings are decoded in place in the
+ * caller's buffer, which must stay alive as long as the nodes.
  *
  * Accepted: RFC 8259 JSON whose top level is an object, nested at most
  * JSON_MAX_DEPTH containers deep, with no duplicate key in any object,
@@ -13,13 +15,14 @@
  * Numbers follow the JSON grammar and are kept as their text; json_uint()
  * then accepts only plain non-negative integers.
  */
-#ifndef ILPCTL_JSON_IN_H
-#define ILPCTL_JSON_IN_H
+#ifndef NET_JSON_H
+#define NET_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_MAX_NODES 4608u
+/* The default nesting bound (ilpctl's); json_init() takes the caller's. */
 #define JSON_MAX_DEPTH 3
 #define JSON_NONE UINT32_MAX
 
@@ -44,13 +47,19 @@ struct jnode {
 };
 
 struct jdoc {
-	struct jnode nodes[JSON_MAX_NODES];
+	struct jnode *nodes;   /* the caller's table */
+	uint32_t cap;          /* its size in nodes */
 	uint32_t n;            /* nodes used; nodes[0] is the top-level object */
+	unsigned max_depth;    /* containers nest at most this deep (>= 1) */
 	size_t err_off;        /* byte offset of the error */
 	const char *err;       /* static reason, NULL on success */
 };
 
-/* Parses buf[0..len) into d. Returns 0, or -1 with d->err and d->err_off. */
+/* Binds d to the caller's node table (cap >= 1) with a nesting bound. */
+void json_init(struct jdoc *d, struct jnode *nodes, uint32_t cap,
+	       unsigned max_depth);
+
+/* Parses buf[0..len) into d (bound by json_init). Returns 0, or -1 with d->err and d->err_off. */
 int json_parse(struct jdoc *d, uint8_t *buf, size_t len);
 
 /* The node at index i (i < d->n), or NULL for JSON_NONE. */
@@ -61,4 +70,11 @@ const struct jnode *json_node(const struct jdoc *d, uint32_t i);
  * -2 if it is out of range. The caller checks n->type first. */
 int json_uint(const struct jnode *n, uint64_t max, uint64_t *v);
 
-#endif /* ILPCTL_JSON_IN_H */
+/* Index of the member `key` of object node obj, or JSON_NONE (also when
+ * obj is not an object). Keys compare as decoded bytes. */
+uint32_t json_member(const struct jdoc *d, uint32_t obj, const char *key);
+
+/* True if n is a string node whose decoded bytes equal s. */
+bool json_str_eq(const struct jnode *n, const char *s);
+
+#endif /* NET_JSON_H */
