@@ -1,7 +1,8 @@
 /*
- * main.c - ilpd's composition root: every long-lived object is a static
- * pool from pools.def (the same list the build's memory map prints), then
- * the event loop runs until SIGTERM/SIGINT.
+ * main.c - the ilpd daemon: command line, signals and systemd notification
+ * around the connector that boot.c owns (every long-lived object is a
+ * static pool from pools.def, the list the build's memory map prints); the
+ * event loop runs until SIGTERM/SIGINT.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -12,14 +13,12 @@
 #include "hal/hal_log.h"
 #include "hal/hal_net.h"
 #include "hal/hal_notify.h"
-#include "pools.h"
+#include "boot.h"
+#include "durable.h"
 
 #ifndef ILPD_VERSION
 #define ILPD_VERSION "0.1.0"
 #endif
-
-#define POOL(name, count, type) static type pool_##name[count];
-#include "pools.def"
 
 /* Called once initialisation is complete. Defined only by the test
  * interposer (tests/alloc/), which counts heap use after this point. */
@@ -193,98 +192,45 @@ static int main_load(struct ilpd_conf *c, const char *path)
 	return r;
 }
 
-/* The two configurations (pool_conf[0..1]): the daemon runs on one; SIGHUP
- * parses into the other (never into the one in use) and, once the daemon
- * has applied it, the two swap roles. */
-static struct ilpd_conf *main_spare = &pool_conf[1];
-
 /* SIGHUP: load the file into the spare configuration and apply it. */
-static void main_reload(struct ilpd_daemon *d, const char *path)
+static void main_reload(const char *path)
 {
-	const struct ilpd_conf *was = d->conf;
+	struct ilpd_conf *spare = ilpd_boot_spare_conf();
 	struct ilpd_conf_err err;
-	const char *why = NULL;
 	char q[ILPD_CONF_ERR_MAX + 64];
 	int r;
 
 	if (path != NULL)
-		r = ilpd_conf_load_file(main_spare, path, &err);
+		r = ilpd_conf_load_file(spare, path, &err);
 	else
-		r = ilpd_conf_load_string(main_spare, "(default)", ilpd_default_config, &err);
+		r = ilpd_conf_load_string(spare, "(default)", ilpd_default_config, &err);
 	if (r != 0) {
 		hal_log(HAL_LOG_ERROR, "config.reload_failed", "reason=%s",
 			hal_log_quote(err.msg, strlen(err.msg), q, sizeof(q)));
 		return;
 	}
-	if (ilpd_daemon_reload(d, main_spare, &why) != 0) {
-		hal_log(HAL_LOG_ERROR, "config.reload_failed", "source=%s reason=%s",
-			main_spare->source, hal_log_quote(why, strlen(why), q, sizeof(q)));
-		return;
-	}
-	/* Peers may have come and gone: the state follows by name. */
-	ilpd_durable_peers_changed(d);
-	/* d->conf is main_spare now; the old one becomes the spare. */
-	main_spare = was == &pool_conf[0] ? &pool_conf[0] : &pool_conf[1];
+	(void)ilpd_boot_reload();
 }
 
-static void main_transport_changed(void *user)
-{
-	ilpd_daemon_transport_changed(user);
-}
-
-/* The network (lwIP builds bring up their own stack here), then the
- * transport manager once the BTP listener exists. 0 or -1 after logging. */
-static int main_net_up(const struct ilpd_conf *c, char *why, size_t cap)
-{
-	char q[300];
-
-	if (hal_net_init(&c->netif, why, cap) == HAL_NET_OK)
-		return 0;
-	hal_log(HAL_LOG_ERROR, "net.init_failed", "reason=%s",
-		hal_log_quote(why, strlen(why), q, sizeof(q)));
-	return -1;
-}
-
-static int main_transport_up(struct ilpd_daemon *d, const struct ilpd_conf *c)
-{
-	char why[256], q[300];
-	const char *ip = c->btp_listen.enabled ? c->btp_listen.host : "127.0.0.1";
-
-	if (ilpd_transport_start(&pool_transport[0], &d->loop, &c->transport, ip,
-				 c->btp_listen.port, main_transport_changed, d, why,
-				 sizeof(why)) == 0)
-		return 0;
-	hal_log(HAL_LOG_ERROR, "transport.start_failed", "reason=%s",
-		hal_log_quote(why, strlen(why), q, sizeof(q)));
-	return -1;
-}
-
-static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char *path)
+static int main_run(const struct ilpd_conf *c, const char *path, bool reset)
 {
 	struct hal_log_cfg lc = { c->log_level, c->log_stderr, c->log_syslog };
-	char why[256];
+	struct ilpd_daemon *d = ilpd_boot_daemon();
+	int r;
 
 	hal_log_setup(&lc);
 	hal_notify_init();   /* before tor starts: children must not inherit it */
 	hal_log_set_onion_suffixes(c->transport.suffix, c->transport.nsuffix);
 	main_signals();
-	if (main_net_up(c, why, sizeof(why)) != 0)
-		return 3;
-	d->tp = &pool_transport[0];
-	if (ilpd_daemon_start(d, c) != 0)
-		return d->dur.state_error ? ILPD_EXIT_STATE : 3;
-	if (main_transport_up(d, c) != 0) {
-		ilpd_transport_stop(&pool_transport[0]);
-		return 3;
-	}
-	hal_log(HAL_LOG_INFO, "config.loaded", "source=%s", c->source);
+	r = ilpd_boot_start(c, reset);
+	if (r != 0)
+		return r;
 	/* Ledger recovered, listeners up: systemd's Type=notify may go on. */
 	hal_notify("READY=1\nSTATUS=running");
 	if (ilpd_alloc_mark)
 		ilpd_alloc_mark();
 	for (;;) {
-		ilpd_daemon_step(d, d->stopping ? 20 : 1000);
-		ilpd_transport_tick(&pool_transport[0]);
+		ilpd_boot_step(d->stopping ? 20 : 1000);
 		if (main_stop_signal) {
 			main_stop_signal = 0;
 			hal_notify("STOPPING=1");
@@ -293,16 +239,13 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
 		if (main_hup_signal) {
 			main_hup_signal = 0;
 			hal_notify("RELOADING=1");
-			main_reload(d, path);
+			main_reload(path);
 			hal_notify("READY=1");
 		}
 		if (ilpd_daemon_done(d))
 			break;
 	}
-	ilpd_transport_stop(&pool_transport[0]);
-	ilpd_durable_stop(d);
-	hal_log(HAL_LOG_INFO, "shutdown.done", "fulfilled=%llu",
-		(unsigned long long)d->sw.stats.fulfilled);
+	ilpd_boot_finish();
 	return 0;
 }
 
@@ -310,7 +253,7 @@ static int main_run(struct ilpd_daemon *d, const struct ilpd_conf *c, const char
  * buffer: nothing else runs). */
 static int main_dump_state(const struct ilpd_conf *c)
 {
-	struct ilpd_daemon *d = &pool_daemon[0];
+	struct ilpd_daemon *d = ilpd_boot_daemon();
 	size_t n = ilpd_durable_dump(&d->dur, c, d->admin_body, sizeof(d->admin_body));
 
 	if (n == 0) {
@@ -344,7 +287,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(a, "--check-config") == 0 && i + 1 < argc) {
-			if (main_load(&pool_conf[0], argv[i + 1]) != 0)
+			if (main_load(ilpd_boot_conf(), argv[i + 1]) != 0)
 				return 1;
 			main_put_name(stdout, argv[i + 1]);
 			fputs(": ok\n", stdout);
@@ -365,15 +308,14 @@ int main(int argc, char **argv)
 		fputs("ilpd: --reset-ledger and --dump-state exclude each other\n", stderr);
 		return 2;
 	}
-	if (main_load(&pool_conf[0], path) != 0)
+	if (main_load(ilpd_boot_conf(), path) != 0)
 		return 1;
 	if (dump)
-		return main_dump_state(&pool_conf[0]);
-	if (reset && pool_conf[0].ledger.durability == ILPD_DUR_OFF) {
+		return main_dump_state(ilpd_boot_conf());
+	if (reset && ilpd_boot_conf()->ledger.durability == ILPD_DUR_OFF) {
 		fputs("ilpd: --reset-ledger: [ledger] durability = off: there is no state "
 		      "file to reset\n", stderr);
 		return 2;
 	}
-	pool_daemon[0].dur.reset = reset;
-	return main_run(&pool_daemon[0], &pool_conf[0], path);
+	return main_run(ilpd_boot_conf(), path, reset);
 }
