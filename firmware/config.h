@@ -38,7 +38,11 @@
  *               asset_code [node's], asset_scale [node's], rate ["1"],
  *               max_packet_amount [unlimited], min_balance (<= 0)
  *               [unlimited], max_balance (>= 0) [unlimited],
- *               settle_threshold [none] ("unlimited"/"none" may be written),
+ *               settle_threshold [none] ("unlimited"/"none" may be written;
+ *               ilpd settles when the balance falls below it),
+ *               settlement_engine = http://HOST:PORT [none], settle_to [0],
+ *               settlement_scale [asset_scale], allow_remote_engine [false]
+ *               (config_settle.c, docs/settlement.md),
  *               max_in_flight (1..ILPD_MAX_PENDING)
  *               [ILP_SWITCH_DEFAULT_MAX_IN_FLIGHT: a quarter of the pending
  *               table; Prepares from the peer in flight at once, T05 past it],
@@ -64,6 +68,8 @@
  *   [netif]     lwIP builds only: driver = tap, name [tap0], address =
  *               A.B.C.D/LEN (required), gateway, address6 = X::Y/64,
  *               mtu 1280..1500 [1500] (docs/lwip.md)
+ *   [settlement] listen = HOST:PORT [off] (the settlement engines' API;
+ *               loopback unless allow_remote = true), allow_remote [false]
  *   [ledger]    durability = sync|interval|off [sync] (the embedded default
  *               config sets off), commit_interval_ms 0..1000 [0] (sync:
  *               group-commit window; 0 = one sync per loop iteration),
@@ -125,6 +131,14 @@ struct ilpd_peer_conf {
 	bool has_pin;                        /* tls_pin given */
 	uint8_t tls_pin[32];                 /* SHA-256 of the server's SPKI */
 	char tls_server_name[ILPD_CONF_HOST_MAX + 1];  /* "" : the URL host */
+	/* Settlement (config_settle.c, docs/settlement.md). */
+	bool settle_engine;                  /* settlement_engine given */
+	bool allow_remote_engine;            /* [false] */
+	bool settle_scale_set;
+	uint8_t settle_scale;                /* settlement_scale [asset_scale] */
+	int64_t settle_to;                   /* [0] */
+	struct ilpd_url settle_url;          /* http://HOST:PORT[/PATH] */
+	int settle_line, settle_to_line;
 	int line;                            /* where [peer NAME] starts */
 };
 
@@ -251,6 +265,10 @@ struct ilpd_conf {
 	struct ilpd_transport_conf transport;
 	struct hal_netif_conf netif;         /* [netif]: lwIP builds only */
 	struct ilpd_ledger_conf ledger;      /* [ledger] */
+	/* [settlement] (config_settle.c): the engine->ilpd API. */
+	struct ilpd_endpoint settlement_listen;  /* off by default */
+	bool settlement_allow_remote;        /* allow_remote [false] */
+	int settlement_line, settlement_listen_line;
 	struct ilpd_peer_conf peer[ILPD_MAX_PEERS];
 	size_t npeers;
 	struct ilpd_route_conf route[ILPD_MAX_ROUTES];

@@ -36,6 +36,7 @@ enum conf_sec {
 	SEC_TLS,
 	SEC_NETIF,
 	SEC_LEDGER,
+	SEC_SETTLEMENT,
 	SEC_COUNT
 };
 
@@ -104,7 +105,8 @@ enum {
 	K_PEER_ASSET_CODE, K_PEER_ASSET_SCALE, K_PEER_RATE, K_PEER_MAX_PACKET,
 	K_PEER_MIN_BALANCE, K_PEER_MAX_BALANCE, K_PEER_SETTLE, K_PEER_TLS_PIN,
 	K_PEER_TLS_NAME, K_PEER_MAX_IN_FLIGHT, K_PEER_SEND_ROUTES, K_PEER_RECEIVE_ROUTES,
-	K_PEER_RATE_LIMIT, K_PEER_RATE_BURST, K_PEER_THROUGHPUT_IN, K_PEER_THROUGHPUT_OUT
+	K_PEER_RATE_LIMIT, K_PEER_RATE_BURST, K_PEER_THROUGHPUT_IN, K_PEER_THROUGHPUT_OUT,
+	K_PEER_SETTLE_ENGINE, K_PEER_SETTLE_TO, K_PEER_SETTLE_SCALE, K_PEER_SETTLE_REMOTE
 };
 extern const char *const conf_peer_keys[];
 /* Starts [peer NAME]: name checks, duplicates, board limit. */
@@ -124,6 +126,13 @@ int conf_set_transport(struct conf_parse *st, int k, const char *v);
 int conf_set_netif(struct conf_parse *st, int k, const char *v);
 /* Cross-key rules of [transport] and [netif] (after peers are read). */
 void conf_finish_transport(struct conf_parse *st);
+
+/* config_settle.c: the settlement keys of [peer NAME] and [settlement]. */
+extern const char *const conf_settlement_keys[];
+int conf_set_peer_settle(struct conf_parse *st, int k, const char *v);
+void conf_finish_peer_settle(struct conf_parse *st, size_t i);
+int conf_set_settlement(struct conf_parse *st, int k, const char *v);
+void conf_finish_settlement(struct conf_parse *st);
 
 /* config_ledger.c */
 extern const char *const conf_ledger_keys[];

@@ -23,7 +23,8 @@ const char *const conf_peer_keys[] = {
 	"rate", "max_packet_amount", "min_balance", "max_balance",
 	"settle_threshold", "tls_pin", "tls_server_name", "max_in_flight",
 	"send_routes", "receive_routes",
-	"rate_limit", "rate_limit_burst", "throughput_in", "throughput_out", NULL
+	"rate_limit", "rate_limit_burst", "throughput_in", "throughput_out",
+	"settlement_engine", "settle_to", "settlement_scale", "allow_remote_engine", NULL
 };
 
 static void conf_peer_defaults(struct ilpd_peer_conf *p, const char *name,
@@ -291,7 +292,7 @@ int conf_set_peer(struct conf_parse *st, int k, const char *v)
 		return 0;
 	}
 	default:
-		return -1;
+		return conf_set_peer_settle(st, k, v);   /* config_settle.c */
 	}
 }
 
@@ -388,6 +389,7 @@ void conf_finish_peer(struct conf_parse *st, size_t i)
 	if ((p->has_pin || p->tls_server_name[0] != '\0') && !(p->outbound && p->url.tls))
 		conf_fail(st, p->line, "'%s' in [peer %s] needs a wss:// url",
 			  p->has_pin ? "tls_pin" : "tls_server_name", p->name);
+	conf_finish_peer_settle(st, i);
 	if (p->outbound)
 		return;
 	if (!c->btp_listen.enabled)

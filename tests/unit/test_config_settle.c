@@ -1,0 +1,130 @@
+/*
+ * test_config_settle.c - the settlement keys (firmware/config_settle.c):
+ * per-peer settlement_engine, settle_to, settlement_scale,
+ * allow_remote_engine, and [settlement] listen / allow_remote; defaults,
+ * the cross-key rules and their "file:line: message" errors.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "config.h"
+#include "th.h"
+
+static struct ilpd_conf conf;
+static struct ilpd_conf_err err;
+
+static int load(const char *text)
+{
+	memset(&err, 0x5a, sizeof(err));
+	return ilpd_conf_load_string(&conf, "t.ini", text, &err);
+}
+
+static void expect_err(int line, const char *text, const char *want)
+{
+	int r = load(text);
+
+	if (r != -1 || strncmp(err.msg, want, strlen(want)) != 0)
+		th_fail(__FILE__, line, "got %d \"%s\", want \"%s\"", r,
+			r == 0 ? "" : err.msg, want);
+}
+
+static void expect_ok(int line, const char *text)
+{
+	if (load(text) != 0)
+		th_fail(__FILE__, line, "unexpected error: %s", err.msg);
+}
+
+#define EXPECT_ERR(text, want) expect_err(__LINE__, text, want)
+#define EXPECT_OK(text) expect_ok(__LINE__, text)
+
+#define NODE "[node]\naddress = test.x\nasset_scale = 6\n"
+#define P "[peer bob]\nrelation = peer\ntoken = t\nurl = ws://127.0.0.1:1/\n"
+
+static void test_defaults(void)
+{
+	const struct ilpd_peer_conf *p;
+
+	EXPECT_OK(NODE P);
+	p = &conf.peer[0];
+	CHECK(!p->settle_engine);
+	CHECK(!p->allow_remote_engine);
+	CHECK_EQ(p->settle_to, 0);
+	CHECK_EQ(p->settle_scale, 6);
+	CHECK(p->settle_threshold == INT64_MAX);
+	CHECK(!conf.settlement_listen.enabled);
+	CHECK(!conf.settlement_allow_remote);
+}
+
+static void test_full(void)
+{
+	const struct ilpd_peer_conf *p;
+
+	EXPECT_OK(NODE P
+		  "settlement_engine = http://127.0.0.1:3000\n"
+		  "settle_threshold = -1000\n"
+		  "settle_to = -10\n"
+		  "settlement_scale = 9\n"
+		  "[settlement]\nlisten = 127.0.0.1:7771\n");
+	p = &conf.peer[0];
+	CHECK(p->settle_engine);
+	CHECK(strcmp(p->settle_url.host, "127.0.0.1") == 0);
+	CHECK_EQ(p->settle_url.port, 3000);
+	CHECK(strcmp(p->settle_url.path, "") == 0);
+	CHECK_EQ(p->settle_threshold, -1000);
+	CHECK_EQ(p->settle_to, -10);
+	CHECK_EQ(p->settle_scale, 9);
+	CHECK(conf.settlement_listen.enabled);
+	CHECK_EQ(conf.settlement_listen.port, 7771);
+
+	EXPECT_OK(NODE P "settlement_engine = http://localhost/eng/\n");
+	p = &conf.peer[0];
+	CHECK_EQ(p->settle_url.port, 80);
+	CHECK(strcmp(p->settle_url.path, "/eng") == 0);
+	EXPECT_OK(NODE P "settlement_engine = http://[::1]:3000\n");
+	EXPECT_OK(NODE P "settlement_engine = http://10.1.2.3:3000\n"
+		  "allow_remote_engine = true\n");
+	EXPECT_OK(NODE P "settlement_engine = none\n");
+	CHECK(!conf.peer[0].settle_engine);
+	EXPECT_OK(NODE P "[settlement]\nlisten = 0.0.0.0:7771\nallow_remote = yes\n");
+	EXPECT_OK(NODE P "[settlement]\nlisten = off\n");
+	CHECK(!conf.settlement_listen.enabled);
+	/* the threshold alone (no engine) stays as before: no rule */
+	EXPECT_OK(NODE P "settle_threshold = 5\n");
+}
+
+static void test_bad(void)
+{
+	EXPECT_ERR(NODE P "settlement_engine = https://127.0.0.1:3000\n",
+		   "t.ini:8: bad 'settlement_engine': must be http://");
+	EXPECT_ERR(NODE P "settlement_engine = http://\n",
+		   "t.ini:8: bad 'settlement_engine': missing host");
+	EXPECT_ERR(NODE P "settlement_engine = http://u:p@127.0.0.1:3000\n",
+		   "t.ini:8: bad 'settlement_engine': credentials");
+	EXPECT_ERR(NODE P "settlement_engine = http://127.0.0.1:99999\n",
+		   "t.ini:8: bad 'settlement_engine'");
+	EXPECT_ERR(NODE P "settlement_engine = http://10.1.2.3:3000\n",
+		   "t.ini:8: 'settlement_engine' of peer 'bob' is not loopback");
+	EXPECT_ERR(NODE P "settlement_engine = http://127.0.0.1:3000\n"
+		   "settle_threshold = -10\nsettle_to = -10\n",
+		   "t.ini:10: 'settle_to' (-10) of peer 'bob' must be greater than "
+		   "'settle_threshold' (-10)");
+	EXPECT_ERR(NODE P "settlement_engine = http://127.0.0.1:3000\n"
+		   "settle_threshold = 1\n",
+		   "t.ini:8: 'settle_to' (0) of peer 'bob' must be greater");
+	EXPECT_ERR(NODE P "settlement_scale = 256\n", "t.ini:8: 'settlement_scale'");
+	EXPECT_ERR(NODE P "settle_to = 1.5\n", "t.ini:8: 'settle_to'");
+	EXPECT_ERR(NODE P "allow_remote_engine = maybe\n", "t.ini:8: 'allow_remote_engine'");
+	EXPECT_ERR(NODE P "settle_to = 1\nsettle_to = 2\n",
+		   "t.ini:9: duplicate key 'settle_to'");
+	EXPECT_ERR(NODE P "[settlement]\nlisten = 0.0.0.0:7771\n",
+		   "t.ini:9: [settlement] listen must be a loopback address");
+	EXPECT_ERR(NODE P "[settlement]\nport = 1\n", "t.ini:9: unknown key 'port'");
+}
+
+int main(void)
+{
+	TH_RUN(test_defaults);
+	TH_RUN(test_full);
+	TH_RUN(test_bad);
+	return th_finish();
+}
