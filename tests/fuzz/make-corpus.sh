@@ -283,6 +283,18 @@ text http space-before-colon "$(printf 'GET / HTTP/1.1\r\nHost : x\r\n\r\n')"
 text http bare-lf "$(printf 'GET / HTTP/1.1\nHost: x\n\n')"
 text http partial "$(printf 'GET / HTTP/1.1\r\nHost: x\r\n')"
 
+# ---- handle_packet: /handle-packet replies and bodies (fuzz_handle_packet.c:
+# byte 0 even = a reply body follows, odd = an ILP Prepare follows) --------
+text handle_packet accept '0{"accept":true,"data":"aGVsbG8="}'
+text handle_packet accept-empty '0{"accept":true}'
+text handle_packet accept-extra '0{"accept":true,"data":null,"meta":{"a":[1,2,"x"]}}'
+text handle_packet reject '0{"accept":false,"rejectReason":{"code":"insufficient_funds","message":"no money"}}'
+text handle_packet reject-other '0{"accept":false,"rejectReason":{"code":"something","message":null}}'
+text handle_packet wrong-type '0{"accept":"yes","data":7}'
+text handle_packet bad-b64 '0{"accept":true,"data":"aGVsbG9="}'
+seed handle_packet body-fixture 01 0c68000000000000006b323031373132323330313231343035343974e1136dc71c9e5f283bec83461cbf1261c4014f72d48f8dd65453a0b84e7de10d6578616d706c652e616c696365205db343fdc41898f6df4202329139dc242dd0f558a811b46b28918fdab37c6cb0
+seed handle_packet body-max-amount 01 0c54ffffffffffffffff323031373132323431363134333232373972cd6e8422c407fb6d098690f1130b7ded7ec2f7f5e1d30bd9d521f0153637930e672e75732e6e657875732e626f620b68656c6c6f20776f726c64
+
 # ---- torctl: control-port replies (see fuzz_torctl.c: byte 0 is the chunk
 # size - 1 of the second pass). Shapes of control-spec's examples and of
 # Debian tor 0.4.9's replies.

@@ -34,6 +34,9 @@ fi
 if [ -f "$src/net/src/json.c" ] && [ -f "$here/fuzz_json.c" ]; then
 	targets="$targets fuzz_json"
 fi
+if [ -f "$src/net/src/handle_packet.c" ]; then
+	targets="$targets fuzz_handle_packet"
+fi
 if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then
 	targets="$targets fuzz_ws fuzz_http"
 fi
