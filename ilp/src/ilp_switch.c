@@ -331,6 +331,16 @@ static int sw_peer_protocol(struct ilp_switch *sw, int64_t now, uint16_t from, u
 					 NULL, 0, rbuf, rcap, act);
 		return sw_reply_fulfill(from, tag, NULL, 0, rbuf, rcap, act);
 	}
+	if (sw->settle_hook != NULL &&
+	    sw_bytes_eq(p->destination, p->destination_len, "peer.settle")) {
+		const char *msg = "settlement message refused.";
+
+		if (sw->settle_hook(sw->settle_ctx, from, tag, p->expires_at, p->data,
+				    p->data_len, &msg) != 0)
+			return sw_reject(sw, from, tag, "F00", msg, NULL, 0, rbuf, rcap, act);
+		sw_action(act, ILP_SW_NONE, from, tag, NULL, 0);
+		return ILP_OK;
+	}
 	return sw_reject(sw, from, tag, "F01", "unknown peer protocol.", NULL, 0,
 			 rbuf, rcap, act);
 }

@@ -298,6 +298,12 @@ void ilp_switch_set_ccp(struct ilp_switch *sw, ilp_ccp_hook hook, void *ctx,
 	sw->routes.learned = learned;
 }
 
+void ilp_switch_set_settle(struct ilp_switch *sw, ilp_settle_hook hook, void *ctx)
+{
+	sw->settle_hook = hook;
+	sw->settle_ctx = ctx;
+}
+
 int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t)
 {
 	uint16_t i;

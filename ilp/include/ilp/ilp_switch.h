@@ -207,10 +207,20 @@ struct ilp_switch_stats {
 typedef int (*ilp_ccp_hook)(void *ctx, int64_t now, uint16_t from, bool update,
 			    const uint8_t *data, size_t len, const char **msg);
 
+/* peer.settle hook (RFC 38 engine messages, firmware/settle_glue.c): the
+ * data of a peer.settle Prepare from peer `from`, sent with BTP request id
+ * `tag`. Returns 0 when it takes the packet and answers it later on the
+ * link itself (the switch makes no action and reserves nothing: amount 0
+ * is not checked), or -1 with *msg: the switch answers F00 (msg). */
+typedef int (*ilp_settle_hook)(void *ctx, uint16_t from, uint32_t tag, int64_t expires_at,
+			       const uint8_t *data, size_t len, const char **msg);
+
 struct ilp_switch {
 	struct ilp_switch_cfg cfg;
 	ilp_ccp_hook ccp_hook;                 /* NULL: CCP accepted and ignored */
 	void *ccp_ctx;
+	ilp_settle_hook settle_hook;           /* NULL: peer.settle is F01 */
+	void *settle_ctx;
 	uint8_t address[ILPD_ADDRESS_MAX];
 	struct ilp_peer peers[ILPD_MAX_PEERS];
 	struct ledger ledger;
@@ -309,6 +319,10 @@ int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t) ILP
  * survive ilp_switch_set_routes() and ilp_switch_clear_routes(). */
 void ilp_switch_set_ccp(struct ilp_switch *sw, ilp_ccp_hook hook, void *ctx,
 			const struct ilp_learned *learned);
+
+/* Routes peer.settle Prepares (with the peer condition) to `hook` (NULL:
+ * F01 unknown peer protocol, as before). */
+void ilp_switch_set_settle(struct ilp_switch *sw, ilp_settle_hook hook, void *ctx);
 
 /* Changes the expiry windows (same rules as ilp_switch_cfg); packets in
  * flight keep the expiry they were forwarded with. ILP_ERR_ARG if invalid. */
