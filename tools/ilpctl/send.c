@@ -48,6 +48,8 @@ struct snd_opts {
 	const char *username;
 	const char *to;
 	const char *ca, *pin, *server_name;   /* wss:// */
+	const char *preimage;                 /* --preimage sink-v1|data */
+	bool data_preimage;                   /* fulfillment = SHA-256(data) */
 	uint64_t count, window, amount, expiry_ms, data_size, timeout_ms;
 };
 
@@ -102,9 +104,9 @@ static int snd_parse_one(int argc, char **argv, int *i, struct snd_opts *o)
 	uint64_t *const nvals[] = { &o->count, &o->window, &o->amount,
 				    &o->expiry_ms, &o->data_size, &o->timeout_ms };
 	static const char *const snames[] = { "--url", "--token", "--username", "--to",
-					      "--ca", "--pin", "--server-name" };
+					      "--ca", "--pin", "--server-name", "--preimage" };
 	const char **const svals[] = { &o->url, &o->token, &o->username, &o->to,
-				       &o->ca, &o->pin, &o->server_name };
+				       &o->ca, &o->pin, &o->server_name, &o->preimage };
 	const char *v = NULL;
 	size_t k;
 	int r;
@@ -158,6 +160,10 @@ static int snd_parse(int argc, char **argv, struct snd_opts *o)
 		return lg_usage("send", "missing --to ADDRESS");
 	if (!ilp_address_valid((const uint8_t *)o->to, strlen(o->to)))
 		return lg_usage("send", "--to: '%s' is not a valid ILP address", o->to);
+	if (o->preimage != NULL && strcmp(o->preimage, "data") != 0 &&
+	    strcmp(o->preimage, "sink-v1") != 0)
+		return lg_usage("send", "--preimage: '%s' is not sink-v1 or data", o->preimage);
+	o->data_preimage = o->preimage != NULL && strcmp(o->preimage, "data") == 0;
 	if (o->window > o->count)
 		o->window = o->count;
 	return 0;
@@ -217,7 +223,10 @@ static void snd_one(uint32_t idx)
 	t[4] = (uint8_t)s->id;
 	for (i = 0; i < 8; i++)
 		t[snd.data_off + 8 + i] = (uint8_t)(seq >> (56 - 8 * i));
-	lg_fulfillment(t + snd.data_off, (size_t)snd.o.data_size, s->ful);
+	if (snd.o.data_preimage)   /* local delivery: condition = SHA-256(SHA-256(data)) */
+		hal_sha256(t + snd.data_off, (size_t)snd.o.data_size, s->ful);
+	else
+		lg_fulfillment(t + snd.data_off, (size_t)snd.o.data_size, s->ful);
 	hal_sha256(s->ful, ILP_FULFILLMENT_LEN, t + snd.cond_off);
 	s->t0 = lg_now_us();
 	(void)btpc_send(&snd.link, t, snd.tpl_len);
