@@ -295,6 +295,25 @@ text handle_packet bad-b64 '0{"accept":true,"data":"aGVsbG9="}'
 seed handle_packet body-fixture 01 0c68000000000000006b323031373132323330313231343035343974e1136dc71c9e5f283bec83461cbf1261c4014f72d48f8dd65453a0b84e7de10d6578616d706c652e616c696365205db343fdc41898f6df4202329139dc242dd0f558a811b46b28918fdab37c6cb0
 seed handle_packet body-max-amount 01 0c54ffffffffffffffff323031373132323431363134333232373972cd6e8422c407fb6d098690f1130b7ded7ec2f7f5e1d30bd9d521f0153637930e672e75732e6e657875732e626f620b68656c6c6f20776f726c64
 
+# ---- httpc: responses to the HTTP client (see fuzz_httpc.c: byte 0 bit 0
+# = HEAD request, bit 1 = 70,000-byte body buffer (else 64), bits 2..7 =
+# piece size - 1). printf writes them directly: $(...) would drop the
+# final LF.
+hc() {
+	mkdir -p "$out/httpc"
+	printf "$2" > "$out/httpc/$1"
+}
+hc length '\002HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"accept":true}'
+hc length-small-pieces '\036HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\n\r\n'
+hc chunked '\006HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;a=b\r\n \r\n5\r\nworld\r\n0\r\nX-T: 1\r\n\r\n'
+hc chunked-bad '\002HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\nhello\r\n0\r\n\r\n'
+hc close-1.0 '\012HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the server closes'
+hc keepalive-1.0 '\002HTTP/1.0 503 Busy\r\nConnection: keep-alive\r\nContent-Length: 4\r\n\r\nbusy'
+hc interim '\002HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n'
+hc head '\003HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n'
+hc too-long '\000HTTP/1.1 200 OK\r\nContent-Length: 65\r\n\r\n'
+hc te-and-length '\002HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n'
+
 # ---- torctl: control-port replies (see fuzz_torctl.c: byte 0 is the chunk
 # size - 1 of the second pass). Shapes of control-spec's examples and of
 # Debian tor 0.4.9's replies.

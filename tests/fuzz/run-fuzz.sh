@@ -46,6 +46,9 @@ fi
 if [ -f "$src/net/src/torctl.c" ]; then
 	targets="$targets fuzz_torctl"
 fi
+if [ -f "$src/net/src/httpc.c" ]; then
+	targets="$targets fuzz_httpc"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
