@@ -828,6 +828,7 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 	d->closing = false;
 	ev_init(&d->loop);
 	d->started_mono = ev_now(&d->loop);
+	ilpd_httpc_init(d);
 	if (dm_build_switch(d) != 0) {
 		hal_log(HAL_LOG_ERROR, "switch.config_failed", "source=%s", conf->source);
 		return -1;
@@ -891,6 +892,7 @@ static void dm_stop_progress(struct ilpd_daemon *d)
 		for (i = 0; i < ILPD_MAX_CONNS; i++)
 			if (d->conn[i].used)
 				wsconn_close(&d->conn[i].ws, WS_CLOSE_GOING_AWAY, "shutdown");
+		ilpd_httpc_close(d);   /* requests still out fail: STOPPED */
 		d->closing = true;
 		d->close_deadline = now + DM_CLOSE_GRACE_MS;
 	} else if (d->closing && now >= d->close_deadline) {

@@ -65,6 +65,8 @@
 #include "net/socks5.h"
 #include "net/wsconn.h"
 
+#include "httpc_glue.h"
+
 enum ilpd_link_state {
 	LINK_DOWN = 0,       /* no connection; outbound: waiting to redial */
 	LINK_CONNECTING,     /* outbound: TCP + WebSocket handshake */
@@ -187,6 +189,8 @@ struct ilpd_daemon {
 	int64_t stop_deadline;        /* monotonic: give up on in-flight packets */
 	int64_t close_deadline;       /* monotonic: abort connections still open */
 	struct ilpd_counters ctr;
+	/* The HTTP client pool (httpc_glue.h): local delivery, settlement. */
+	struct ilpd_httpc httpc;
 	struct ilpd_transport *tp;    /* set by main before start; /health */
 	/* The durable ledger (durable.h): state file, commit and hold. */
 	struct ilpd_durable dur;

@@ -36,8 +36,10 @@
  * - ilpd_httpc_cancel_ctx: no callback for ctx after it returns; its
  *   requests' connections are closed (a half-done exchange cannot be
  *   reused).
- * - Stop: ilpd_httpc_close() (daemon stop) fails every request in flight
- *   with ILPD_HTTPC_ERR_STOPPED and closes every connection.
+ * - Stop: ilpd_httpc_close() (the daemon's stop, once the packets in
+ *   flight are settled or the grace period is over) fails every request
+ *   in flight with ILPD_HTTPC_ERR_STOPPED and closes every connection;
+ *   later requests get ILP_ERR_FULL.
  */
 #ifndef ILPD_HTTPC_GLUE_H
 #define ILPD_HTTPC_GLUE_H
@@ -91,7 +93,8 @@ enum ilpd_httpc_slot_state {
 	HTTPC_SLOT_CONNECTING, /* request waiting for the TCP connect */
 	HTTPC_SLOT_SENDING,    /* writing the request */
 	HTTPC_SLOT_RECEIVING,  /* reading the response */
-	HTTPC_SLOT_IDLE        /* kept-alive connection, no request */
+	HTTPC_SLOT_IDLE,       /* kept-alive connection, no request */
+	HTTPC_SLOT_CALLBACK    /* its callback is running (buf holds the body) */
 };
 
 struct ilpd_httpc_slot {
@@ -109,6 +112,7 @@ struct ilpd_httpc_slot {
 	ilpd_httpc_done cb;
 	void *ctx;
 	int64_t deadline;             /* monotonic ms */
+	int pending_err;              /* fail with this at the timer, or 0 */
 	size_t out_len;               /* request bytes in buf */
 	size_t out_off;               /* of which sent */
 	struct httpc_resp resp;
@@ -118,6 +122,7 @@ struct ilpd_httpc_slot {
 struct ilpd_httpc {
 	struct ilpd_httpc_slot slot[ILPD_HTTPC_SLOTS];
 	struct ilpd_httpc_stats st;
+	bool open;                    /* between ilpd_httpc_init and _close */
 	uint8_t rx[ILPD_HTTPC_RX];    /* receive scratch, shared */
 };
 

@@ -33,9 +33,10 @@
 
 /* lwIP's pools are sized by the board's lwipopts.h, which cannot see
  * net/ (the hal never includes it): the counts must match. */
-_Static_assert(ILPD_LWIP_TCP_CONNS == ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS,
+_Static_assert(ILPD_LWIP_TCP_CONNS == ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS +
+	       ILPD_HTTPC_SLOTS,
 	       "boards/<board>/lwipopts.h: ILPD_LWIP_TCP_CONNS must be "
-	       "ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS");
+	       "ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_HTTPC_SLOTS");
 _Static_assert(ILPD_LWIP_LOBBY_PCBS == ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN,
 	       "boards/<board>/lwipopts.h: ILPD_LWIP_LOBBY_PCBS must be "
 	       "ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN");

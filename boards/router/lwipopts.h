@@ -10,9 +10,10 @@
 /* Fewer spare receive buffers than the bigger boards. */
 #define ILPD_LWIP_RX_SPARE 8
 /* Connections and lobby pcbs, as this board's ilpd_config.h and
- * net/net_opts.h make them (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS,
+ * net/net_opts.h make them (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS
+ * + ILPD_HTTPC_SLOTS,
  * ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN); firmware/memmap.c checks both. */
-#define ILPD_LWIP_TCP_CONNS (12 + 4)
+#define ILPD_LWIP_TCP_CONNS (12 + 4 + 4)
 #define ILPD_LWIP_LOBBY_PCBS (32 + 16)
 #include "lwipopts_common.h"
 #endif

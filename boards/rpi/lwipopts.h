@@ -9,9 +9,10 @@
 #define ILPD_LWIP_WND_MSS 8
 #define ILPD_LWIP_SNDBUF_MSS 8
 /* Connections and lobby pcbs, as this board's ilpd_config.h and
- * net/net_opts.h make them (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS,
+ * net/net_opts.h make them (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS
+ * + ILPD_HTTPC_SLOTS,
  * ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN); firmware/memmap.c checks both. */
-#define ILPD_LWIP_TCP_CONNS (36 + 4)
+#define ILPD_LWIP_TCP_CONNS (36 + 4 + 8)
 #define ILPD_LWIP_LOBBY_PCBS (128 + 64)
 #include "lwipopts_common.h"
 #endif

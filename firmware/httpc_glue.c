@@ -1,0 +1,567 @@
+/*
+ * httpc_glue.c - the daemon's HTTP/1.1 client pool (see httpc_glue.h):
+ * net/httpc.h's engine over HAL sockets, driven by the daemon's event
+ * loop. Memory: struct ilpd_httpc inside struct ilpd_daemon (the memory
+ * map's daemon.httpc.slot line); nothing else, no heap.
+ *
+ * Slot life: FREE -> (connect) CONNECTING -> SENDING -> RECEIVING ->
+ * CALLBACK -> IDLE (kept alive) or FREE; IDLE -> SENDING for the next
+ * request to the same ip:port. Every busy slot has exactly one timer (its
+ * deadline, or a due-now timer carrying an error found while the request
+ * was being accepted, so the callback never runs inside
+ * ilpd_httpc_request); an idle slot has its idle timer. A slot's watcher
+ * is registered while it has a descriptor.
+ *
+ * Rules: a callback is called once per accepted request and only after
+ * its slot has left the busy states (fail) or entered CALLBACK (done), so
+ * whatever the callback does (new requests, cancel, even close) finds a
+ * consistent pool; a CALLBACK slot is neither reused nor cancelled.
+ */
+#include "httpc_glue.h"
+
+#include <string.h>
+
+#include "config_int.h"
+#include "daemon.h"
+#include "hal/hal_net.h"
+
+static struct ilpd_httpc *hc_of(struct ilpd_daemon *d)
+{
+	return &d->httpc;
+}
+
+static bool hc_busy(const struct ilpd_httpc_slot *s)
+{
+	return s->state == HTTPC_SLOT_CONNECTING ||
+	       s->state == HTTPC_SLOT_SENDING ||
+	       s->state == HTTPC_SLOT_RECEIVING;
+}
+
+static void hc_timer_off(struct ilpd_httpc_slot *s)
+{
+	if (s->timer >= 0)
+		ev_timer_del(&s->d->loop, s->timer);
+	s->timer = -1;
+}
+
+/* Closes the slot's connection and timer; the slot becomes FREE. */
+static void hc_close(struct ilpd_httpc_slot *s)
+{
+	hc_timer_off(s);
+	if (s->io >= 0)
+		ev_io_del(&s->d->loop, s->io);
+	s->io = -1;
+	if (s->fd != HAL_FD_NONE)
+		hal_close(s->fd);
+	s->fd = HAL_FD_NONE;
+	s->state = HTTPC_SLOT_FREE;
+}
+
+/* A busy slot stops being busy: counters. */
+static void hc_unbusy(struct ilpd_httpc_slot *s)
+{
+	struct ilpd_httpc_stats *st = &hc_of(s->d)->st;
+
+	if (st->busy > 0)
+		st->busy--;
+}
+
+/* Fails the slot's request: closes the connection, then the callback. */
+static void hc_fail(struct ilpd_httpc_slot *s, int err)
+{
+	struct ilpd_httpc_stats *st = &hc_of(s->d)->st;
+	ilpd_httpc_done cb = s->cb;
+	void *ctx = s->ctx;
+
+	hc_close(s);
+	hc_unbusy(s);
+	s->cb = NULL;
+	s->ctx = NULL;
+	st->failures++;
+	if (err == ILPD_HTTPC_ERR_TIMEOUT)
+		st->timeouts++;
+	else if (err == ILPD_HTTPC_ERR_CONNECT)
+		st->connect_failures++;
+	if (cb != NULL)
+		cb(ctx, err, 0, NULL, 0);
+}
+
+/* A complete response: the callback with the body in s->buf, then the
+ * connection is kept (reusable) or closed. */
+static void hc_done(struct ilpd_httpc_slot *s, bool reusable)
+{
+	struct ilpd_httpc *hc = hc_of(s->d);
+	ilpd_httpc_done cb = s->cb;
+	void *ctx = s->ctx;
+
+	hc_timer_off(s);
+	hc_unbusy(s);
+	s->cb = NULL;
+	s->ctx = NULL;
+	s->state = HTTPC_SLOT_CALLBACK;
+	hc->st.responses++;
+	if (cb != NULL)
+		cb(ctx, 0, s->resp.status, s->buf, s->resp.body_len);
+	if (s->state != HTTPC_SLOT_CALLBACK)   /* closed meanwhile (stop) */
+		return;
+	if (!reusable || !hc->open) {
+		hc_close(s);
+		return;
+	}
+	s->state = HTTPC_SLOT_IDLE;
+	ev_io_want(&s->d->loop, s->io, HAL_POLL_IN);
+}
+
+static void hc_on_timer(struct ev_loop *loop, int id, void *arg);
+static void hc_on_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
+
+/* After the callback of a kept connection: the idle timer. Called from
+ * the loop (hc_on_io), not from hc_done, so that a request the callback
+ * made on this very slot keeps its own timer. */
+static void hc_idle_timer(struct ilpd_httpc_slot *s)
+{
+	if (s->state != HTTPC_SLOT_IDLE || s->timer >= 0)
+		return;
+	s->timer = ev_timer_add(&s->d->loop, ev_now(&s->d->loop) + ILPD_HTTPC_IDLE_MS,
+				hc_on_timer, s);
+	if (s->timer < 0)
+		hc_close(s);
+}
+
+/* Starts a new connection for the slot's request. 0, or an error code. */
+static int hc_connect(struct ilpd_httpc_slot *s)
+{
+	hal_fd fd;
+
+	if (hal_tcp_connect(s->ip, s->port, &fd) != HAL_NET_OK)
+		return ILPD_HTTPC_ERR_CONNECT;
+	s->fd = fd;
+	s->io = ev_io_add(&s->d->loop, fd, HAL_POLL_OUT, hc_on_io, s);
+	if (s->io < 0) {
+		hal_close(fd);
+		s->fd = HAL_FD_NONE;
+		return ILPD_HTTPC_ERR_CONNECT;
+	}
+	s->state = HTTPC_SLOT_CONNECTING;
+	hc_of(s->d)->st.connects++;
+	return 0;
+}
+
+/* A reused connection failed before one byte of the answer: the server
+ * closed it as we wrote. Send once more on a new connection. true if the
+ * retry is under way. */
+static bool hc_retry(struct ilpd_httpc_slot *s)
+{
+	if (!s->reused || s->retried || httpc_resp_received(&s->resp) != 0)
+		return false;
+	if (s->io >= 0)
+		ev_io_del(&s->d->loop, s->io);
+	s->io = -1;
+	if (s->fd != HAL_FD_NONE)
+		hal_close(s->fd);
+	s->fd = HAL_FD_NONE;
+	s->reused = false;
+	s->retried = true;
+	s->out_off = 0;
+	hc_of(s->d)->st.retried++;
+	if (hc_connect(s) != 0)
+		return false;
+	return true;
+}
+
+/* The connection broke (reset, closed early): retry or fail. */
+static void hc_broken(struct ilpd_httpc_slot *s)
+{
+	if (!hc_retry(s))
+		hc_fail(s, ILPD_HTTPC_ERR_IO);
+}
+
+static void hc_send(struct ilpd_httpc_slot *s)
+{
+	while (s->out_off < s->out_len) {
+		long w = hal_tcp_send(s->fd, s->buf + s->out_off, s->out_len - s->out_off);
+
+		if (w == HAL_NET_AGAIN) {
+			ev_io_want(&s->d->loop, s->io, HAL_POLL_OUT);
+			return;
+		}
+		if (w <= 0) {
+			hc_broken(s);
+			return;
+		}
+		s->out_off += (size_t)w;
+	}
+	/* Sent: the buffer now takes the response's body. */
+	httpc_resp_init(&s->resp, s->buf, sizeof(s->buf), s->head_req);
+	s->state = HTTPC_SLOT_RECEIVING;
+	ev_io_want(&s->d->loop, s->io, HAL_POLL_IN);
+}
+
+static void hc_recv(struct ilpd_httpc_slot *s)
+{
+	struct ilpd_httpc *hc = hc_of(s->d);
+	int i;
+
+	/* Bounded: at most 64 reads per wake-up (256 KiB with 4 KiB reads),
+	 * then the loop serves others; level-triggered poll calls us again. */
+	for (i = 0; i < 64; i++) {
+		long r = hal_tcp_recv(s->fd, hc->rx, sizeof(hc->rx));
+		size_t used;
+		int e;
+
+		if (r == HAL_NET_AGAIN)
+			return;
+		if (r < 0) {
+			hc_broken(s);
+			return;
+		}
+		if (r == 0) {
+			e = httpc_resp_eof(&s->resp);
+			if (e == ILP_OK)
+				hc_done(s, false);
+			else if (e == ILP_ERR_NEED_MORE)
+				hc_broken(s);   /* closed before one byte */
+			else
+				hc_fail(s, ILPD_HTTPC_ERR_IO);
+			return;
+		}
+		e = httpc_resp_feed(&s->resp, hc->rx, (size_t)r, &used);
+		if (e == ILP_OK) {
+			/* Bytes after the response were never asked for. */
+			hc_done(s, httpc_resp_reusable(&s->resp) && used == (size_t)r);
+			return;
+		}
+		if (e != ILP_ERR_NEED_MORE) {
+			hc_fail(s, e);
+			return;
+		}
+	}
+}
+
+static void hc_on_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	struct ilpd_httpc_slot *s = arg;
+
+	(void)loop;
+	(void)id;
+	(void)revents;
+	switch (s->state) {
+	case HTTPC_SLOT_CONNECTING:
+		if (hal_tcp_connect_result(s->fd) != HAL_NET_OK) {
+			hc_fail(s, ILPD_HTTPC_ERR_CONNECT);
+			return;
+		}
+		s->state = HTTPC_SLOT_SENDING;
+		hc_send(s);
+		break;
+	case HTTPC_SLOT_SENDING:
+		hc_send(s);
+		break;
+	case HTTPC_SLOT_RECEIVING:
+		hc_recv(s);
+		break;
+	case HTTPC_SLOT_IDLE:
+		/* An idle connection that speaks or closes is done with. */
+		hc_close(s);
+		return;
+	case HTTPC_SLOT_FREE:
+	case HTTPC_SLOT_CALLBACK:
+	default:
+		return;
+	}
+	hc_idle_timer(s);
+}
+
+static void hc_on_timer(struct ev_loop *loop, int id, void *arg)
+{
+	struct ilpd_httpc_slot *s = arg;
+
+	(void)loop;
+	(void)id;
+	s->timer = -1;   /* fired: the id is stale */
+	if (hc_busy(s))
+		hc_fail(s, s->pending_err != 0 ? s->pending_err : ILPD_HTTPC_ERR_TIMEOUT);
+	else if (s->state == HTTPC_SLOT_IDLE)
+		hc_close(s);
+}
+
+/* Chooses a slot: an idle connection to ip:port, else a free slot, else
+ * an idle connection to another host (closed then). NULL: all busy. */
+static struct ilpd_httpc_slot *hc_pick(struct ilpd_httpc *hc, const char *ip,
+				       uint16_t port)
+{
+	struct ilpd_httpc_slot *free_s = NULL, *idle_other = NULL;
+	size_t i;
+
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
+		struct ilpd_httpc_slot *s = &hc->slot[i];
+
+		if (s->state == HTTPC_SLOT_IDLE && s->port == port &&
+		    strcmp(s->ip, ip) == 0)
+			return s;
+		if (s->state == HTTPC_SLOT_FREE && free_s == NULL)
+			free_s = s;
+		if (s->state == HTTPC_SLOT_IDLE && idle_other == NULL)
+			idle_other = s;
+	}
+	return free_s != NULL ? free_s : idle_other;
+}
+
+int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
+		       const char *method, const char *path,
+		       const char *extra_headers, const uint8_t *body, size_t n,
+		       int64_t deadline_ms, ilpd_httpc_done cb, void *ctx)
+{
+	struct ilpd_httpc *hc = hc_of(d);
+	struct ilpd_httpc_slot *s;
+	char ip[HAL_IP_STR_MAX];
+	bool resolved, same;
+	size_t len;
+	int err = 0;
+
+	if (url == NULL || url->tls || method == NULL || path == NULL || cb == NULL)
+		return ILP_ERR_ARG;
+	if (!hc->open) {
+		hc->st.full++;
+		return ILP_ERR_FULL;
+	}
+	/* Numeric hosts are copied through; names (localhost) are looked up,
+	 * blocking: the header says to use literals. */
+	resolved = hal_resolve(url->host, ip) == HAL_NET_OK;
+	if (!resolved)
+		ip[0] = '\0';
+	s = hc_pick(hc, ip, url->port);
+	if (s == NULL) {
+		hc->st.full++;
+		return ILP_ERR_FULL;
+	}
+	same = resolved && s->state == HTTPC_SLOT_IDLE && s->port == url->port &&
+	       strcmp(s->ip, ip) == 0;
+	/* The slot's buffer is free (FREE or IDLE): build the request there. */
+	if (httpc_build_request(s->buf, sizeof(s->buf), &len, method, url->host,
+				url->port, path, extra_headers, body, n) != ILP_OK)
+		return ILP_ERR_ARG;
+	if (s->state == HTTPC_SLOT_IDLE && !same)
+		hc_close(s);   /* evict another host's idle connection */
+	hc_timer_off(s);   /* an idle slot's idle timer */
+	s->timer = ev_timer_add(&d->loop, deadline_ms, hc_on_timer, s);
+	if (s->timer < 0) {
+		hc_close(s);
+		hc->st.full++;
+		return ILP_ERR_FULL;
+	}
+	s->cb = cb;
+	s->ctx = ctx;
+	s->pending_err = 0;
+	s->head_req = strcmp(method, "HEAD") == 0;
+	s->reused = same;
+	s->retried = false;
+	s->out_len = len;
+	s->out_off = 0;
+	httpc_resp_init(&s->resp, NULL, 0, s->head_req);   /* received = 0 */
+	hc->st.requests++;
+	if (++hc->st.busy > hc->st.busy_hwm)
+		hc->st.busy_hwm = hc->st.busy;
+	if (same) {
+		hc->st.reused++;
+		s->state = HTTPC_SLOT_SENDING;
+		ev_io_want(&d->loop, s->io, HAL_POLL_OUT);
+		return 0;
+	}
+	if (!resolved) {
+		err = ILPD_HTTPC_ERR_CONNECT;
+	} else {
+		memcpy(s->ip, ip, sizeof(s->ip));
+		s->port = url->port;
+		err = hc_connect(s);
+	}
+	if (err != 0) {
+		/* Fails from the loop, at once: a due-now timer. */
+		s->state = HTTPC_SLOT_CONNECTING;
+		s->pending_err = err;
+		ev_timer_del(&d->loop, s->timer);
+		s->timer = ev_timer_add(&d->loop, ev_now(&d->loop), hc_on_timer, s);
+		if (s->timer < 0) {   /* cannot happen: one was just freed */
+			hc_close(s);
+			hc_unbusy(s);
+			hc->st.requests--;
+			return ILP_ERR_FULL;
+		}
+	}
+	return 0;
+}
+
+void ilpd_httpc_cancel_ctx(struct ilpd_daemon *d, void *ctx)
+{
+	struct ilpd_httpc *hc = hc_of(d);
+	size_t i;
+
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
+		struct ilpd_httpc_slot *s = &hc->slot[i];
+
+		if (!hc_busy(s) || s->ctx != ctx)
+			continue;
+		hc_close(s);
+		hc_unbusy(s);
+		s->cb = NULL;
+		s->ctx = NULL;
+		hc->st.cancelled++;
+	}
+}
+
+static bool hc_url_char_ok(const char *s, const char **why)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
+			*why = "URL contains a blank, a control byte or '#'";
+			return false;
+		}
+	}
+	return true;
+}
+
+int ilpd_httpc_url_parse(const char *s, struct ilpd_url *u, const char **why)
+{
+	const char *auth, *path;
+	size_t alen, plen;
+
+	*why = NULL;
+	if (!hc_url_char_ok(s, why))
+		return -1;
+	if (strncmp(s, "http://", 7) != 0) {
+		*why = strncmp(s, "https://", 8) == 0 ?
+			"https:// is not supported (local HTTP only): use http://" :
+			"expected http://HOST[:PORT][/PATH]";
+		return -1;
+	}
+	u->tls = false;
+	auth = s + 7;
+	alen = strcspn(auth, "/?");
+	if (memchr(auth, '@', alen) != NULL) {
+		*why = "credentials in URLs are refused";
+		return -1;
+	}
+	*why = conf_hostport(auth, alen, u->host, &u->port, 80);
+	if (*why != NULL)
+		return -1;
+	path = auth + alen;
+	plen = strlen(path);
+	if (plen == 0) {
+		strcpy(u->path, "/");
+		return 0;
+	}
+	if (path[0] != '/') {
+		*why = "the path must start with '/'";
+		return -1;
+	}
+	if (plen > ILPD_CONF_PATH_MAX) {
+		*why = "path too long";
+		return -1;
+	}
+	memcpy(u->path, path, plen + 1);
+	return 0;
+}
+
+bool ilpd_httpc_url_is_loopback(const struct ilpd_url *u)
+{
+	const char *h = u->host;
+	size_t i;
+
+	if (conf_ieq(h, "localhost") || strcmp(h, "::1") == 0)
+		return true;
+	if (strncmp(h, "127.", 4) != 0)
+		return false;
+	for (i = 4; h[i] != '\0'; i++) {
+		if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
+			return false;
+	}
+	return true;
+}
+
+unsigned ilpd_httpc_free_slots(const struct ilpd_daemon *d)
+{
+	unsigned n = 0;
+	size_t i;
+
+	if (!d->httpc.open)
+		return 0;
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
+		uint8_t st = d->httpc.slot[i].state;
+
+		if (st == HTTPC_SLOT_FREE || st == HTTPC_SLOT_IDLE)
+			n++;
+	}
+	return n;
+}
+
+const struct ilpd_httpc_stats *ilpd_httpc_stats(const struct ilpd_daemon *d)
+{
+	return &d->httpc.st;
+}
+
+const char *ilpd_httpc_strerror(int err)
+{
+	switch (err) {
+	case 0:
+		return "ok";
+	case ILPD_HTTPC_ERR_CONNECT:
+		return "connect failed";
+	case ILPD_HTTPC_ERR_TIMEOUT:
+		return "timeout";
+	case ILPD_HTTPC_ERR_IO:
+		return "connection broken";
+	case ILPD_HTTPC_ERR_STOPPED:
+		return "stopped";
+	case ILP_ERR_INVALID:
+		return "malformed response";
+	case ILP_ERR_OVERFLOW:
+		return "response too large";
+	default:
+		return ilp_result_str(err);
+	}
+}
+
+void ilpd_httpc_init(struct ilpd_daemon *d)
+{
+	struct ilpd_httpc *hc = hc_of(d);
+	size_t i;
+
+	memset(&hc->st, 0, sizeof(hc->st));
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
+		struct ilpd_httpc_slot *s = &hc->slot[i];
+
+		s->d = d;
+		s->index = (uint16_t)i;
+		s->state = HTTPC_SLOT_FREE;
+		s->fd = HAL_FD_NONE;
+		s->io = -1;
+		s->timer = -1;
+		s->cb = NULL;
+		s->ctx = NULL;
+		s->ip[0] = '\0';
+		s->port = 0;
+	}
+	hc->open = true;
+}
+
+void ilpd_httpc_close(struct ilpd_daemon *d)
+{
+	struct ilpd_httpc *hc = hc_of(d);
+	size_t i;
+
+	if (!hc->open)
+		return;
+	hc->open = false;
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
+		struct ilpd_httpc_slot *s = &hc->slot[i];
+
+		if (hc_busy(s))
+			hc_fail(s, ILPD_HTTPC_ERR_STOPPED);
+		else if (s->state == HTTPC_SLOT_IDLE)
+			hc_close(s);
+	}
+}
