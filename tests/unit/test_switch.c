@@ -618,6 +618,66 @@ static void test_peer_protocols(void)
 	expect_reject(ALICE, 5, "F02");
 }
 
+/* peer.settle (RFC 38 engine messages): without a hook F01 as any unknown
+ * peer protocol; with one, the hook gets the data and tag and the switch
+ * makes no action (the hook answers later), or F00 with its reason. */
+static int settle_calls, settle_refuse;
+static uint32_t settle_tag;
+static size_t settle_len;
+
+static int settle_hook(void *ctx, uint16_t from, uint32_t tag, int64_t expires_at,
+		       const uint8_t *data, size_t len, const char **msg)
+{
+	(void)ctx;
+	(void)expires_at;
+	(void)data;
+	(void)from;
+	settle_calls++;
+	settle_tag = tag;
+	settle_len = len;
+	if (settle_refuse) {
+		*msg = "no engine.";
+		return -1;
+	}
+	return 0;
+}
+
+static void test_peer_settle_hook(void)
+{
+	uint8_t pkt[512];
+	size_t len;
+	struct ilp_prepare p;
+
+	setup(true);
+	CHECK_EQ(ildcp_request_encode(T0 + 60000, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(ilp_prepare_decode(pkt, len, &p, NULL), ILP_OK);
+	p.destination = (const uint8_t *)"peer.settle";
+	p.destination_len = 11;
+	p.data = (const uint8_t *)"{\"x\":1}";
+	p.data_len = 7;
+	CHECK_EQ(ilp_prepare_encode(&p, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(send_prepare(UP, 1, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 1, "F01");
+	ilp_switch_set_settle(&sw, settle_hook, NULL);
+	CHECK_EQ(send_prepare(UP, 2, pkt, len, T0), ILP_SW_NONE);
+	CHECK_EQ(settle_calls, 1);
+	CHECK_EQ(settle_tag, 2);
+	CHECK_EQ(settle_len, 7);
+	CHECK_EQ(sw.stats.pending_now, 0);
+	settle_refuse = 1;
+	CHECK_EQ(send_prepare(UP, 3, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 3, "F00");
+	CHECK_EQ(settle_calls, 2);
+	/* the peer condition is still required */
+	len = prepare(pkt, sizeof(pkt), 0, T0 + 60000, "peer.settle", 11);
+	CHECK_EQ(send_prepare(UP, 4, pkt, len, T0), ILP_SW_REPLY);
+	expect_reject(UP, 4, "F01");
+	CHECK_EQ(settle_calls, 2);
+	settle_refuse = 0;
+	ilp_switch_set_settle(&sw, NULL, NULL);
+	CHECK_SW();
+}
+
 /* The connector's own address space (issue 12): a destination under
  * test.conn goes to a child or a route at least that specific, else F02 at
  * once; never to the parent or the default route, where it would loop. */
@@ -1371,6 +1431,7 @@ int main(void)
 	TH_RUN(test_set_address_at_runtime);
 	TH_RUN(test_rate_and_throughput_limits);
 	TH_RUN(test_peer_protocols);
+	TH_RUN(test_peer_settle_hook);
 	TH_RUN(test_amount_too_large_f08);
 	TH_RUN(test_expiry_rules);
 	TH_RUN(test_next_hop_down_t01_and_abort_peer);
