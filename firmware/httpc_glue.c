@@ -325,9 +325,15 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 		hc->st.full++;
 		return ILP_ERR_FULL;
 	}
-	/* Numeric hosts are copied through; names (localhost) are looked up,
-	 * blocking: the header says to use literals. */
-	resolved = hal_resolve(url->host, ip) == HAL_NET_OK;
+	/* Numeric hosts are copied through and "localhost" is 127.0.0.1;
+	 * other names are looked up, blocking (the header says to use
+	 * literals). */
+	if (conf_ieq(url->host, "localhost")) {
+		strcpy(ip, "127.0.0.1");
+		resolved = true;
+	} else {
+		resolved = hal_resolve(url->host, ip) == HAL_NET_OK;
+	}
 	if (!resolved)
 		ip[0] = '\0';
 	s = hc_pick(hc, ip, url->port);

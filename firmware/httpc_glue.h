@@ -15,9 +15,11 @@
  * replies under 8 KiB: local-delivery data up to ~5.5 KB). No heap.
  *
  * Rules:
- * - URLs are http:// only (no TLS), to an IPv4/IPv6 literal or a name
- *   hal_resolve() turns into one (localhost). Resolution is blocking and
- *   done at each new connection, so use literals or localhost.
+ * - URLs are http:// only (no TLS), to an IPv4/IPv6 literal or
+ *   "localhost" (taken as 127.0.0.1, no lookup). Any other name is looked
+ *   up with hal_resolve() at each request: blocking, and libc's resolver
+ *   may allocate, so configurations should use literals. No unix sockets
+ *   (the HAL has none).
  * - One request per connection at a time (no pipelining). A finished
  *   connection whose response allows keep-alive stays open, idle, for at
  *   most ILPD_HTTPC_IDLE_MS and is reused by the next request to the same

@@ -235,6 +235,32 @@ static void test_failures(void)
 	CHECK_EQ(c1.n, 1);
 }
 
+/* "localhost" reaches the server without a lookup; [::1] (the server
+ * listens on IPv4 only) is refused. */
+static void test_hosts(void)
+{
+	struct ilpd_url u = URL;
+	int want;
+
+	strcpy(u.host, "localhost");
+	memset(&c1, 0, offsetof(struct call, body));
+	want = ncalls + 1;
+	CHECK_EQ(ilpd_httpc_request(&D, &u, "GET", "/conn", NULL, NULL, 0,
+				    now() + 2000, done, &c1), 0);
+	run_until(want, 3000);
+	CHECK_EQ(c1.n, 1);
+	CHECK_EQ(c1.err, 0);
+	CHECK_EQ(c1.status, 200);
+	strcpy(u.host, "::1");
+	memset(&c1, 0, offsetof(struct call, body));
+	want = ncalls + 1;
+	CHECK_EQ(ilpd_httpc_request(&D, &u, "GET", "/conn", NULL, NULL, 0,
+				    now() + 2000, done, &c1), 0);
+	run_until(want, 3000);
+	CHECK_EQ(c1.n, 1);
+	CHECK_EQ(c1.err, ILPD_HTTPC_ERR_CONNECT);
+}
+
 static void test_retry_after_drop(void)
 {
 	const struct ilpd_httpc_stats *st = ilpd_httpc_stats(&D);
@@ -433,6 +459,7 @@ int main(int argc, char **argv)
 	TH_RUN(test_keep_alive);
 	TH_RUN(test_framings);
 	TH_RUN(test_failures);
+	TH_RUN(test_hosts);
 	TH_RUN(test_retry_after_drop);
 	TH_RUN(test_cancel);
 	TH_RUN(test_over_slots);
