@@ -76,8 +76,8 @@ static const char *const btp_keys[] = {
 	"reconnect_max_ms", "tls", NULL
 };
 
-enum { K_ADMIN_LISTEN };
-static const char *const admin_keys[] = { "listen", NULL };
+enum { K_ADMIN_LISTEN, K_ADMIN_STATE_DIR };
+static const char *const admin_keys[] = { "listen", "state_dir", NULL };
 
 enum { K_LIM_WINDOW, K_LIM_HOLD };
 static const char *const limits_keys[] = {
@@ -595,6 +595,8 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 
 	switch (st->sec) {
 	case SEC_ADMIN:
+		if (k == K_ADMIN_STATE_DIR)   /* admin.ini's directory (admin_ini.h) */
+			return conf_admin_state_dir(st, v);
 		return conf_listen(st, v, &c->admin_listen);
 	case SEC_LIMITS:
 		return conf_ms(st, limits_keys[k], v, k == K_LIM_WINDOW ?

@@ -21,7 +21,9 @@
  *               [tls] cert_file and key_file),
  *               auth_timeout_ms [5000], ping_interval_ms [20000],
  *               reconnect_min_ms [100], reconnect_max_ms [30000]
- *   [admin]     listen = HOST:PORT ["127.0.0.1:7769"; "off" disables]
+ *   [admin]     listen = HOST:PORT ["127.0.0.1:7769"; "off" disables],
+ *               state_dir [the directory of [ledger] state_file] (admin.ini:
+ *               peers and routes made by the admin API, admin_ini.h)
  *   [limits]    min_message_window_ms [1000], max_hold_time_ms [30000]
  *   [log]       level = debug|info|warn|error [info], stderr [true],
  *               syslog [false]
@@ -265,6 +267,10 @@ struct ilpd_conf {
 	struct ilpd_transport_conf transport;
 	struct hal_netif_conf netif;         /* [netif]: lwIP builds only */
 	struct ilpd_ledger_conf ledger;      /* [ledger] */
+	/* [admin] state_dir: where admin.ini (peers and routes made by the
+	 * admin API, admin_ini.h) lives; "" : the directory of [ledger]
+	 * state_file. */
+	char admin_state_dir[ILPD_CONF_PATH_MAX + 1];
 	/* [settlement] (config_settle.c): the engine->ilpd API. */
 	struct ilpd_endpoint settlement_listen;  /* off by default */
 	bool settlement_allow_remote;        /* allow_remote [false] */

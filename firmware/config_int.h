@@ -134,6 +134,9 @@ void conf_finish_peer_settle(struct conf_parse *st, size_t i);
 int conf_set_settlement(struct conf_parse *st, int k, const char *v);
 void conf_finish_settlement(struct conf_parse *st);
 
+/* admin_ini.c: [admin] state_dir (an absolute directory). */
+int conf_admin_state_dir(struct conf_parse *st, const char *v);
+
 /* config_ledger.c */
 extern const char *const conf_ledger_keys[];
 void conf_ledger_defaults(struct ilpd_conf *c);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin_ini.h"
 #include "config.h"
 #include "daemon.h"
 #include "hal/hal_log.h"
@@ -66,6 +67,7 @@ static const char main_usage[] =
 "               ping_interval_ms (20000), reconnect_min_ms (100),\n"
 "               reconnect_max_ms (30000)\n"
 "  [admin]      listen (127.0.0.1:7769 | off): GET /health, /metrics, /routes\n"
+"               state_dir (<[ledger] state_file's dir>: admin.ini, the API's peers/routes)\n"
 "  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
 "  [log]        level (info), stderr (true), syslog (false)\n"
 "  [peer NAME]  relation (parent|peer|child), url (ws://HOST:PORT/PATH to dial;\n"
@@ -175,9 +177,44 @@ static void main_put_name(FILE *f, const char *name)
 		(void)fwrite(e, 1, ilpd_conf_escape_byte((unsigned char)*name, e), f);
 }
 
+/* admin.ini (admin_ini.h: peers and routes made by the admin API) on top
+ * of c: 0, or -1 after printing PATH:LINE: message. */
+static int main_load_admin(struct ilpd_conf *c, bool *present)
+{
+	struct ilpd_conf_err err;
+	char path[ILPD_CONF_PATH_MAX + 16];
+
+	if (ilpd_admin_ini_load(c, present, &err) == 0)
+		return 0;
+	main_put_name(stderr, ilpd_admin_ini_path(c, path, sizeof(path)) == 0 ? path :
+		      "admin.ini");
+	fprintf(stderr, ":%d: %s\n", err.line, err.msg + err.text);
+	return -1;
+}
+
+/* --check-config: "PATH: ok (...)" for admin.ini, when there is one. */
+static bool main_admin_present;
+
+static void main_check_admin(const struct ilpd_conf *c)
+{
+	char path[ILPD_CONF_PATH_MAX + 16];
+	size_t i, np = 0, nr = 0;
+
+	if (!main_admin_present || ilpd_admin_ini_path(c, path, sizeof(path)) != 0)
+		return;
+	for (i = 0; i < c->npeers; i++)
+		np += ilpd_admin_ini_has_peer(c, c->peer[i].name);
+	for (i = 0; i < c->nroutes; i++)
+		nr += ilpd_admin_ini_has_route(c, c->route[i].prefix);
+	nr += c->default_route[0] != '\0' && ilpd_admin_ini_has_route(c, "default");
+	main_put_name(stdout, path);
+	printf(": ok (admin API: %zu peers, %zu routes set there)\n", np, nr);
+}
+
 static int main_load(struct ilpd_conf *c, const char *path)
 {
 	struct ilpd_conf_err err;
+	bool admin_ini;
 	int r;
 
 	if (path != NULL)
@@ -188,7 +225,10 @@ static int main_load(struct ilpd_conf *c, const char *path)
 		/* FILE:LINE: message, with the whole FILE (err.msg may cut it) */
 		main_put_name(stderr, path != NULL ? path : "(default)");
 		fprintf(stderr, ":%d: %s\n", err.line, err.msg + err.text);
+		return r;
 	}
+	r = main_load_admin(c, &admin_ini);
+	main_admin_present = admin_ini;
 	return r;
 }
 
@@ -197,6 +237,7 @@ static void main_reload(const char *path)
 {
 	struct ilpd_conf *spare = ilpd_boot_spare_conf();
 	struct ilpd_conf_err err;
+	bool admin_ini;
 	char q[ILPD_CONF_ERR_MAX + 64];
 	int r;
 
@@ -205,6 +246,12 @@ static void main_reload(const char *path)
 	else
 		r = ilpd_conf_load_string(spare, "(default)", ilpd_default_config, &err);
 	if (r != 0) {
+		hal_log(HAL_LOG_ERROR, "config.reload_failed", "reason=%s",
+			hal_log_quote(err.msg, strlen(err.msg), q, sizeof(q)));
+		return;
+	}
+	/* then admin.ini, as at start-up (admin_ini.h) */
+	if (ilpd_admin_ini_load(spare, &admin_ini, &err) != 0) {
 		hal_log(HAL_LOG_ERROR, "config.reload_failed", "reason=%s",
 			hal_log_quote(err.msg, strlen(err.msg), q, sizeof(q)));
 		return;
@@ -291,6 +338,7 @@ int main(int argc, char **argv)
 				return 1;
 			main_put_name(stdout, argv[i + 1]);
 			fputs(": ok\n", stdout);
+			main_check_admin(ilpd_boot_conf());
 			return 0;
 		}
 		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && i + 1 < argc) {
