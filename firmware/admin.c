@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "ccp_glue.h"
+#include "settle_api.h"
+#include "settle_glue.h"
 #include "hal/hal_log.h"
 #include "hal/hal_time.h"
 #include "net/http.h"
@@ -153,7 +155,7 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 			   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
 			   "\"inFlight\":%u,\"inFlightFrom\":%u,\"maxInFlight\":%u,"
 			   "\"inFlightRefused\":%llu,\"rateLimited\":%llu,\"throughputLimited\":%llu,"
-			   "\"viaProxy\":%s,\"lastError\":\"%s\"}",
+			   "\"viaProxy\":%s,\"lastError\":\"%s\"",
 			   sep, p->name, adm_rel[p->relation],
 			   d->link[i].state == LINK_UP ? "true" : "false",
 			   (long long)s->balance, (unsigned long long)s->pending_in,
@@ -166,6 +168,10 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 			   p->outbound && ilpd_peer_via_proxy(&d->conf->transport, p->url.host) ?
 			   "true" : "false",
 			   d->link[i].last_error != NULL ? d->link[i].last_error : "");
+		if (!b.overflow)   /* settlement state (settle_glue.h) */
+			b.len += ilpd_settle_health_json(d, (uint16_t)i, b.p + b.len,
+							 b.cap - b.len);
+		adm_printf(&b, "}");
 		sep = ",";
 	}
 	adm_printf(&b, "]}\n");
@@ -452,6 +458,14 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 	if (!b.overflow) {   /* CCP (ccp_glue.h) */
 		size_t n = ilpd_ccp_metrics_text(b.p + b.len, b.cap - b.len);
 
+		b.overflow = n == 0;
+		b.len += n;
+	}
+	if (!b.overflow) {   /* settlement (settle_glue.h, settle_api.h) */
+		size_t n = ilpd_settle_metrics_text(d, b.p + b.len, b.cap - b.len);
+
+		n = n == 0 ? 0 : n + ilpd_settle_api_metrics_text(b.p + b.len + n,
+								  b.cap - b.len - n);
 		b.overflow = n == 0;
 		b.len += n;
 	}

@@ -36,6 +36,8 @@
 #include <string.h>
 
 #include "ccp_glue.h"
+#include "settle_api.h"
+#include "settle_glue.h"
 #include "transport.h"
 
 #include "hal/hal_crypto.h"
@@ -356,6 +358,8 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 			return;
 	}
 	if (ilpd_ccp_id(f->request_id) && ilpd_ccp_answer(d, l->index, f))
+		return;
+	if (ilpd_settle_id(f->request_id) && ilpd_settle_answer(d, l->index, f))
 		return;
 	if (ilp_switch_handle_peer(&d->sw, f->request_id) != l->index) {
 		d->sw.stats.late_responses++;
@@ -871,6 +875,9 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 	for (i = 0; i < conf->npeers; i++)
 		ilpd_link_open(d, (uint16_t)i, &conf->peer[i]);
 	ilpd_ccp_start(d);
+	ilpd_settle_start(d);   /* settle_glue.h: engines, peer.settle */
+	if (ilpd_settle_api_open(d) != 0)
+		return -1;
 	hal_log(HAL_LOG_INFO, "ilpd.started", "address=%s peers=%u",
 		conf->address[0] != '\0' ? conf->address : "auto",
 		(unsigned)conf->npeers);
@@ -945,6 +952,8 @@ void ilpd_daemon_stop(struct ilpd_daemon *d, int64_t grace_ms)
 		hal_close(d->btp_fd);
 	d->btp_fd = HAL_FD_NONE;
 	ilpd_admin_close(d);
+	ilpd_settle_api_close(d);
+	ilpd_settle_stop(d);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		if (d->link[i].timer >= 0 && d->link[i].state == LINK_DOWN) {
 			ev_timer_del(&d->loop, d->link[i].timer);

@@ -86,6 +86,15 @@ static const char main_usage[] =
 "               once its balance change is on disk. Restart to change\n"
 "               durability or state_file. See man ilpd, DURABLE LEDGER.\n";
 
+/* Settlement's part of --help (its own literal: each stays under 4095 bytes). */
+static const char main_usage_settle[] =
+"  Settlement   [peer NAME] settlement_engine (none; http://127.0.0.1:PORT of the\n"
+"               peer's RFC 38 engine, loopback unless allow_remote_engine),\n"
+"               settle_threshold (none: ilpd pays when the balance falls below\n"
+"               it), settle_to (0), settlement_scale (asset_scale);\n"
+"               [settlement] listen (off; 127.0.0.1:PORT: the engines' API),\n"
+"               allow_remote (false). See man ilpd, SETTLEMENT.\n";
+
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
 static const char main_usage2[] =
 "  CCP routes   [node] route_broadcast_interval_ms (30000), route_expiry_ms\n"
@@ -323,6 +332,7 @@ int main(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(main_usage, stdout);
 			fputs(main_usage2, stdout);
+			fputs(main_usage_settle, stdout);
 			return 0;
 		}
 		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {

@@ -36,6 +36,7 @@
 
 #include "hal/hal_log.h"
 #include "ilp/routing.h"
+#include "settle_glue.h"
 
 enum rl_class {
 	RL_KEEP = 0,
@@ -94,6 +95,17 @@ static bool rl_identity_eq(const struct ilpd_peer_conf *a, const struct ilpd_pee
 		strcmp(a->url.path, b->url.path) == 0);
 }
 
+/* The settlement keys (config_settle.c): applied in place, like the limits
+ * (settle_glue.c picks them up; a new engine URL re-creates the account). */
+static bool rl_settle_eq(const struct ilpd_peer_conf *a, const struct ilpd_peer_conf *b)
+{
+	return a->settle_engine == b->settle_engine && a->settle_to == b->settle_to &&
+	       a->settle_scale == b->settle_scale &&
+	       a->allow_remote_engine == b->allow_remote_engine &&
+	       (!a->settle_engine || memcmp(&a->settle_url, &b->settle_url,
+					    sizeof(a->settle_url)) == 0);
+}
+
 static bool rl_economics_eq(const struct ilpd_peer_conf *a, const struct ilpd_peer_conf *b)
 {
 	return strcmp(a->asset_code, b->asset_code) == 0 && a->rate.num == b->rate.num &&
@@ -103,7 +115,8 @@ static bool rl_economics_eq(const struct ilpd_peer_conf *a, const struct ilpd_pe
 	       a->settle_threshold == b->settle_threshold &&
 	       a->max_in_flight == b->max_in_flight &&
 	       a->rate_limit == b->rate_limit && a->rate_limit_burst == b->rate_limit_burst &&
-	       a->throughput_in == b->throughput_in && a->throughput_out == b->throughput_out;
+	       a->throughput_in == b->throughput_in && a->throughput_out == b->throughput_out &&
+	       rl_settle_eq(a, b);
 }
 
 /* The link in use whose peer is called `name`, or -1. */
@@ -340,6 +353,7 @@ int ilpd_daemon_reload(struct ilpd_daemon *d, const struct ilpd_conf *next,
 		return -1;
 	rl_commit(d, next, pl);
 	ilpd_ildcp_reloaded(d);
+	ilpd_settle_reload(d);   /* engine accounts of added/removed peers */
 	hal_log(HAL_LOG_INFO, "config.reloaded",
 		"source=%s peers_added=%u peers_removed=%u peers_changed=%u "
 		"peers_reconnected=%u peers_retiring=%u", next->source, pl->added, pl->removed,

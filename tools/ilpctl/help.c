@@ -28,6 +28,7 @@ static const char *const ilpctl_help_lines[] = {
 "    match --pin (SHA-256 of its SubjectPublicKeyInfo, 64 hex digits).",
 "    A failure exits 1 with 'TLS: <reason>'. sink --listen stays plain.",
 "    ilpctl routes http://HOST:ADMIN_PORT/   (ilpd's routing table, GET /routes)",
+"    ilpctl settlement http://HOST:ADMIN_PORT/ [PEER]   (balances, settlement state)",
 "    ilpctl --help | --version",
 "",
 "DESCRIPTION",

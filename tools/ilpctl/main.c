@@ -18,6 +18,7 @@
 #include "loadgen.h"
 #endif
 #include "routes.h"
+#include "settlement.h"
 
 #ifndef ILPCTL_VERSION
 #define ILPCTL_VERSION "unknown"
@@ -280,6 +281,8 @@ int main(int argc, char **argv)
 #endif
 	if (argc > 1 && strcmp(argv[1], "routes") == 0)
 		return ilpctl_routes_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "settlement") == 0)
+		return ilpctl_settlement_main(argc - 1, argv + 1);
 	r = ilpctl_parse(argc, argv, &o);
 	if (r != 0)
 		return r > 0 ? ILPCTL_EXIT_OK : ILPCTL_EXIT_USAGE;

@@ -117,10 +117,10 @@
 
 /* Event loop tables. */
 #ifndef ILPD_EV_MAX_IO
-#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + ILPD_HTTPC_SLOTS + 4)
+#define ILPD_EV_MAX_IO (ILPD_MAX_CONNS + ILPD_MAX_ADMIN_CONNS + ILPD_LOBBY_BTP + ILPD_LOBBY_ADMIN + ILPD_HTTPC_SLOTS + 4 + 5)
 #endif
 #ifndef ILPD_EV_MAX_TIMERS
-#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + ILPD_HTTPC_SLOTS + 10)
+#define ILPD_EV_MAX_TIMERS (2 * ILPD_MAX_CONNS + ILPD_HTTPC_SLOTS + 10 + 5)
 #endif
 
 /* Largest HTTP request head (request line + headers) accepted. */

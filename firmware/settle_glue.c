@@ -1,0 +1,720 @@
+/*
+ * settle_glue.c - settlement through RFC 38 engines: the daemon's side
+ * (rules in settle_glue.h, the model in ilp/settle.h). A 100 ms tick
+ * drives every peer's engine calls; peer.settle messages go both ways over
+ * the BTP links; credits come from settle_api.c.
+ *
+ * Memory: see settle_glue.h (host: ~12 KiB static). No heap.
+ */
+#include "settle_glue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "hal/hal_log.h"
+#include "hal/hal_rng.h"
+#include "hal/hal_time.h"
+#include "httpc_glue.h"
+#include "ilp/btp.h"
+#include "ilp/ildcp.h"
+#include "ilp/ilp_packet.h"
+#include "ilp/ledger.h"
+#include "net/json.h"
+#include "net/wsconn.h"
+
+#define SG_TICK_MS 100
+#define SG_BACKOFF_MS 500
+#define SG_BACKOFF_MAX_MS 30000
+#define SG_HTTP_MS 10000          /* deadline of one engine call */
+#define SG_MSG_EXPIRY_MS 10000    /* peer.settle Prepare expiry */
+#define SG_PATH_MAX (ILPD_CONF_PATH_MAX + 64)
+
+struct settle_state ilpd_settle_state;
+
+enum { SG_IDLE = 0, SG_ACCOUNT, SG_SETTLE, SG_DELETE };
+
+struct sg_peer {
+	bool on;                    /* has an engine (from the link's settings) */
+	bool account_ok;            /* POST /accounts answered 2xx */
+	uint8_t busy;               /* SG_* request in flight */
+	uint32_t acct_failures;
+	int64_t next_try;           /* monotonic ms */
+	struct ilpd_url url;        /* the engine */
+	char name[ILPD_PEER_NAME_MAX + 1];
+};
+
+/* A message in flight: out = ours to a peer (reply to `done`); in = a
+ * peer's, at our engine (reply on the link with BTP id `tag`). */
+struct sg_msg {
+	bool used;
+	bool out;
+	uint16_t peer;
+	uint16_t seq;
+	uint32_t tag;
+	int64_t deadline;           /* monotonic ms */
+	ilpd_settle_msg_done done;
+	void *ctx;
+};
+
+static struct sg_peer sg_peer[ILPD_MAX_PEERS];
+static struct sg_msg sg_msg[2 * SG_MSG_MAX];
+static uint16_t sg_seq;
+static struct ilpd_daemon *ilpd_settle_daemon;   /* for the HTTP callbacks */
+static int sg_timer = -1;
+static uint8_t sg_pkt[SG_MSG_DATA_MAX + 256];
+static struct {
+	uint64_t requested, accepted, refused, failed, credited, duplicate_credits;
+	uint64_t messages_out, messages_in, message_failures;
+} sg_ctr;
+
+static const char *sg_name(const struct ilpd_daemon *d, uint16_t i)
+{
+	return d->sw.peers[i].cfg.name;
+}
+
+static int64_t sg_now(const struct ilpd_daemon *d)
+{
+	return ev_now(&d->loop);
+}
+
+static void sg_cfg(const struct ilpd_daemon *d, uint16_t i, struct settle_cfg *c)
+{
+	const struct ilpd_peer_conf *p = &d->link[i].peer;
+
+	c->enabled = sg_peer[i].on;
+	c->threshold = p->settle_threshold;
+	c->settle_to = p->settle_to;
+	c->ledger_scale = p->rate.scale;
+	c->engine_scale = p->settle_scale;
+}
+
+static void sg_path(char *out, size_t cap, const struct sg_peer *sp, const char *tail)
+{
+	(void)snprintf(out, cap, "%s/accounts/%s%s", sp->url.path, sp->name, tail);
+}
+
+/* ---- ilpd -> engine ---------------------------------------------------- */
+
+static void sg_account_done(void *ctx, int err, int status, const uint8_t *body, size_t n)
+{
+	struct sg_peer *sp = ctx;
+	uint16_t i = (uint16_t)(sp - sg_peer);
+	struct settle_peer *st = &ilpd_settle_state.peer[i];
+
+	(void)body;
+	(void)n;
+	if (sp->busy == SG_DELETE) {
+		sp->busy = SG_IDLE;
+		hal_log(err == 0 && status / 100 == 2 ? HAL_LOG_INFO : HAL_LOG_WARN,
+			"settlement.account", "peer=%s action=delete status=%d%s%s", sp->name,
+			status, err != 0 ? " error=" : "", err != 0 ? ilpd_httpc_strerror(err) : "");
+		memset(sp, 0, sizeof(*sp));
+		return;
+	}
+	sp->busy = SG_IDLE;
+	if (err == 0 && status / 100 == 2) {
+		sp->account_ok = true;
+		sp->acct_failures = 0;
+		st->engine_up = 1;
+		hal_log(HAL_LOG_INFO, "settlement.account", "peer=%s action=create status=%d",
+			sp->name, status);
+		return;
+	}
+	sp->acct_failures++;
+	st->engine_up = err != 0 || status >= 500 ? 2 : 1;
+	st->failures_total++;
+	sp->next_try = hal_mono_ms() + settle_backoff_ms(sp->acct_failures, SG_BACKOFF_MS,
+							SG_BACKOFF_MAX_MS);
+	if (sp->acct_failures == 1 || sp->acct_failures % 10 == 0)
+		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=create_account "
+			"status=%d error=%s attempts=%u", sp->name, status,
+			err != 0 ? ilpd_httpc_strerror(err) : "status", (unsigned)sp->acct_failures);
+}
+
+static void sg_account(struct ilpd_daemon *d, uint16_t i)
+{
+	struct sg_peer *sp = &sg_peer[i];
+	char path[SG_PATH_MAX], body[ILPD_PEER_NAME_MAX + 16];
+	int n;
+
+	(void)snprintf(path, sizeof(path), "%s/accounts", sp->url.path);
+	n = snprintf(body, sizeof(body), "{\"id\":\"%s\"}", sp->name);
+	if (ilpd_httpc_request(d, &sp->url, "POST", path, NULL, (const uint8_t *)body,
+			       (size_t)n, hal_mono_ms() + SG_HTTP_MS, sg_account_done, sp) == 0)
+		sp->busy = SG_ACCOUNT;
+	else
+		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
+}
+
+/* Reads {"amount": "digits", "scale": n} from an engine's body; false if
+ * it is not one. */
+static bool sg_quantity(const uint8_t *body, size_t n, uint64_t *amount, uint8_t *scale)
+{
+	static uint8_t buf[512];
+	struct jnode nodes[8];
+	struct jdoc doc;
+	const struct jnode *a, *s;
+	uint64_t v;
+
+	if (body == NULL || n == 0 || n > sizeof(buf))
+		return false;
+	memcpy(buf, body, n);
+	json_init(&doc, nodes, 8, 2);
+	if (json_parse(&doc, buf, n) != 0)
+		return false;
+	a = json_node(&doc, json_member(&doc, 0, "amount"));
+	s = json_node(&doc, json_member(&doc, 0, "scale"));
+	if (a == NULL || s == NULL || s->type != JSON_NUMBER || json_uint(s, 255, &v) != 0)
+		return false;
+	*scale = (uint8_t)v;
+	if (a->type == JSON_STRING)
+		return settle_parse_amount(a->str, a->len, amount) == ILP_OK;
+	if (a->type == JSON_NUMBER)
+		return json_uint(a, UINT64_MAX, amount) == 0;
+	return false;
+}
+
+/* The amount held for an open settlement goes back to the balance. */
+static void sg_give_back(struct ilpd_daemon *d, uint16_t i, uint64_t back)
+{
+	if (back == 0)
+		return;
+	if (ledger_settle(&d->sw.ledger, i, (int64_t)back) != ILP_OK)
+		hal_log(HAL_LOG_ERROR, "settlement.failed", "peer=%s action=give_back "
+			"amount=%llu reason=ledger_range", sg_name(d, i), (unsigned long long)back);
+}
+
+static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, size_t n)
+{
+	struct sg_peer *sp = ctx;
+	uint16_t i = (uint16_t)(sp - sg_peer);
+	struct settle_peer *st = &ilpd_settle_state.peer[i];
+	struct ilpd_daemon *d = ilpd_settle_daemon;
+	struct settle_cfg c;
+	uint64_t amount, back, held = st->settling;
+	uint8_t scale;
+	uint32_t f;
+
+	sp->busy = SG_IDLE;
+	sg_cfg(d, i, &c);
+	if (err == 0 && status / 100 == 2) {
+		if (!sg_quantity(body, n, &amount, &scale)) {
+			amount = st->engine_amount;    /* no quantity: all of it */
+			scale = c.engine_scale;
+		}
+		back = settle_accepted(st, &c, amount, scale, hal_wall_ms());
+		ledger_release_out(&d->sw.ledger, i, held);
+		sg_give_back(d, i, back);
+		sg_ctr.accepted++;
+		hal_log(HAL_LOG_INFO, "settlement.accepted", "peer=%s amount=%llu returned=%llu "
+			"status=%d", sp->name, (unsigned long long)st->last_amount,
+			(unsigned long long)back, status);
+		return;
+	}
+	if (err == 0 && status / 100 == 4) {
+		back = settle_refused(st);
+		ledger_release_out(&d->sw.ledger, i, held);
+		sg_give_back(d, i, back);
+		sg_ctr.refused++;
+		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=settle status=%d "
+			"final=yes returned=%llu", sp->name, status, (unsigned long long)back);
+		return;
+	}
+	f = settle_failed(st);
+	st->engine_up = 2;
+	sg_ctr.failed++;
+	sp->next_try = hal_mono_ms() + settle_backoff_ms(f, SG_BACKOFF_MS, SG_BACKOFF_MAX_MS);
+	hal_log(f == 1 || f % 10 == 0 ? HAL_LOG_WARN : HAL_LOG_DEBUG, "settlement.failed",
+		"peer=%s action=settle status=%d error=%s attempts=%u retry_ms=%lld", sp->name,
+		status, err != 0 ? ilpd_httpc_strerror(err) : "status", (unsigned)f,
+		(long long)(sp->next_try - hal_mono_ms()));
+}
+
+static void sg_settle_send(struct ilpd_daemon *d, uint16_t i)
+{
+	struct sg_peer *sp = &sg_peer[i];
+	const struct settle_peer *st = &ilpd_settle_state.peer[i];
+	char path[SG_PATH_MAX], body[96], amt[SETTLE_AMOUNT_DIGITS + 1];
+	char hdr[48 + SETTLE_KEY_TEXT], key[SETTLE_KEY_TEXT + 1];
+	int n;
+
+	sg_path(path, sizeof(path), sp, "/settlements");
+	(void)settle_format_amount(st->engine_amount, amt);
+	n = snprintf(body, sizeof(body), "{\"amount\":\"%s\",\"scale\":%u}", amt,
+		     (unsigned)d->link[i].peer.settle_scale);
+	settle_key_text(st->key, key);
+	(void)snprintf(hdr, sizeof(hdr), "Idempotency-Key: %s\r\n", key);
+	if (ilpd_httpc_request(d, &sp->url, "POST", path, hdr, (const uint8_t *)body,
+			       (size_t)n, hal_mono_ms() + SG_HTTP_MS, sg_settle_done, sp) == 0)
+		sp->busy = SG_SETTLE;
+	else
+		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
+}
+
+/* A settlement is due: move it out of the balance, hold it, ask. */
+static void sg_settle_start(struct ilpd_daemon *d, uint16_t i)
+{
+	struct settle_peer *st = &ilpd_settle_state.peer[i];
+	struct settle_cfg c;
+	uint64_t amount, eng, key = 0;
+
+	sg_cfg(d, i, &c);
+	if (settle_due(&c, st, d->sw.ledger.slot[i].balance, &amount, &eng) != 1)
+		return;
+	while (key == 0)
+		if (hal_random(&key, sizeof(key)) != 0)
+			return;
+	if (ledger_settle(&d->sw.ledger, i, -(int64_t)amount) != ILP_OK)
+		return;
+	if (ledger_reserve_out(&d->sw.ledger, i, amount) != ILP_OK) {
+		sg_give_back(d, i, amount);
+		return;
+	}
+	settle_begin(st, amount, eng, key);
+	sg_ctr.requested++;
+	hal_log(HAL_LOG_INFO, "settlement.requested", "peer=%s amount=%llu engine_amount=%llu "
+		"scale=%u balance=%lld", sg_name(d, i), (unsigned long long)amount,
+		(unsigned long long)eng, (unsigned)c.engine_scale,
+		(long long)d->sw.ledger.slot[i].balance);
+	sg_settle_send(d, i);
+}
+
+/* ---- peer.settle ------------------------------------------------------- */
+
+static struct sg_msg *sg_msg_new(void)
+{
+	size_t k;
+
+	for (k = 0; k < 2 * SG_MSG_MAX; k++)
+		if (!sg_msg[k].used) {
+			memset(&sg_msg[k], 0, sizeof(sg_msg[k]));
+			sg_msg[k].used = true;
+			return &sg_msg[k];
+		}
+	return NULL;
+}
+
+static struct ilpd_conn *sg_conn(struct ilpd_daemon *d, uint16_t i)
+{
+	struct ilpd_link *l = &d->link[i];
+	struct ilpd_conn *c;
+
+	if (l->state != LINK_UP || l->conn < 0)
+		return NULL;
+	c = &d->conn[l->conn];
+	return c->ws.state == WSC_OPEN ? c : NULL;
+}
+
+/* Answers a peer's peer.settle Prepare on its link (BTP Response). */
+static void sg_answer_peer(struct ilpd_daemon *d, const struct sg_msg *m, bool ok,
+			   const uint8_t *data, size_t n, const char *why)
+{
+	static const uint8_t zero[ILP_FULFILLMENT_LEN];
+	struct ilpd_conn *c = sg_conn(d, m->peer);
+	size_t len, flen;
+	int r;
+
+	if (c == NULL)
+		return;
+	if (ok) {
+		struct ilp_fulfill f = { zero, data, n };
+
+		r = ilp_fulfill_encode(&f, sg_pkt, sizeof(sg_pkt), &len);
+	} else {
+		struct ilp_reject rj;
+
+		memset(&rj, 0, sizeof(rj));
+		rj.code = (const uint8_t *)"T00";
+		rj.triggered_by = d->sw.address;
+		rj.triggered_by_len = d->sw.cfg.address_len;
+		rj.message = (const uint8_t *)why;
+		rj.message_len = strlen(why);
+		r = ilp_reject_encode(&rj, sg_pkt, sizeof(sg_pkt), &len);
+	}
+	if (r != ILP_OK ||
+	    btp_ilp_encode(BTP_RESPONSE, m->tag, sg_pkt, len, d->frame, sizeof(d->frame),
+			   &flen) != ILP_OK ||
+	    wsconn_send(&c->ws, WS_OP_BINARY, d->frame, flen) != 0)
+		hal_log(HAL_LOG_DEBUG, "settlement.message_dropped", "peer=%s", sg_name(d, m->peer));
+}
+
+static void sg_in_done(void *ctx, int err, int status, const uint8_t *body, size_t n)
+{
+	struct sg_msg *m = ctx;
+	struct ilpd_daemon *d = ilpd_settle_daemon;
+
+	if (err == 0 && status / 100 == 2 && n <= SG_MSG_DATA_MAX) {
+		sg_answer_peer(d, m, true, body, n, NULL);
+	} else {
+		sg_ctr.message_failures++;
+		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=message status=%d "
+			"error=%s", sg_name(d, m->peer), status,
+			err != 0 ? ilpd_httpc_strerror(err) : "status");
+		sg_answer_peer(d, m, false, NULL, 0, "settlement engine did not answer.");
+	}
+	m->used = false;
+}
+
+/* The switch's peer.settle hook. */
+static int sg_hook(void *ctx, uint16_t from, uint32_t tag, int64_t expires_at,
+		   const uint8_t *data, size_t len, const char **msg)
+{
+	struct ilpd_daemon *d = ctx;
+	struct sg_peer *sp;
+	struct sg_msg *m;
+	char path[SG_PATH_MAX];
+	int64_t left = expires_at - hal_wall_ms();
+
+	if (from >= ILPD_MAX_PEERS || !sg_peer[from].on) {
+		*msg = "no settlement engine for this account.";
+		return -1;
+	}
+	if (len > SG_MSG_DATA_MAX) {
+		*msg = "settlement message too large.";
+		return -1;
+	}
+	m = sg_msg_new();
+	if (m == NULL) {
+		*msg = "too many settlement messages in flight.";
+		return -1;
+	}
+	sp = &sg_peer[from];
+	m->out = false;
+	m->peer = from;
+	m->tag = tag;
+	if (left > SG_HTTP_MS)
+		left = SG_HTTP_MS;
+	if (left < 1)
+		left = 1;
+	m->deadline = hal_mono_ms() + left;
+	sg_path(path, sizeof(path), sp, "/messages");
+	if (ilpd_httpc_request(d, &sp->url, "POST", path,
+			       "Content-Type: application/octet-stream\r\n", data, len,
+			       m->deadline, sg_in_done, m) != 0) {
+		m->used = false;
+		*msg = "settlement engine busy.";
+		return -1;
+	}
+	sg_ctr.messages_in++;
+	return 0;
+}
+
+int ilpd_settle_send_message(struct ilpd_daemon *d, uint16_t slot, const uint8_t *data,
+			     size_t n, ilpd_settle_msg_done done, void *ctx)
+{
+	struct ilp_prepare p;
+	struct ilpd_conn *c;
+	struct sg_msg *m;
+	size_t len, flen;
+	uint32_t id;
+
+	if (slot >= ILPD_MAX_PEERS || n > SG_MSG_DATA_MAX)
+		return 413;
+	c = sg_conn(d, slot);
+	if (c == NULL)
+		return 503;
+	m = sg_msg_new();
+	if (m == NULL)
+		return 503;
+	memset(&p, 0, sizeof(p));
+	p.amount = 0;
+	p.expires_at = hal_wall_ms() + SG_MSG_EXPIRY_MS;
+	p.condition = ilp_peer_condition;
+	p.destination = (const uint8_t *)"peer.settle";
+	p.destination_len = 11;
+	p.data = data;
+	p.data_len = n;
+	sg_seq++;
+	id = (uint32_t)sg_seq << 16 | ILPD_SETTLE_ID;
+	if (ilp_prepare_encode(&p, sg_pkt, sizeof(sg_pkt), &len) != ILP_OK ||
+	    btp_ilp_encode(BTP_MESSAGE, id, sg_pkt, len, d->frame, sizeof(d->frame),
+			   &flen) != ILP_OK ||
+	    wsconn_send(&c->ws, WS_OP_BINARY, d->frame, flen) != 0) {
+		m->used = false;
+		return 503;
+	}
+	m->out = true;
+	m->peer = slot;
+	m->seq = sg_seq;
+	m->deadline = hal_mono_ms() + SG_MSG_EXPIRY_MS;
+	m->done = done;
+	m->ctx = ctx;
+	sg_ctr.messages_out++;
+	return 0;
+}
+
+void ilpd_settle_cancel_message(void *ctx)
+{
+	size_t k;
+
+	for (k = 0; k < 2 * SG_MSG_MAX; k++)
+		if (sg_msg[k].used && sg_msg[k].out && sg_msg[k].ctx == ctx)
+			sg_msg[k].used = false;
+}
+
+bool ilpd_settle_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_frame *f)
+{
+	const uint8_t *ilp = NULL;
+	size_t ilp_len = 0, k;
+	struct ilp_fulfill fl;
+	const char *why;
+	struct sg_msg *m = NULL;
+
+	if ((f->type != BTP_RESPONSE && f->type != BTP_ERROR) || !ilpd_settle_id(f->request_id))
+		return false;
+	for (k = 0; k < 2 * SG_MSG_MAX; k++)
+		if (sg_msg[k].used && sg_msg[k].out && sg_msg[k].peer == peer &&
+		    sg_msg[k].seq == (uint16_t)(f->request_id >> 16))
+			m = &sg_msg[k];
+	if (m == NULL)
+		return true;   /* late or cancelled: consumed */
+	m->used = false;
+	if (f->type == BTP_RESPONSE)
+		(void)btp_ilp_find(f, &ilp, &ilp_len);
+	if (ilp != NULL && ilp_len > 0 && ilp[0] == ILP_TYPE_FULFILL &&
+	    ilp_fulfill_decode(ilp, ilp_len, &fl, &why) == ILP_OK) {
+		m->done(m->ctx, 200, fl.data, fl.data_len);
+		return true;
+	}
+	sg_ctr.message_failures++;
+	hal_log(HAL_LOG_INFO, "settlement.failed", "peer=%s action=message reason=rejected",
+		sg_name(d, peer));
+	m->done(m->ctx, 502, NULL, 0);
+	return true;
+}
+
+/* ---- engine -> ilpd: credits ------------------------------------------- */
+
+int ilpd_settle_peer(const struct ilpd_daemon *d, const char *name, size_t n)
+{
+	uint16_t i;
+
+	for (i = 0; i < ILPD_MAX_PEERS; i++)
+		if (sg_peer[i].on && d->sw.peers[i].used && !d->sw.peers[i].retired &&
+		    strlen(sg_peer[i].name) == n && memcmp(sg_peer[i].name, name, n) == 0)
+			return i;
+	return -1;
+}
+
+int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t digest[SETTLE_DIGEST],
+		       uint64_t amount, uint8_t scale, uint64_t *out_amount, uint8_t *out_scale)
+{
+	const struct settle_key_entry *e = settle_key_find(&ilpd_settle_state, digest);
+	const struct ledger_slot *ls = &d->sw.ledger.slot[slot];
+	struct settle_peer *st = &ilpd_settle_state.peer[slot];
+	uint64_t room, credit, used;
+
+	if (e != NULL && e->slot == slot) {
+		*out_amount = e->engine_amount;
+		*out_scale = e->scale;
+		sg_ctr.duplicate_credits++;
+		hal_log(HAL_LOG_INFO, "settlement.credited", "peer=%s amount=0 duplicate=yes",
+			sg_name(d, slot));
+		return 0;
+	}
+	/* balance - credit - pending_out must stay >= INT64_MIN. */
+	room = (uint64_t)ls->balance - (uint64_t)INT64_MIN;
+	room = room > ls->pending_out ? room - ls->pending_out : 0;
+	if (room > (uint64_t)INT64_MAX)
+		room = (uint64_t)INT64_MAX;
+	settle_from_engine(amount, scale, d->link[slot].peer.rate.scale, room, &credit, &used);
+	if (credit != 0 && ledger_settle(&d->sw.ledger, slot, (int64_t)credit) != ILP_OK)
+		return -1;
+	(void)settle_key_add(&ilpd_settle_state, digest, slot, used, scale);
+	st->credited_total += credit;
+	st->credits++;
+	st->engine_up = 1;
+	sg_ctr.credited++;
+	*out_amount = used;
+	*out_scale = scale;
+	hal_log(HAL_LOG_INFO, "settlement.credited", "peer=%s amount=%llu engine_amount=%llu "
+		"scale=%u left_with_engine=%llu balance=%lld", sg_name(d, slot),
+		(unsigned long long)credit, (unsigned long long)used, (unsigned)scale,
+		(unsigned long long)(amount - used), (long long)ls->balance);
+	return 0;
+}
+
+/* ---- the tick, start, reload ------------------------------------------- */
+
+static void sg_expire_msgs(struct ilpd_daemon *d)
+{
+	int64_t now = hal_mono_ms();
+	size_t k;
+
+	for (k = 0; k < 2 * SG_MSG_MAX; k++) {
+		struct sg_msg *m = &sg_msg[k];
+
+		if (!m->used || !m->out || now < m->deadline)
+			continue;
+		m->used = false;
+		sg_ctr.message_failures++;
+		hal_log(HAL_LOG_INFO, "settlement.failed", "peer=%s action=message reason=timeout",
+			sg_name(d, m->peer));
+		m->done(m->ctx, 504, NULL, 0);
+	}
+}
+
+static void sg_run(struct ilpd_daemon *d)
+{
+	int64_t now = hal_mono_ms();
+	uint16_t i;
+
+	sg_expire_msgs(d);
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		struct sg_peer *sp = &sg_peer[i];
+
+		if (!sp->on || sp->busy != SG_IDLE || now < sp->next_try || d->stopping)
+			continue;
+		if (!sp->account_ok)
+			sg_account(d, i);
+		else if (ilpd_settle_state.peer[i].settling != 0)
+			sg_settle_send(d, i);
+		else
+			sg_settle_start(d, i);
+	}
+}
+
+static void sg_tick(struct ev_loop *loop, int id, void *arg)
+{
+	struct ilpd_daemon *d = arg;
+
+	if (id == sg_timer)
+		sg_timer = -1;
+	sg_run(d);
+	if (!d->stopping)
+		sg_timer = ev_timer_add(loop, ev_now(loop) + SG_TICK_MS, sg_tick, d);
+}
+
+/* Brings sg_peer[] in line with the links' settings. */
+static void sg_sync(struct ilpd_daemon *d)
+{
+	uint16_t i;
+
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		struct sg_peer *sp = &sg_peer[i];
+		const struct ilpd_link *l = &d->link[i];
+		bool want = d->sw.peers[i].used && !d->sw.peers[i].retired && l->conf != NULL &&
+			    l->peer.settle_engine;
+
+		if (want && sp->on && strcmp(sp->name, l->peer.name) == 0 &&
+		    memcmp(&sp->url, &l->peer.settle_url, sizeof(sp->url)) == 0)
+			continue;
+		if (sp->on) {
+			/* removed (or another engine / name): drop the old account */
+			struct settle_peer *st = &ilpd_settle_state.peer[i];
+
+			ilpd_httpc_cancel_ctx(d, sp);
+			if (st->settling != 0)
+				hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=remove "
+					"settling=%llu note=\"open settlement abandoned with the peer\"",
+					sp->name, (unsigned long long)st->settling);
+			settle_clear_peer(&ilpd_settle_state, i);
+			{
+				char path[SG_PATH_MAX];
+
+				sg_path(path, sizeof(path), sp, "");
+				sp->on = false;
+				if (ilpd_httpc_request(d, &sp->url, "DELETE", path, NULL, NULL, 0,
+						       hal_mono_ms() + SG_HTTP_MS, sg_account_done,
+						       sp) == 0)
+					sp->busy = SG_DELETE;
+				else
+					memset(sp, 0, sizeof(*sp));
+			}
+		}
+		if (!want || sp->busy != SG_IDLE)
+			continue;   /* a slot still deleting is set up on a later sync */
+		memset(sp, 0, sizeof(*sp));
+		sp->on = true;
+		sp->url = l->peer.settle_url;
+		memcpy(sp->name, l->peer.name, sizeof(sp->name));
+		settle_clear_peer(&ilpd_settle_state, i);
+	}
+}
+
+void ilpd_settle_start(struct ilpd_daemon *d)
+{
+	ilpd_settle_daemon = d;
+	memset(sg_peer, 0, sizeof(sg_peer));
+	memset(sg_msg, 0, sizeof(sg_msg));
+	settle_init(&ilpd_settle_state);
+	ilp_switch_set_settle(&d->sw, sg_hook, d);
+	sg_sync(d);
+	sg_timer = ev_timer_add(&d->loop, ev_now(&d->loop) + SG_TICK_MS, sg_tick, d);
+}
+
+void ilpd_settle_reload(struct ilpd_daemon *d)
+{
+	sg_sync(d);
+}
+
+void ilpd_settle_stop(struct ilpd_daemon *d)
+{
+	size_t k;
+
+	for (k = 0; k < ILPD_MAX_PEERS; k++)
+		ilpd_httpc_cancel_ctx(d, &sg_peer[k]);
+	for (k = 0; k < 2 * SG_MSG_MAX; k++)
+		if (sg_msg[k].used)
+			ilpd_httpc_cancel_ctx(d, &sg_msg[k]);
+	if (sg_timer >= 0)
+		ev_timer_del(&d->loop, sg_timer);
+	sg_timer = -1;
+	(void)sg_now;
+}
+
+/* ---- /health and /metrics ---------------------------------------------- */
+
+size_t ilpd_settle_health_json(const struct ilpd_daemon *d, uint16_t i, char *out, size_t cap)
+{
+	const struct settle_peer *st = &ilpd_settle_state.peer[i];
+	static const char *const up[] = { "unknown", "reachable", "unreachable" };
+	int n;
+
+	(void)d;
+	if (i >= ILPD_MAX_PEERS || !sg_peer[i].on)
+		return 0;
+	n = snprintf(out, cap, ",\"settlement\":{\"engine\":\"%s\",\"account\":%s,"
+		     "\"settling\":\"%llu\",\"settled\":\"%llu\",\"credited\":\"%llu\","
+		     "\"lastSettlementMs\":%lld,\"lastSettlementAmount\":\"%llu\","
+		     "\"failures\":%u,\"failuresTotal\":%u,\"requests\":%u,\"credits\":%u}",
+		     up[st->engine_up < 3 ? st->engine_up : 0],
+		     sg_peer[i].account_ok ? "true" : "false",
+		     (unsigned long long)st->settling, (unsigned long long)st->settled_total,
+		     (unsigned long long)st->credited_total, (long long)st->last_ms,
+		     (unsigned long long)st->last_amount, (unsigned)st->failures,
+		     (unsigned)st->failures_total, (unsigned)st->requests, (unsigned)st->credits);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+size_t ilpd_settle_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
+{
+	int n;
+
+	(void)d;
+	n = snprintf(out, cap,
+		     "# HELP ilpd_settlements_total Settlement requests by outcome.\n"
+		     "# TYPE ilpd_settlements_total counter\n"
+		     "ilpd_settlements_total{outcome=\"requested\"} %llu\n"
+		     "ilpd_settlements_total{outcome=\"accepted\"} %llu\n"
+		     "ilpd_settlements_total{outcome=\"refused\"} %llu\n"
+		     "ilpd_settlements_total{outcome=\"failed_attempt\"} %llu\n"
+		     "# HELP ilpd_settlement_credits_total Incoming settlements credited "
+		     "(duplicates by Idempotency-Key apart).\n"
+		     "# TYPE ilpd_settlement_credits_total counter\n"
+		     "ilpd_settlement_credits_total{kind=\"credited\"} %llu\n"
+		     "ilpd_settlement_credits_total{kind=\"duplicate\"} %llu\n"
+		     "# HELP ilpd_settlement_messages_total peer.settle messages.\n"
+		     "# TYPE ilpd_settlement_messages_total counter\n"
+		     "ilpd_settlement_messages_total{direction=\"out\"} %llu\n"
+		     "ilpd_settlement_messages_total{direction=\"in\"} %llu\n"
+		     "ilpd_settlement_messages_total{direction=\"failed\"} %llu\n",
+		     (unsigned long long)sg_ctr.requested, (unsigned long long)sg_ctr.accepted,
+		     (unsigned long long)sg_ctr.refused, (unsigned long long)sg_ctr.failed,
+		     (unsigned long long)sg_ctr.credited,
+		     (unsigned long long)sg_ctr.duplicate_credits,
+		     (unsigned long long)sg_ctr.messages_out, (unsigned long long)sg_ctr.messages_in,
+		     (unsigned long long)sg_ctr.message_failures);
+	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
