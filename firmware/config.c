@@ -92,13 +92,13 @@ static const char *const tls_keys[] = { "ca_file", "cert_file", "key_file", NULL
 
 static const char *const sec_names[SEC_COUNT] = {
 	"", "node", "btp", "admin", "limits", "log", "peer", "routes", "transport",
-	"tls", "netif", "ledger", "settlement"
+	"tls", "netif", "ledger", "settlement", "local"
 };
 
 static const char *const *const sec_keys[SEC_COUNT] = {
 	NULL, node_keys, btp_keys, admin_keys, limits_keys, log_keys,
 	conf_peer_keys, NULL, conf_transport_keys, tls_keys, conf_netif_keys,
-	conf_ledger_keys, conf_settlement_keys
+	conf_ledger_keys, conf_settlement_keys, conf_local_keys
 };
 
 /* ---- files -------------------------------------------------------------- */
@@ -411,6 +411,7 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	strcpy(c->tls.ca_file, ILPD_TLS_DEFAULT_CA_FILE);
 	conf_transport_defaults(c);
 	conf_ledger_defaults(c);
+	conf_local_defaults(c);
 }
 
 /* Handles the text between '[' and ']'. */
@@ -609,6 +610,8 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 		return conf_set_ledger(st, k, v);
 	case SEC_SETTLEMENT:
 		return conf_set_settlement(st, k, v);
+	case SEC_LOCAL:
+		return conf_set_local(st, k, v);
 	case SEC_NONE:
 	case SEC_NODE:
 	case SEC_BTP:
@@ -687,6 +690,7 @@ static int conf_handler(void *user, const char *section, const char *name,
 	case SEC_NETIF:
 	case SEC_LEDGER:
 	case SEC_SETTLEMENT:
+	case SEC_LOCAL:
 	case SEC_COUNT:
 	default:
 		r = conf_set_other(st, k, value);
@@ -889,6 +893,8 @@ static int conf_run(struct conf_parse *st)
 		conf_finish_ledger(st);
 	if (!st->failed)
 		conf_finish_settlement(st);
+	if (!st->failed)
+		conf_finish_local(st);
 	return st->failed ? -1 : 0;
 }
 

@@ -72,6 +72,15 @@
  *               mtu 1280..1500 [1500] (docs/lwip.md)
  *   [settlement] listen = HOST:PORT [off] (the settlement engines' API;
  *               loopback unless allow_remote = true), allow_remote [false]
+ *   [local]     ilpd's own account (local.h, config_local.c):
+ *               handler_url = http://HOST[:PORT][/PATH] [none] (local
+ *               delivery; loopback only unless allow_remote = true),
+ *               prefix [the node's address], notify_transit [false],
+ *               timeout_margin_ms 0..60000 [500], max_requests
+ *               1..ILPD_HTTPC_SLOTS [half of them, at least 1], queue
+ *               0..ILPD_LOCAL_SLOTS [ILPD_LOCAL_SLOTS / 2], allow_remote
+ *               [false], max_balance (>= 0) [unlimited] (caps what the
+ *               local account sends beyond what it received)
  *   [ledger]    durability = sync|interval|off [sync] (the embedded default
  *               config sets off), commit_interval_ms 0..1000 [0] (sync:
  *               group-commit window; 0 = one sync per loop iteration),
@@ -236,6 +245,20 @@ struct ilpd_ledger_conf {
 	int line;                            /* where [ledger] starts, or 0 */
 };
 
+/* [local]: ilpd's own account (config_local.c, local.h). */
+struct ilpd_local_conf {
+	bool handler;                        /* handler_url given */
+	struct ilpd_url handler_url;         /* http:// (tls false) */
+	char prefix[ILPD_ADDRESS_MAX + 1];   /* "" : the node's address */
+	bool notify_transit;                 /* [false] */
+	bool allow_remote;                   /* [false]: handler_url loopback only */
+	int64_t timeout_margin_ms;           /* [500] */
+	int64_t max_requests;                /* concurrent handler requests */
+	int64_t queue;                       /* deliveries waiting for a request */
+	int64_t max_balance;                 /* INT64_MAX: unlimited */
+	int line;                            /* where [local] starts, or 0 */
+};
+
 struct ilpd_route_conf {
 	char prefix[ILPD_ROUTE_PREFIX_MAX + 1];
 	char peer[ILPD_PEER_NAME_MAX + 1];
@@ -267,6 +290,7 @@ struct ilpd_conf {
 	struct ilpd_transport_conf transport;
 	struct hal_netif_conf netif;         /* [netif]: lwIP builds only */
 	struct ilpd_ledger_conf ledger;      /* [ledger] */
+	struct ilpd_local_conf local;        /* [local] */
 	/* [admin] state_dir: where admin.ini (peers and routes made by the
 	 * admin API, admin_ini.h) lives; "" : the directory of [ledger]
 	 * state_file. */

@@ -37,6 +37,7 @@ enum conf_sec {
 	SEC_NETIF,
 	SEC_LEDGER,
 	SEC_SETTLEMENT,
+	SEC_LOCAL,
 	SEC_COUNT
 };
 
@@ -136,6 +137,14 @@ void conf_finish_settlement(struct conf_parse *st);
 
 /* admin_ini.c: [admin] state_dir (an absolute directory). */
 int conf_admin_state_dir(struct conf_parse *st, const char *v);
+
+/* config_local.c: [local] (ilpd's own account, local.h) */
+extern const char *const conf_local_keys[];
+void conf_local_defaults(struct ilpd_conf *c);
+int conf_set_local(struct conf_parse *st, int k, const char *v);
+/* Cross-key rules (handler_url loopback unless allow_remote; the peer
+ * name "local" is ilpd's own account). */
+void conf_finish_local(struct conf_parse *st);
 
 /* config_ledger.c */
 extern const char *const conf_ledger_keys[];

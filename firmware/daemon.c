@@ -86,6 +86,8 @@ static bool dm_can_deliver(struct ilpd_daemon *d, uint16_t peer, size_t ilp_len)
 {
 	struct ilpd_conn *c = dm_link_conn(d, peer);
 
+	if (ilpd_local_is(d, peer))   /* ilpd's own account: no link */
+		return true;
 	return c != NULL && wsconn_tx_free(&c->ws) >= wsconn_tx_need(&c->ws, ilp_len + DM_BTP_OVERHEAD);
 }
 
@@ -203,6 +205,10 @@ static void dm_forward(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 	struct ilp_sw_action back;
 	size_t len;
 
+	if (ilpd_local_is(d, act->peer)) {   /* to ilpd's own account (local.c) */
+		ilpd_local_forward(d, act);
+		return;
+	}
 	if (c != NULL &&
 	    btp_ilp_encode(BTP_MESSAGE, act->tag, act->pkt, act->len, d->frame,
 			   sizeof(d->frame), &len) == ILP_OK &&
@@ -221,6 +227,10 @@ static void dm_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 	struct ilpd_conn *c = dm_link_conn(d, act->peer);
 	size_t len;
 
+	if (ilpd_local_is(d, act->peer)) {   /* a send of ilpd's own account */
+		ilpd_local_reply(d, act);
+		return;
+	}
 	if (c == NULL) {
 		hal_log(HAL_LOG_DEBUG, "packet.reply_dropped", "peer=%s reason=link_down",
 			d->sw.peers[act->peer].cfg.name);
@@ -248,6 +258,11 @@ static void dm_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 	case ILP_SW_NONE:
 		break;
 	}
+}
+
+void ilpd_sw_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act)
+{
+	dm_dispatch(d, act);
 }
 
 /* ---- BTP requests and answers on an authenticated link ------------------ */
@@ -371,17 +386,25 @@ static void dm_answer(struct ilpd_daemon *d, struct ilpd_link *l,
 				     "next hop answered with a BTP error.", d->reply,
 				     sizeof(d->reply), &act);
 	} else {
-		uint16_t src = ilp_switch_handle_source(&d->sw, f->request_id);
-
 		(void)btp_ilp_find(f, &ilp, &ilp_len);
-		if (!dm_can_deliver(d, src, ilp_len)) {
-			dm_undeliverable(d, src, f->request_id, ilp, ilp_len);
-			return;
-		}
-		r = ilp_switch_response(&d->sw, hal_wall_ms(), f->request_id, ilp,
-					ilp_len, d->reply, sizeof(d->reply), &act);
+		ilpd_sw_answer(d, f->request_id, ilp, ilp_len);
+		return;
 	}
 	if (r == ILP_OK)
+		dm_dispatch(d, &act);
+}
+
+void ilpd_sw_answer(struct ilpd_daemon *d, uint32_t handle, const uint8_t *ilp, size_t ilp_len)
+{
+	uint16_t src = ilp_switch_handle_source(&d->sw, handle);
+	struct ilp_sw_action act;
+
+	if (!dm_can_deliver(d, src, ilp_len)) {
+		dm_undeliverable(d, src, handle, ilp, ilp_len);
+		return;
+	}
+	if (ilp_switch_response(&d->sw, hal_wall_ms(), handle, ilp, ilp_len, d->reply,
+				sizeof(d->reply), &act) == ILP_OK)
 		dm_dispatch(d, &act);
 }
 
@@ -837,6 +860,9 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 		hal_log(HAL_LOG_ERROR, "switch.config_failed", "source=%s", conf->source);
 		return -1;
 	}
+	/* Before the ledger is loaded: its balance persists like a peer's. */
+	if (ilpd_local_start(d) != 0)
+		return -1;
 	ilpd_ildcp_start(d);
 	if (ilpd_durable_start(d) != 0)
 		return -1;

@@ -57,6 +57,7 @@
 #include "config.h"
 #include "durable.h"
 #include "ildcp_client.h"
+#include "local.h"
 #include "hal/hal_net.h"
 #include "ilp/ilp_switch.h"
 #include "net/ev.h"
@@ -194,6 +195,8 @@ struct ilpd_daemon {
 	struct ilpd_transport *tp;    /* set by main before start; /health */
 	/* The durable ledger (durable.h): state file, commit and hold. */
 	struct ilpd_durable dur;
+	/* ilpd's own account (local.h): delivery and send tables. */
+	struct ilpd_local local;
 	/* The IL-DCP client (ildcp_client.h) and its timer (-1: none). */
 	struct ildcp_sm ildcp;
 	int ildcp_timer;

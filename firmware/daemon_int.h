@@ -10,6 +10,14 @@
 /* The callbacks of every peer connection (daemon.c). */
 extern const struct wsconn_cbs ilpd_conn_cbs;
 
+/* daemon.c: carries out a switch action (forward, reply; the local
+ * account's included). For local.c. */
+void ilpd_sw_dispatch(struct ilpd_daemon *d, const struct ilp_sw_action *act);
+/* daemon.c: the next hop's answer (pkt, n) to pending `handle`, delivered
+ * to the source, or ended as undeliverable when the source cannot take it
+ * (the path a BTP answer takes; local.c's answers too). */
+void ilpd_sw_answer(struct ilpd_daemon *d, uint32_t handle, const uint8_t *pkt, size_t n);
+
 /* A free slot of the connection pool, marked used; -1 if none. */
 int ilpd_conn_alloc(struct ilpd_daemon *d);
 

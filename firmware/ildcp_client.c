@@ -208,6 +208,7 @@ static void ic_result(struct ilpd_daemon *d, enum ildcp_result r)
 			break;
 		}
 		ic_adopt_asset(d);
+		ilpd_local_reconfigure(d);   /* the local account's asset follows */
 		hal_log(HAL_LOG_INFO, "ildcp.address", "peer=%s address=%s asset_code=%s "
 			"asset_scale=%u", parent, s->address, s->asset_code,
 			(unsigned)s->asset_scale);

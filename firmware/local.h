@@ -38,7 +38,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ilp/ilp_packet.h"
+#include "net/net_opts.h"
+
 struct ilpd_daemon;
+struct ilp_sw_action;
 
 /* The peer name of the local account (switch, ledger, persisted state). */
 #define ILPD_LOCAL_NAME "local"
@@ -108,5 +112,66 @@ struct ilpd_local_stats {
 	uint32_t sends_now;
 };
 const struct ilpd_local_stats *ilpd_local_get_stats(const struct ilpd_daemon *d);
+
+/* ---- the state (inside struct ilpd_daemon) and the daemon's hooks ------- */
+
+/* Deliveries waiting for the handler's answer (HTTP requests in flight and
+ * queued included), and sends waiting for their answer. Board-overridable. */
+#ifndef ILPD_LOCAL_SLOTS
+#define ILPD_LOCAL_SLOTS (4 * ILPD_HTTPC_SLOTS)
+#endif
+#ifndef ILPD_LOCAL_SENDS
+#define ILPD_LOCAL_SENDS (4 * ILPD_HTTPC_SLOTS)
+#endif
+/* Largest packet the local account sends or answers with: an ILP packet,
+ * bounded by what a BTP frame carries. */
+#define ILPD_LOCAL_PKT_MAX \
+	(ILP_PACKET_MAX_SIZE < ILPD_WS_MAX_MESSAGE ? ILP_PACKET_MAX_SIZE : ILPD_WS_MAX_MESSAGE)
+
+struct ilpd_local_dlv {              /* 44 bytes */
+	uint8_t fulfillment[32];         /* SHA-256(the Prepare's data) */
+	uint32_t handle;                 /* the switch's pending handle */
+	uint16_t gen;                    /* id = gen << 16 | index */
+	bool used;
+};
+
+struct ilpd_local_snd {              /* 24 bytes on LP64 */
+	ilpd_local_done cb;
+	void *ctx;
+	uint16_t gen;                    /* tag = gen << 16 | index */
+	bool used;
+};
+
+/* Memory: ILPD_LOCAL_SLOTS * 44 + ILPD_LOCAL_SENDS * 24 + 2 *
+ * ILPD_LOCAL_PKT_MAX (a send's Prepare, rewritten in place by the switch;
+ * an answer built by accept/reject) + ~100 bytes. Host (16 HTTP client
+ * slots): 2,816 + 1,536 + 2 * 33,064 = ~70.5 KB. */
+struct ilpd_local {
+	bool on;                         /* the account exists (peer is valid) */
+	bool want;                       /* ilpd_local_enable before the start */
+	uint16_t peer;                   /* switch peer index */
+	ilpd_local_handler handler;
+	void *hctx;
+	struct ilpd_local_stats st;
+	struct ilpd_local_dlv dlv[ILPD_LOCAL_SLOTS];
+	struct ilpd_local_snd snd[ILPD_LOCAL_SENDS];
+	uint8_t out[ILPD_LOCAL_PKT_MAX];     /* a send's Prepare */
+	uint8_t ans[ILPD_LOCAL_PKT_MAX];     /* an answer being built */
+};
+
+/* daemon.c: after the switch is built, before the ledger is loaded:
+ * creates the account if [local] handler_url is set, the admin listener is
+ * on, or ilpd_local_enable() was called before. 0, or -1 (logged). */
+int ilpd_local_start(struct ilpd_daemon *d);
+/* daemon.c: true if switch peer `peer` is the local account. */
+bool ilpd_local_is(const struct ilpd_daemon *d, uint16_t peer);
+/* daemon.c: the switch forwarded a Prepare to the local account (act->tag
+ * its handle): checked, then given to the handler; or rejected. */
+void ilpd_local_forward(struct ilpd_daemon *d, const struct ilp_sw_action *act);
+/* daemon.c: the switch answers a send of the local account (act->tag). */
+void ilpd_local_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act);
+/* reload.c: [local] prefix and limits of the new configuration apply;
+ * ildcp_client.c: the node's address or asset changed (IL-DCP). */
+void ilpd_local_reconfigure(struct ilpd_daemon *d);
 
 #endif /* ILPD_LOCAL_H */

@@ -95,6 +95,16 @@ static const char main_usage_settle[] =
 "               [settlement] listen (off; 127.0.0.1:PORT: the engines' API),\n"
 "               allow_remote (false). See man ilpd, SETTLEMENT.\n";
 
+/* --help: [local], ilpd's own account (config_local.c, local.h). */
+static const char main_usage_local[] =
+"  [local]      ilpd's own account (peer 'local'): handler_url (none;\n"
+"               http://127.0.0.1:PORT[/PATH] of the business-logic server,\n"
+"               loopback unless allow_remote), prefix (the node's address),\n"
+"               notify_transit (false), timeout_margin_ms (500), max_requests\n"
+"               (half the HTTP client slots), queue, allow_remote (false),\n"
+"               max_balance (unlimited). Condition must be SHA-256(SHA-256(data))\n"
+"               or F05. See man ilpd, [local]; docs/applications.md.\n";
+
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
 static const char main_usage2[] =
 "  CCP routes   [node] route_broadcast_interval_ms (30000), route_expiry_ms\n"
@@ -331,6 +341,7 @@ int main(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(main_usage, stdout);
+			fputs(main_usage_local, stdout);
 			fputs(main_usage2, stdout);
 			fputs(main_usage_settle, stdout);
 			return 0;

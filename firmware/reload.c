@@ -330,6 +330,7 @@ static void rl_commit(struct ilpd_daemon *d, const struct ilpd_conf *n,
 		rl_apply_peer(d, &n->peer[j], pl->slot[j], (enum rl_class)pl->cls[j]);
 	if (ilp_switch_set_routes(&d->sw, &rl_routes) != ILP_OK)
 		rl_bug("routes", "-");
+	ilpd_local_reconfigure(d);   /* [local] prefix and max_balance (local.h) */
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct ilpd_link *l = &d->link[i];
 

@@ -370,6 +370,33 @@ static bool sw_under_own(const struct ilp_switch *sw, const uint8_t *addr, size_
 	return len > own && own > 0 && memcmp(addr, sw->address, own) == 0 && addr[own] == '.';
 }
 
+/* True while a local peer is set and may be routed to. */
+static bool sw_local_on(const struct ilp_switch *sw)
+{
+	return sw->local_peer != ILP_ROUTE_NONE && sw_routable(sw, sw->local_peer);
+}
+
+/* True if addr is exactly the connector's own address. */
+static bool sw_is_own(const struct ilp_switch *sw, const uint8_t *addr, size_t len)
+{
+	return sw->cfg.address_len != 0 && len == sw->cfg.address_len &&
+	       memcmp(addr, sw->address, len) == 0;
+}
+
+/* Length of the local prefix that addr matches (the own address itself
+ * always does), 0 for none. */
+static size_t sw_local_match(const struct ilp_switch *sw, const uint8_t *addr, size_t len)
+{
+	const uint8_t *pre = sw->local_prefix_len != 0 ? sw->local_prefix : sw->address;
+	size_t plen = sw->local_prefix_len != 0 ? sw->local_prefix_len : sw->cfg.address_len;
+
+	if (sw_is_own(sw, addr, len))
+		return len;
+	if (plen == 0 || !ilp_address_has_prefix(addr, len, pre, plen))
+		return 0;
+	return plen;
+}
+
 /* The forwarding decision for a well-formed, unexpired Prepare that is not
  * a peer protocol request: next hop, amount, expiry, holds. */
 static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
@@ -385,6 +412,16 @@ static int sw_forward(struct ilp_switch *sw, int64_t now, uint16_t from,
 	uint16_t idx;
 	struct ilp_pending *pe;
 
+	/* Local delivery: the local prefix beats a route unless the route is
+	 * strictly more specific (a child under it). */
+	if (sw_local_on(sw)) {
+		size_t lm = sw_local_match(sw, p->destination, p->destination_len);
+
+		if (lm != 0 && lm >= matched) {
+			next = sw->local_peer;
+			matched = lm;
+		}
+	}
 	/* Our own address space is ours: a destination under our address goes
 	 * to a child or a route at least as specific as our address, never up
 	 * to a parent or the default route (it would come straight back). */
@@ -499,7 +536,7 @@ int ilp_switch_prepare(struct ilp_switch *sw, int64_t now, uint16_t from,
 				 NULL, 0, rbuf, rcap, act);
 	if (sw_bytes_prefix(p.destination, p.destination_len, SW_PEER_PREFIX))
 		return sw_peer_protocol(sw, now, from, tag, &p, rbuf, rcap, act);
-	if (p.destination_len == sw->cfg.address_len &&
+	if (p.destination_len == sw->cfg.address_len && !sw_local_on(sw) &&
 	    memcmp(p.destination, sw->address, p.destination_len) == 0)
 		return sw_reject(sw, from, tag, "F02", "packet addressed to the connector itself.",
 				 NULL, 0, rbuf, rcap, act);
@@ -737,6 +774,9 @@ static const char *sw_check_peers(const struct ilp_switch *sw)
 			return "route leads to an unused or retired peer";
 	if (t->default_peer != ILP_ROUTE_NONE && !sw_routable(sw, t->default_peer))
 		return "default route leads to an unused or retired peer";
+	if (sw->local_peer != ILP_ROUTE_NONE &&
+	    (sw->local_peer >= ILPD_MAX_PEERS || !sw->peers[sw->local_peer].used))
+		return "local peer is unused";
 	return NULL;
 }
 

@@ -29,6 +29,7 @@ int ilp_switch_init(struct ilp_switch *sw, const struct ilp_switch_cfg *cfg)
 	sw->cfg.address = sw->address;
 	ilp_routes_init(&sw->routes);
 	ledger_init(&sw->ledger);
+	sw->local_peer = ILP_ROUTE_NONE;
 	for (i = 0; i < ILPD_MAX_PENDING; i++)
 		sw->pending[i].next_free = (uint16_t)(i + 1u < ILPD_MAX_PENDING ? i + 1u : SW_NIL);
 	sw->free_head = 0;
@@ -277,6 +278,8 @@ int ilp_switch_remove_peer(struct ilp_switch *sw, uint16_t index)
 	if (p->pending != 0 || p->pending_from != 0)
 		return 0;
 	ilp_routes_remove_peer(&sw->routes, index);
+	if (sw->local_peer == index)
+		sw->local_peer = ILP_ROUTE_NONE;
 	memset(p, 0, sizeof(*p));
 	memset(&sw->ledger.slot[index], 0, sizeof(sw->ledger.slot[index]));
 	return 1;
@@ -321,6 +324,24 @@ int ilp_switch_set_routes(struct ilp_switch *sw, const struct ilp_routes *t)
 		sw->routes = *t;
 		sw->routes.learned = l;
 	}
+	return ILP_OK;
+}
+
+int ilp_switch_set_local(struct ilp_switch *sw, uint16_t peer, const uint8_t *prefix,
+			 size_t len)
+{
+	if (peer == ILP_ROUTE_NONE) {
+		sw->local_peer = ILP_ROUTE_NONE;
+		sw->local_prefix_len = 0;
+		return ILP_OK;
+	}
+	if (!sw_routable(sw, peer) || len > ILPD_ADDRESS_MAX ||
+	    (len != 0 && (prefix == NULL || !ilp_address_valid(prefix, len))))
+		return ILP_ERR_ARG;
+	if (len != 0)
+		memcpy(sw->local_prefix, prefix, len);
+	sw->local_prefix_len = (uint16_t)len;
+	sw->local_peer = peer;
 	return ILP_OK;
 }
 

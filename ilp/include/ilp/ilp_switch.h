@@ -13,7 +13,8 @@
  *          counters, 3 token buckets of 40)
  *          + sizeof(struct ilp_routes)
  *          + ILPD_MAX_PENDING * (sizeof(struct ilp_pending) + 2)
- *          + ILPD_ADDRESS_MAX + ~200 bytes
+ *          + 2 * ILPD_ADDRESS_MAX + ~200 bytes (one ILPD_ADDRESS_MAX:
+ *          the local delivery prefix, ilp_switch_set_local)
  * (exact figures: the build's memory map). Thread/ISR: not reentrant per
  * switch; one switch is driven by one event loop.
  *
@@ -36,10 +37,13 @@
  *   peer.route.*: given to the CCP hook (ilp_switch_set_ccp), which
  *   answers the zero-data Fulfill or [F00]; without a hook, the Fulfill for
  *   parents and peers (CCP accepted and ignored) [F00 for children]; other peer.* or a wrong peer
- *   condition [F01]; addressed to the connector itself [F02];
+ *   condition [F01]; addressed to the connector itself [F02, unless a
+ *   local peer is set: ilp_switch_set_local];
  *   amount > P's max packet amount [F08 with received/maximum data];
  *   amount over P's throughput_in bucket [T04, as ilp-connector's
  *   throughput middleware];
+ *   the local peer (ilp_switch_set_local) replaces the route when its
+ *   prefix matches at least as long a prefix as the route found;
  *   under the connector's own address (own.x) with no child or route at
  *   least as specific as that address: never sent to a parent or the
  *   default route, where it would come back [F02];
@@ -226,6 +230,11 @@ struct ilp_switch {
 	struct ledger ledger;
 	struct ilp_routes routes;
 	struct ilp_pending pending[ILPD_MAX_PENDING];
+	/* Local delivery (ilp_switch_set_local): the peer, ILP_ROUTE_NONE for
+	 * none, and its prefix (length 0: the connector's own address). */
+	uint16_t local_peer;
+	uint16_t local_prefix_len;
+	uint8_t local_prefix[ILPD_ADDRESS_MAX];
 	uint16_t heap[ILPD_MAX_PENDING];       /* min-heap of pending indexes by expiry */
 	uint16_t heap_len;
 	uint16_t free_head;
@@ -323,6 +332,20 @@ void ilp_switch_set_ccp(struct ilp_switch *sw, ilp_ccp_hook hook, void *ctx,
 /* Routes peer.settle Prepares (with the peer condition) to `hook` (NULL:
  * F01 unknown peer protocol, as before). */
 void ilp_switch_set_settle(struct ilp_switch *sw, ilp_settle_hook hook, void *ctx);
+
+/* Local delivery (ilpd's own account, firmware/local.h): peer `peer`
+ * receives the Prepares addressed to the connector itself (destination ==
+ * its address, F02 without a local peer) and those under `prefix` (len 0:
+ * the connector's own address, following ilp_switch_set_address). A static
+ * or learned route wins only with a strictly longer prefix (children's
+ * <address>.<name> routes always do); a prefix match ties go to the local
+ * peer. It is an ordinary peer otherwise (up/down, ledger, limits, expiry:
+ * the switch's own R00). peer ILP_ROUTE_NONE turns local delivery off.
+ * Survives ilp_switch_set_routes() and ilp_switch_clear_routes(); removing
+ * the peer turns it off. ILP_ERR_ARG for an unused or retired peer or an
+ * invalid prefix (nothing changed). */
+int ilp_switch_set_local(struct ilp_switch *sw, uint16_t peer, const uint8_t *prefix,
+			 size_t len) ILP_CHECK_RESULT;
 
 /* Changes the expiry windows (same rules as ilp_switch_cfg); packets in
  * flight keep the expiry they were forwarded with. ILP_ERR_ARG if invalid. */

@@ -1,0 +1,200 @@
+/*
+ * config_local.c - the [local] section (config.h): ilpd's own account
+ * (local.h) and the business-logic server it delivers to.
+ *
+ *   handler_url        http://HOST[:PORT][/PATH] [none]: local delivery by
+ *                      POST to it (deliver.c); HOST must be a loopback
+ *                      address (127.0.0.0/8, ::1, localhost) unless
+ *                      allow_remote = true
+ *   prefix             an ILP address [the node's address]: Prepares under
+ *                      it are delivered locally unless a child or route has
+ *                      a longer prefix
+ *   notify_transit     bool [false]: tell the handler about forwarded packets
+ *   timeout_margin_ms  0..60000 [500]: the handler must answer this long
+ *                      before the packet expires
+ *   max_requests       1..ILPD_HTTPC_SLOTS [ILPD_HTTPC_SLOTS / 2, at least 1]
+ *   queue              0..ILPD_LOCAL_SLOTS [ILPD_LOCAL_SLOTS / 2]
+ *   allow_remote       bool [false]
+ *   max_balance        >= 0 or unlimited [unlimited]: caps the local
+ *                      account's balance, which rises by what it sends and
+ *                      falls by what it receives (0: it can only send what
+ *                      it has received)
+ *
+ * Rules: the loopback rule is checked once the whole section is read
+ * (allow_remote may come after handler_url), at handler_url's line; a
+ * [peer] named "local" is refused (the name of ilpd's own account in the
+ * switch and the ledger). Nothing is resolved or connected here. Memory:
+ * struct ilpd_local_conf (~4.6 KB with the URL's path) inside struct
+ * ilpd_conf. No heap.
+ */
+#include <string.h>
+
+#include "config_int.h"
+#include "local.h"
+
+#include "ilp/ilp_packet.h"
+#include "net/net_opts.h"
+
+enum { K_LC_HANDLER_URL, K_LC_PREFIX, K_LC_NOTIFY, K_LC_MARGIN, K_LC_MAX_REQ,
+       K_LC_QUEUE, K_LC_ALLOW_REMOTE, K_LC_MAX_BALANCE };
+const char *const conf_local_keys[] = {
+	"handler_url", "prefix", "notify_transit", "timeout_margin_ms", "max_requests",
+	"queue", "allow_remote", "max_balance", NULL
+};
+
+#define LC_MAX_REQ_DEFAULT (ILPD_HTTPC_SLOTS / 2 > 0 ? ILPD_HTTPC_SLOTS / 2 : 1)
+
+void conf_local_defaults(struct ilpd_conf *c)
+{
+	struct ilpd_local_conf *l = &c->local;
+
+	memset(l, 0, sizeof(*l));
+	l->timeout_margin_ms = 500;
+	l->max_requests = LC_MAX_REQ_DEFAULT;
+	l->queue = ILPD_LOCAL_SLOTS / 2;
+	l->max_balance = INT64_MAX;
+}
+
+/* "http://HOST[:PORT][/PATH]" into u (tls false, port 80 if absent, path
+ * "/" if absent). NULL, or a static reason. */
+static const char *lc_http_url(const char *s, struct ilpd_url *u)
+{
+	static const char scheme[] = "http://";
+	const char *auth, *path, *why;
+	size_t i, alen, plen;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch <= 0x20 || ch >= 0x7f || ch == '#')
+			return "URL contains a blank, a control byte or '#'";
+	}
+	if (strncmp(s, scheme, sizeof(scheme) - 1) != 0)
+		return "expected http://HOST[:PORT][/PATH] (https is not supported)";
+	auth = s + sizeof(scheme) - 1;
+	alen = strcspn(auth, "/?");
+	if (memchr(auth, '@', alen) != NULL)
+		return "credentials in URLs are refused";
+	memset(u, 0, sizeof(*u));
+	u->tls = false;
+	why = conf_hostport(auth, alen, u->host, &u->port, 80);
+	if (why != NULL)
+		return why;
+	path = auth + alen;
+	plen = strlen(path);
+	if (plen == 0) {
+		strcpy(u->path, "/");
+		return NULL;
+	}
+	if (path[0] != '/')
+		return "the path must start with '/'";
+	if (plen > ILPD_CONF_PATH_MAX)
+		return "path too long";
+	memcpy(u->path, path, plen + 1);
+	return NULL;
+}
+
+/* 127.0.0.0/8 written as four decimal numbers, ::1 (any spelling of zero
+ * groups is not accepted: "::1" and "0:0:0:0:0:0:0:1"), or localhost. */
+static bool lc_loopback(const char *h)
+{
+	unsigned parts = 0, val = 0, digits = 0;
+	const char *p;
+
+	if (strcmp(h, "localhost") == 0 || strcmp(h, "::1") == 0 ||
+	    strcmp(h, "0:0:0:0:0:0:0:1") == 0)
+		return true;
+	if (strncmp(h, "127.", 4) != 0)
+		return false;
+	for (p = h; ; p++) {
+		if (*p >= '0' && *p <= '9') {
+			val = val * 10u + (unsigned)(*p - '0');
+			if (++digits > 3 || val > 255)
+				return false;
+			continue;
+		}
+		if ((*p != '.' && *p != '\0') || digits == 0)
+			return false;
+		parts++;
+		val = 0;
+		digits = 0;
+		if (*p == '\0')
+			break;
+	}
+	return parts == 4;
+}
+
+int conf_set_local(struct conf_parse *st, int k, const char *v)
+{
+	struct ilpd_local_conf *l = &st->c->local;
+	const char *why;
+	size_t n;
+	int64_t x;
+
+	l->line = st->sec_line[SEC_LOCAL];
+	switch (k) {
+	case K_LC_HANDLER_URL:
+		why = lc_http_url(v, &l->handler_url);
+		if (why != NULL) {
+			conf_fail(st, st->line, "'handler_url': %s", why);
+			return -1;
+		}
+		l->handler = true;
+		return 0;
+	case K_LC_PREFIX:
+		n = strlen(v);
+		if (n == 0 || n > ILPD_ADDRESS_MAX ||
+		    !ilp_address_valid((const uint8_t *)v, n)) {
+			conf_fail(st, st->line, "'prefix' must be an ILP address of at most %d "
+				  "bytes (segments of letters, digits, '_', '~', '-')",
+				  ILPD_ADDRESS_MAX);
+			return -1;
+		}
+		memcpy(l->prefix, v, n + 1);
+		return 0;
+	case K_LC_NOTIFY:
+		return conf_bool(st, "notify_transit", v, &l->notify_transit);
+	case K_LC_MARGIN:
+		return conf_int(st, "timeout_margin_ms", v, 0, 60000, &l->timeout_margin_ms);
+	case K_LC_MAX_REQ:
+		return conf_int(st, "max_requests", v, 1, ILPD_HTTPC_SLOTS, &l->max_requests);
+	case K_LC_QUEUE:
+		return conf_int(st, "queue", v, 0, ILPD_LOCAL_SLOTS, &l->queue);
+	case K_LC_ALLOW_REMOTE:
+		return conf_bool(st, "allow_remote", v, &l->allow_remote);
+	case K_LC_MAX_BALANCE:
+		if (strcmp(v, "unlimited") == 0) {
+			l->max_balance = INT64_MAX;
+			return 0;
+		}
+		if (conf_int(st, "max_balance", v, INT64_MIN, INT64_MAX, &x) != 0)
+			return -1;
+		if (x < 0) {
+			conf_fail(st, st->line, "'max_balance' must be >= 0");
+			return -1;
+		}
+		l->max_balance = x;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void conf_finish_local(struct conf_parse *st)
+{
+	const struct ilpd_conf *c = st->c;
+	const struct ilpd_local_conf *l = &c->local;
+	const int *kl = st->key_line[SEC_LOCAL];
+	size_t i;
+
+	for (i = 0; i < c->npeers; i++) {
+		if (strcmp(c->peer[i].name, ILPD_LOCAL_NAME) == 0) {
+			conf_fail(st, c->peer[i].line, "peer name '" ILPD_LOCAL_NAME "' is "
+				  "reserved for ilpd's own account ([local])");
+			return;
+		}
+	}
+	if (l->handler && !l->allow_remote && !lc_loopback(l->handler_url.host))
+		conf_fail(st, kl[K_LC_HANDLER_URL], "'handler_url' must be a loopback "
+			  "address (127.0.0.1, ::1, localhost) unless allow_remote = true");
+}
