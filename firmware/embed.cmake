@@ -3,6 +3,9 @@
 # of ours it needs (ilpd_fw, ilp, net, the POSIX HAL), so an application
 # links `libilpd.a` and Debian's BearSSL/mbedTLS and inih (ilpd.pc names
 # them). The lwIP backend is a whole-board build and has no embedded form.
+if(ILPD_NET STREQUAL "lwip")
+  return()
+endif()
 add_library(ilpd_embed STATIC embed.c)
 target_include_directories(ilpd_embed PUBLIC ${PROJECT_SOURCE_DIR}/include)
 target_link_libraries(ilpd_embed PUBLIC ilpd_fw)
