@@ -128,7 +128,7 @@ const struct ilpd_local_stats *ilpd_local_get_stats(const struct ilpd_daemon *d)
 #define ILPD_LOCAL_PKT_MAX \
 	(ILP_PACKET_MAX_SIZE < ILPD_WS_MAX_MESSAGE ? ILP_PACKET_MAX_SIZE : ILPD_WS_MAX_MESSAGE)
 
-struct ilpd_local_dlv {              /* 44 bytes */
+struct ilpd_local_dlv {              /* 40 bytes */
 	uint8_t fulfillment[32];         /* SHA-256(the Prepare's data) */
 	uint32_t handle;                 /* the switch's pending handle */
 	uint16_t gen;                    /* id = gen << 16 | index */
@@ -142,10 +142,10 @@ struct ilpd_local_snd {              /* 24 bytes on LP64 */
 	bool used;
 };
 
-/* Memory: ILPD_LOCAL_SLOTS * 44 + ILPD_LOCAL_SENDS * 24 + 2 *
- * ILPD_LOCAL_PKT_MAX (a send's Prepare, rewritten in place by the switch;
- * an answer built by accept/reject) + ~100 bytes. Host (16 HTTP client
- * slots): 2,816 + 1,536 + 2 * 33,064 = ~70.5 KB. */
+/* Memory: ILPD_LOCAL_SLOTS * 40 + ILPD_LOCAL_SENDS * 24 + 2 *
+ * ILPD_LOCAL_PKT_MAX (41,997: a send's Prepare, rewritten in place by the
+ * switch; an answer built by accept/reject) + ~100 bytes: host (64 + 64
+ * slots) 88,184 bytes, rpi (32 + 32) 86,136, router (16 + 16) 85,112. */
 struct ilpd_local {
 	bool on;                         /* the account exists (peer is valid) */
 	bool want;                       /* ilpd_local_enable before the start */
