@@ -108,6 +108,31 @@ static bool persist_slot_used(const struct ilp_switch *sw, size_t i)
 	return sw->peers[i].used && (sw->ledger.slot[i].flags & LEDGER_SLOT_USED) != 0;
 }
 
+struct settle_state ilpd_settle_state;
+
+/* The credit key at table index k as the journal stores it. */
+static void persist_key(size_t k, struct journal_key *out)
+{
+	const struct settle_key_entry *e = &ilpd_settle_state.key[k];
+
+	memset(out, 0, sizeof(*out));
+	if (!e->used)
+		return;
+	out->used = true;
+	out->scale = e->scale;
+	out->slot = e->slot;
+	memcpy(out->digest, e->digest, SETTLE_DIGEST);
+	out->engine_amount = e->engine_amount;
+}
+
+static bool persist_key_changed(const struct ilpd_persist *p, size_t k)
+{
+	struct journal_key now;
+
+	persist_key(k, &now);
+	return memcmp(&now, &p->last_key[k], sizeof(now)) != 0;
+}
+
 static void persist_remember(struct ilpd_persist *p, const struct ilp_switch *sw)
 {
 	size_t i;
@@ -119,7 +144,11 @@ static void persist_remember(struct ilpd_persist *p, const struct ilp_switch *sw
 		p->last[i].balance = p->last[i].used ? ls->balance : 0;
 		p->last[i].fulfilled = p->last[i].used ? ls->fulfilled_count : 0;
 		p->last[i].flags = p->last[i].used ? ls->flags : 0;
+		p->last[i].settling = p->last[i].used ? ilpd_settle_state.peer[i].settling : 0;
+		p->last[i].settle_key = p->last[i].used ? ilpd_settle_state.peer[i].key : 0;
 	}
+	for (i = 0; i < SETTLE_KEYS; i++)
+		persist_key(i, &p->last_key[i]);
 }
 
 /* Writes a release marker at p->pos (see ilpd_persist_released). */
@@ -194,6 +223,16 @@ static int persist_write_snapshot(struct ilpd_persist *p, const struct ilp_switc
 		pe->balance = written ? p->last[i].balance : ls->balance;
 		pe->fulfilled = written ? p->last[i].fulfilled : ls->fulfilled_count;
 		pe->flags = written ? p->last[i].flags : ls->flags;
+		pe->settling = written ? p->last[i].settling : ilpd_settle_state.peer[i].settling;
+		pe->settle_key = written ? p->last[i].settle_key : ilpd_settle_state.peer[i].key;
+		if (pe->settling == 0)
+			pe->settle_key = 0;
+	}
+	for (i = 0; i < SETTLE_KEYS; i++) {
+		if (written)
+			img->key[i] = p->last_key[i];
+		else
+			persist_key(i, &img->key[i]);
 	}
 	np.gen = p->pos.gen + 1u;
 	np.ring_records = JOURNAL_RING_RECORDS;
@@ -555,6 +594,9 @@ int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset,
 		}
 		ls->balance = img->peer[j].balance;
 		ls->fulfilled_count = img->peer[j].fulfilled;
+		ilpd_settle_state.peer[i].settling = img->peer[j].settling;
+		ilpd_settle_state.peer[i].key = img->peer[j].settling != 0 ?
+						img->peer[j].settle_key : 0;
 		/* ledger.c's rule (pending is 0 here): exempt while outside a limit. */
 		if (ls->balance > ls->max_balance || ls->balance < ls->min_balance)
 			ls->flags |= LEDGER_SLOT_EXEMPT;
@@ -564,6 +606,23 @@ int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset,
 			if (img->peer[i].used && persist_find_peer(sw, img->peer[i].name) < 0)
 				hal_log(HAL_LOG_WARN, "state.peer_dropped", "peer=%s balance=0",
 					img->peer[i].name);
+		/* Credit keys follow their peer by name (image slot -> switch slot). */
+		for (i = 0; i < SETTLE_KEYS; i++) {
+			const struct journal_key *ke = &img->key[i];
+			struct settle_key_entry e;
+
+			if (!ke->used || ke->slot >= ILPD_MAX_PEERS || !img->peer[ke->slot].used)
+				continue;
+			j = persist_find_peer(sw, img->peer[ke->slot].name);
+			if (j < 0)
+				continue;
+			memset(&e, 0, sizeof(e));
+			memcpy(e.digest, ke->digest, SETTLE_DIGEST);
+			e.engine_amount = ke->engine_amount;
+			e.slot = (uint16_t)j;
+			e.scale = ke->scale;
+			settle_key_put(&ilpd_settle_state, (uint32_t)i, &e);
+		}
 	}
 	if (ledger_check(&sw->ledger, &bad) != ILP_OK)
 		return persist_refuse(why, why_len,
@@ -601,7 +660,10 @@ static bool persist_slot_changed(const struct ilpd_persist *p, const struct ilp_
 	const struct ledger_slot *ls = &sw->ledger.slot[i];
 
 	return p->last[i].balance != ls->balance || p->last[i].fulfilled != ls->fulfilled_count ||
-	       p->last[i].flags != ls->flags;
+	       p->last[i].flags != ls->flags ||
+	       p->last[i].settling != ilpd_settle_state.peer[i].settling ||
+	       (ilpd_settle_state.peer[i].settling != 0 &&
+		p->last[i].settle_key != ilpd_settle_state.peer[i].key);
 }
 
 bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *sw)
@@ -615,6 +677,9 @@ bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *s
 	for (i = 0; i < ILPD_MAX_PEERS; i++)
 		if (p->last[i].used && persist_slot_changed(p, sw, i))
 			return true;
+	for (i = 0; i < SETTLE_KEYS; i++)
+		if (persist_key_changed(p, i))
+			return true;
 	return false;
 }
 
@@ -622,8 +687,8 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 			      int64_t now_ms)
 {
 	struct journal_record r;
-	uint32_t n = 0, first, c1;
-	size_t i, last = 0;
+	uint32_t n = 0, first, c1, nk = 0;
+	size_t i, last = 0, klast = 0;
 
 	if (p->st == NULL)
 		return 0;
@@ -637,6 +702,13 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 			last = i;
 		}
 	}
+	for (i = 0; i < SETTLE_KEYS; i++) {
+		if (persist_key_changed(p, i)) {
+			nk++;
+			klast = i;
+		}
+	}
+	n += nk;
 	if (n == 0)
 		return 0;
 	/* Half a ring since the last snapshot: a snapshot of what was written
@@ -658,10 +730,26 @@ int ilpd_persist_commit_start(struct ilpd_persist *p, const struct ilp_switch *s
 			continue;
 		r.seq = p->pos.seq + n;
 		r.slot = (uint16_t)i;
-		r.group_end = i == last;
+		r.group_end = i == last && nk == 0;
 		r.balance = ls->balance;
 		r.fulfilled = ls->fulfilled_count;
 		r.flags = ls->flags;
+		r.settling = ilpd_settle_state.peer[i].settling;
+		r.settle_key = r.settling != 0 ? ilpd_settle_state.peer[i].key : 0;
+		journal_record_encode(p->buf + (size_t)n * JOURNAL_RECORD_SIZE, &r);
+		n++;
+	}
+	/* Credit keys (a key entry only becomes unused when overwritten, and a
+	 * credit that added one changed its peer's balance in this group). */
+	for (i = 0; nk != 0 && i <= klast; i++) {
+		if (!persist_key_changed(p, i))
+			continue;
+		memset(&r.key, 0, sizeof(r.key));
+		persist_key(i, &r.key);
+		r.kind = JOURNAL_KIND_CREDIT;
+		r.seq = p->pos.seq + n;
+		r.slot = (uint16_t)i;
+		r.group_end = i == klast;
 		journal_record_encode(p->buf + (size_t)n * JOURNAL_RECORD_SIZE, &r);
 		n++;
 	}

@@ -74,7 +74,8 @@
  * mix with those written after it.
  *
  * Memory (sizeof, measured by tests/unit/test_persist.c and the memory
- * map): struct ilpd_persist = last[] (32 bytes per peer slot) + p->buf
+ * map): struct ilpd_persist = last[] (48 bytes per peer slot) + last_key[]
+ * (32 bytes per SETTLE_KEYS) + p->buf
  * (JOURNAL_SNAP_BYTES) + journal_image + journal_replay + 16 bytes for
  * the pipeline (sync_pending, pend_n, pend_t0) + 18 bytes for the release
  * markers (boot id): host (64 peers) 18,704
@@ -94,6 +95,15 @@
 #include "hal/hal_store.h"
 #include "ilp/ilp_switch.h"
 #include "ilp/journal.h"
+#include "ilp/settle.h"
+
+/* The settlement state (ilp/settle.h) the durable ledger keeps with the
+ * balances (issue 15): per peer the open settlement (settling, key), which
+ * rides in the peer's journal records and snapshot entries, and the recent
+ * incoming credit keys (records of their own, in the same group as the
+ * credit's balance change). settle_glue.c runs it; ilpd_persist_load()
+ * fills it from the state file (by peer name). Zero: no settlement. */
+extern struct settle_state ilpd_settle_state;
 
 enum ilpd_durability {
 	ILPD_DUR_SYNC = 0,
@@ -135,7 +145,9 @@ struct ilpd_persist {
 	uint32_t pend_n;                /* its records */
 	int64_t pend_t0;                /* its start, hal_mono_us */
 	char name[64];                  /* the area's name in messages (open_named) */
-	struct { int64_t balance; uint64_t fulfilled; uint32_t flags; bool used; } last[ILPD_MAX_PEERS];
+	struct { int64_t balance; uint64_t fulfilled; uint32_t flags; bool used;
+		 uint64_t settling, settle_key; } last[ILPD_MAX_PEERS];
+	struct journal_key last_key[SETTLE_KEYS];   /* credit keys as last written */
 	struct journal_image img;       /* recovered image (ilpd_persist_open) */
 	struct journal_replay rp;
 	uint8_t buf[JOURNAL_SNAP_BYTES];  /* snapshot / record-group encoding */

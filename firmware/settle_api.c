@@ -41,6 +41,7 @@ struct sa_conn {
 	bool used;
 	bool waiting;               /* a message is out to the peer */
 	bool responded;
+	bool await_durable;         /* a credit's answer waits for the journal */
 	hal_fd fd;
 	int io;
 	int timer;
@@ -186,7 +187,28 @@ static void sa_settlement(struct sa_conn *c, int slot, const struct http_head *h
 	(void)settle_format_amount(out_amount, amt);
 	len = snprintf(b, sizeof(b), "{\"amount\":\"%s\",\"scale\":%u}", amt,
 		       (unsigned)out_scale);
-	sa_respond(c, 201, "application/json", b, (size_t)len);
+	/* Answered once the credit (and its key) is durable: ilpd_settle_api_poll. */
+	memcpy(c->out, b, (size_t)len);
+	c->out_len = (size_t)len;
+	c->await_durable = true;   /* the read deadline still bounds the wait */
+}
+
+void ilpd_settle_api_poll(struct ilpd_daemon *d, bool durable)
+{
+	char b[96];
+	size_t k, n;
+
+	(void)d;
+	for (k = 0; k < SA_CONNS; k++) {
+		struct sa_conn *c = &sa_conn[k];
+
+		if (!c->used || !c->await_durable || !durable)
+			continue;
+		n = c->out_len < sizeof(b) ? c->out_len : sizeof(b);
+		memcpy(b, c->out, n);
+		c->await_durable = false;
+		sa_respond(c, 201, "application/json", b, n);
+	}
 }
 
 /* A whole request is in c->in: route it. */
@@ -307,7 +329,7 @@ static void sa_conn_io(struct ev_loop *loop, int id, unsigned revents, void *arg
 		sa_flush(c);
 		return;
 	}
-	if (c->waiting) {
+	if (c->waiting || c->await_durable) {
 		(void)revents;
 		return;
 	}

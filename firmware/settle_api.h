@@ -6,6 +6,7 @@
 #ifndef ILPD_SETTLE_API_H
 #define ILPD_SETTLE_API_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ilpd_daemon;
@@ -16,6 +17,9 @@ struct ilpd_daemon;
 /* Opens the listener when [settlement] listen is set: 0, or -1 (logged). */
 int ilpd_settle_api_open(struct ilpd_daemon *d);
 void ilpd_settle_api_close(struct ilpd_daemon *d);
+/* Called every settlement tick: answers the credits waiting for the
+ * ledger to be durable when `durable`. */
+void ilpd_settle_api_poll(struct ilpd_daemon *d, bool durable);
 /* /metrics lines; the length, 0 if it does not fit. */
 size_t ilpd_settle_api_metrics_text(char *out, size_t cap);
 

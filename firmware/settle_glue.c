@@ -22,6 +22,8 @@
 #include "ilp/ledger.h"
 #include "net/json.h"
 #include "net/wsconn.h"
+#include "persist.h"
+#include "settle_api.h"
 
 #define SG_TICK_MS 100
 #define SG_BACKOFF_MS 500
@@ -29,8 +31,6 @@
 #define SG_HTTP_MS 10000          /* deadline of one engine call */
 #define SG_MSG_EXPIRY_MS 10000    /* peer.settle Prepare expiry */
 #define SG_PATH_MAX (ILPD_CONF_PATH_MAX + 64)
-
-struct settle_state ilpd_settle_state;
 
 enum { SG_IDLE = 0, SG_ACCOUNT, SG_SETTLE, SG_DELETE };
 
@@ -277,7 +277,14 @@ static void sg_settle_start(struct ilpd_daemon *d, uint16_t i)
 		"scale=%u balance=%lld", sg_name(d, i), (unsigned long long)amount,
 		(unsigned long long)eng, (unsigned)c.engine_scale,
 		(long long)d->sw.ledger.slot[i].balance);
-	sg_settle_send(d, i);
+	/* Sent by a later tick, once the move and the key are durable. */
+}
+
+bool ilpd_settle_durable(struct ilpd_daemon *d)
+{
+	const struct ilpd_persist *p = &d->dur.p;
+
+	return p->st == NULL || (!p->sync_pending && !ilpd_persist_dirty(p, &d->sw));
 }
 
 /* ---- peer.settle ------------------------------------------------------- */
@@ -555,12 +562,20 @@ static void sg_expire_msgs(struct ilpd_daemon *d)
 	}
 }
 
+static void sg_nothing(struct ilpd_daemon *d, uint16_t i)
+{
+	(void)d;
+	(void)i;
+}
+
 static void sg_run(struct ilpd_daemon *d)
 {
 	int64_t now = hal_mono_ms();
+	bool durable = ilpd_settle_durable(d);
 	uint16_t i;
 
 	sg_expire_msgs(d);
+	ilpd_settle_api_poll(d, durable);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct sg_peer *sp = &sg_peer[i];
 
@@ -569,7 +584,7 @@ static void sg_run(struct ilpd_daemon *d)
 		if (!sp->account_ok)
 			sg_account(d, i);
 		else if (ilpd_settle_state.peer[i].settling != 0)
-			sg_settle_send(d, i);
+			(durable ? sg_settle_send : sg_nothing)(d, i);
 		else
 			sg_settle_start(d, i);
 	}
@@ -629,18 +644,44 @@ static void sg_sync(struct ilpd_daemon *d)
 		sp->on = true;
 		sp->url = l->peer.settle_url;
 		memcpy(sp->name, l->peer.name, sizeof(sp->name));
-		settle_clear_peer(&ilpd_settle_state, i);
+		/* Its settlement state stays: recovered from the state file at
+		 * start (persist.c), cleared when a peer is removed (above). */
 	}
 }
 
 void ilpd_settle_start(struct ilpd_daemon *d)
 {
+	uint16_t i;
+
 	ilpd_settle_daemon = d;
 	memset(sg_peer, 0, sizeof(sg_peer));
 	memset(sg_msg, 0, sizeof(sg_msg));
-	settle_init(&ilpd_settle_state);
 	ilp_switch_set_settle(&d->sw, sg_hook, d);
 	sg_sync(d);
+	/* Settlements open when ilpd stopped (the state file kept them, with
+	 * the move out of the balance): held again and sent with the same key. */
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		struct settle_peer *st = &ilpd_settle_state.peer[i];
+		struct settle_cfg c;
+		uint64_t used;
+
+		if (st->settling == 0)
+			continue;
+		if (!sg_peer[i].on || ledger_reserve_out(&d->sw.ledger, i, st->settling) != ILP_OK) {
+			hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=resume "
+				"settling=%llu reason=%s", sg_name(d, i),
+				(unsigned long long)st->settling,
+				sg_peer[i].on ? "ledger_range" : "no_engine");
+			sg_give_back(d, i, settle_refused(st));
+			continue;
+		}
+		sg_cfg(d, i, &c);
+		settle_to_engine(st->settling, c.ledger_scale, c.engine_scale, &st->engine_amount,
+				 &used);
+		hal_log(HAL_LOG_INFO, "settlement.requested", "peer=%s amount=%llu engine_amount=%llu "
+			"scale=%u resumed=yes", sg_name(d, i), (unsigned long long)st->settling,
+			(unsigned long long)st->engine_amount, (unsigned)c.engine_scale);
+	}
 	sg_timer = ev_timer_add(&d->loop, ev_now(&d->loop) + SG_TICK_MS, sg_tick, d);
 }
 

@@ -89,6 +89,11 @@ int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t diges
 typedef void (*ilpd_settle_msg_done)(void *ctx, int status, const uint8_t *reply, size_t n);
 int ilpd_settle_send_message(struct ilpd_daemon *d, uint16_t slot, const uint8_t *data,
 			     size_t n, ilpd_settle_msg_done done, void *ctx);
+/* True when every ledger and settlement change so far is on stable
+ * storage (or durability is off): settlement requests and credit answers
+ * wait for it, so a kill -9 never loses a settlement the engine saw. */
+bool ilpd_settle_durable(struct ilpd_daemon *d);
+
 /* No callback for ctx after this (its HTTP connection closed). */
 void ilpd_settle_cancel_message(void *ctx);
 

@@ -22,10 +22,19 @@
  *    32    4  ring_records: ring size it was written with (>= 1)
  *    36    2  peer_count (used slots only)
  *    38    2  address_len
- *    40   24  reserved, zero
+ *    40    2  version 2: settle entry count m (else zero)
+ *    42    2  version 2: key entry count k (else zero)
+ *    44   20  reserved, zero
  *    64    A  address bytes (A = address_len, no padding)
  *  64+A  64n  peer entries, strictly ascending slot numbers
+ *   ...  24m  version 2: settle entries, strictly ascending slots, each
+ *             a used peer's: slot (2), zero (6), settling (8, non-zero),
+ *             Idempotency-Key (8)
+ *   ...  32k  version 2: key entries, strictly ascending index: digest
+ *             (16), engine amount (8), peer slot (2, a used peer), scale
+ *             (1), index (1, < SETTLE_KEYS), zero (4)
  *  used-4  4  CRC-32C of bytes [0, used-4)
+ * used = 64 + A + 64n + 24m + 32k + 4. Version 1 is written when m = k = 0.
  * Peer entry (64 bytes):
  *     0    2  slot (< ILPD_MAX_PEERS, else JOURNAL_GEOMETRY)
  *     2    1  name_len (1..ILPD_PEER_NAME_MAX; up to 32 fits the field,
@@ -57,7 +66,13 @@
  *    24    8  balance (int64)
  *    32    8  fulfilled count
  *    40    4  ledger flags (LEDGER_SLOT_USED | LEDGER_SLOT_EXEMPT only)
- *    44   20  reserved, zero
+ *    44    8  open settlement amount (version 2; 0: none)
+ *    52    8  its Idempotency-Key (0 when none)
+ *    60    4  reserved, zero
+ * Credit-key record (kind 3, version 2): flags as a peer record's (part of
+ * a group), slot = the key's table index (< SETTLE_KEYS), bytes 24..40
+ * digest, 40..48 engine amount, 48..50 peer slot (used in the image), 50
+ * scale, the rest zero. A group holds each index at most once.
  * Release marker (kind 2): flags = group end (required), slot 0, seq, gen32,
  * durable_seq as above, bytes 24..40 the boot id, every other byte zero.
  * An all-zero record is EMPTY (a never-written ring entry); its CRC field
@@ -123,6 +138,9 @@ _Static_assert(ILPD_MAX_PEERS <= 0xFFFF && ILPD_ADDRESS_MAX <= 0xFFFF,
 _Static_assert(JOURNAL_SNAP_HEADER + ILPD_ADDRESS_MAX + ILPD_MAX_PEERS * JOURNAL_SNAP_PEER + 4u
 	       <= JOURNAL_SNAP_BYTES, "the largest snapshot fits its slot");
 _Static_assert(JOURNAL_RING_RECORDS >= 2, "the ring holds at least two records");
+_Static_assert(JOURNAL_SNAP_USED_V2 <= JOURNAL_SNAP_BYTES,
+	       "version 2's settlement entries fit the snapshot slot as sized by version 1");
+_Static_assert(SETTLE_KEYS <= 256, "a key entry stores its index in one byte");
 
 /* ---- CRC-32C (reflected polynomial 0x82F63B78) ---------------------------- */
 
@@ -289,7 +307,9 @@ static bool name_valid(const uint8_t *s, size_t n)
 #define SH_RING_RECORDS 32u
 #define SH_COUNT 36u
 #define SH_ADDR_LEN 38u
-#define SH_RES2 40u
+#define SH_SETTLE_COUNT 40u
+#define SH_KEY_COUNT 42u
+#define SH_RES2 44u
 
 #define SP_SLOT 0u
 #define SP_NAME_LEN 2u
@@ -300,15 +320,16 @@ static bool name_valid(const uint8_t *s, size_t n)
 #define SP_FLAGS 52u
 #define SP_RES2 56u
 
-static size_t snap_used(size_t addr_len, size_t count)
+static size_t snap_used(size_t addr_len, size_t count, size_t m, size_t k)
 {
-	return JOURNAL_SNAP_HEADER + addr_len + count * JOURNAL_SNAP_PEER + 4u;
+	return JOURNAL_SNAP_HEADER + addr_len + count * JOURNAL_SNAP_PEER +
+	       m * JOURNAL_SNAP_SETTLE + k * JOURNAL_SNAP_KEY + 4u;
 }
 
 size_t journal_snapshot_encode(uint8_t *buf, const struct journal_image *img,
 			       const struct journal_pos *pos)
 {
-	size_t i, count = 0, used, alen = img->address_len, off;
+	size_t i, count = 0, used, alen = img->address_len, off, m = 0, k = 0;
 
 	if (alen > ILPD_ADDRESS_MAX)
 		alen = ILPD_ADDRESS_MAX;   /* our bug: never write past the slot */
@@ -340,7 +361,38 @@ size_t journal_snapshot_encode(uint8_t *buf, const struct journal_image *img,
 		off += JOURNAL_SNAP_PEER;
 		count++;
 	}
-	used = snap_used(alen, count);
+	for (i = 0; i < ILPD_MAX_PEERS; i++) {
+		const struct journal_peer *pe = &img->peer[i];
+
+		if (!pe->used || pe->settling == 0)
+			continue;
+		put16(buf + off, (uint16_t)i);
+		put64(buf + off + 8, pe->settling);
+		put64(buf + off + 16, pe->settle_key);
+		off += JOURNAL_SNAP_SETTLE;
+		m++;
+	}
+	for (i = 0; i < SETTLE_KEYS; i++) {
+		const struct journal_key *ke = &img->key[i];
+
+		if (!ke->used || ke->slot >= ILPD_MAX_PEERS || !img->peer[ke->slot].used)
+			continue;
+		memcpy(buf + off, ke->digest, SETTLE_DIGEST);
+		put64(buf + off + 16, ke->engine_amount);
+		put16(buf + off + 24, ke->slot);
+		buf[off + 26] = ke->scale;
+		buf[off + 27] = (uint8_t)i;
+		off += JOURNAL_SNAP_KEY;
+		k++;
+	}
+	if (m != 0 || k != 0) {
+		put16(buf + SH_VERSION, 2u);
+		put16(buf + SH_SETTLE_COUNT, (uint16_t)m);
+		put16(buf + SH_KEY_COUNT, (uint16_t)k);
+	} else {
+		put16(buf + SH_VERSION, 1u);
+	}
+	used = snap_used(alen, count, m, k);
 	put16(buf + SH_COUNT, (uint16_t)count);
 	put32(buf + SH_USED, (uint32_t)used);
 	put32(buf + used - 4u, journal_crc32c(0, buf, used - 4u));
@@ -375,7 +427,7 @@ static int snap_peer_decode(const uint8_t *e, struct journal_image *img, uint16_
 int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image *img,
 			    struct journal_pos *pos)
 {
-	size_t used, alen, count, i, j, off;
+	size_t used, alen, count, i, j, off, m = 0, k = 0;
 	uint16_t version, slot;
 	int r, prev = -1;
 
@@ -386,20 +438,26 @@ int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image
 	version = get16(buf + SH_VERSION);
 	if (version > JOURNAL_VERSION)
 		return JOURNAL_NEWER;
-	if (version != JOURNAL_VERSION)
+	if (version != 1u && version != 2u)
 		return JOURNAL_BAD;
 	used = get32(buf + SH_USED);
 	alen = get16(buf + SH_ADDR_LEN);
 	count = get16(buf + SH_COUNT);
+	if (version == 2u) {
+		m = get16(buf + SH_SETTLE_COUNT);
+		k = get16(buf + SH_KEY_COUNT);
+	}
 	if (get16(buf + SH_RES1) != 0 || !all_zero(buf + SH_RES2, JOURNAL_SNAP_HEADER - SH_RES2) ||
-	    used != snap_used(alen, count))
+	    (version == 1u && !all_zero(buf + SH_SETTLE_COUNT, 4)) ||
+	    used != snap_used(alen, count, m, k))
 		return JOURNAL_BAD;
 	if (used > len)
-		return count > ILPD_MAX_PEERS || alen > ILPD_ADDRESS_MAX ?
-		       JOURNAL_GEOMETRY : JOURNAL_BAD;
+		return count > ILPD_MAX_PEERS || alen > ILPD_ADDRESS_MAX || m > ILPD_MAX_PEERS ||
+		       k > SETTLE_KEYS ? JOURNAL_GEOMETRY : JOURNAL_BAD;
 	if (get32(buf + used - 4u) != journal_crc32c(0, buf, used - 4u))
 		return JOURNAL_BAD;
-	if (count > ILPD_MAX_PEERS || alen > ILPD_ADDRESS_MAX)
+	if (count > ILPD_MAX_PEERS || alen > ILPD_ADDRESS_MAX || m > ILPD_MAX_PEERS ||
+	    k > SETTLE_KEYS)
 		return JOURNAL_GEOMETRY;
 	memset(pos, 0, sizeof(*pos));
 	pos->gen = get64(buf + SH_GEN);
@@ -423,6 +481,36 @@ int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image
 				return JOURNAL_BAD;
 		prev = slot;
 	}
+	prev = -1;
+	for (i = 0; i < m; i++, off += JOURNAL_SNAP_SETTLE) {
+		const uint8_t *e = buf + off;
+
+		slot = get16(e);
+		if (!all_zero(e + 2, 6) || (int)slot <= prev || slot >= ILPD_MAX_PEERS ||
+		    !img->peer[slot].used || get64(e + 8) == 0)
+			return JOURNAL_BAD;
+		img->peer[slot].settling = get64(e + 8);
+		img->peer[slot].settle_key = get64(e + 16);
+		prev = slot;
+	}
+	prev = -1;
+	for (i = 0; i < k; i++, off += JOURNAL_SNAP_KEY) {
+		const uint8_t *e = buf + off;
+		struct journal_key *ke;
+		uint8_t idx = e[27];
+
+		slot = get16(e + 24);
+		if (!all_zero(e + 28, 4) || (int)idx <= prev || idx >= SETTLE_KEYS ||
+		    slot >= ILPD_MAX_PEERS || !img->peer[slot].used)
+			return JOURNAL_BAD;
+		ke = &img->key[idx];
+		ke->used = true;
+		memcpy(ke->digest, e, SETTLE_DIGEST);
+		ke->engine_amount = get64(e + 16);
+		ke->slot = slot;
+		ke->scale = e[26];
+		prev = idx;
+	}
 	return JOURNAL_OK;
 }
 
@@ -439,7 +527,15 @@ int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image
 #define RC_BALANCE 24u
 #define RC_FULFILLED 32u
 #define RC_FLAGS 40u
-#define RC_RES2 44u
+#define RC_SETTLING 44u
+#define RC_SETTLE_KEY 52u
+#define RC_RES2 60u
+#define RC_K_DIGEST 24u
+#define RC_K_AMOUNT 40u
+#define RC_K_SLOT 48u
+#define RC_K_SCALE 50u
+#define RC_K_RES 51u
+#define REC_KIND_CREDIT JOURNAL_KIND_CREDIT
 
 void journal_record_encode(uint8_t out[JOURNAL_RECORD_SIZE], const struct journal_record *r)
 {
@@ -451,6 +547,14 @@ void journal_record_encode(uint8_t out[JOURNAL_RECORD_SIZE], const struct journa
 		out[RC_KIND] = REC_KIND_RELEASED;
 		out[RC_RFLAGS] = REC_GROUP_END;
 		memcpy(out + RC_BALANCE, r->boot_id, JOURNAL_BOOT_ID);
+	} else if (r->kind == REC_KIND_CREDIT) {
+		out[RC_KIND] = REC_KIND_CREDIT;
+		out[RC_RFLAGS] = r->group_end ? REC_GROUP_END : 0;
+		put16(out + RC_SLOT, r->slot);
+		memcpy(out + RC_K_DIGEST, r->key.digest, SETTLE_DIGEST);
+		put64(out + RC_K_AMOUNT, r->key.engine_amount);
+		put16(out + RC_K_SLOT, r->key.slot);
+		out[RC_K_SCALE] = r->key.scale;
 	} else {
 		out[RC_KIND] = REC_KIND_PEER;
 		out[RC_RFLAGS] = r->group_end ? REC_GROUP_END : 0;
@@ -458,6 +562,8 @@ void journal_record_encode(uint8_t out[JOURNAL_RECORD_SIZE], const struct journa
 		put64(out + RC_BALANCE, from_i64(r->balance));
 		put64(out + RC_FULFILLED, r->fulfilled);
 		put32(out + RC_FLAGS, r->flags);
+		put64(out + RC_SETTLING, r->settling);
+		put64(out + RC_SETTLE_KEY, r->settle_key);
 	}
 	put32(out + RC_CRC, journal_crc32c(0, out + 4, JOURNAL_RECORD_SIZE - 4u));
 }
@@ -467,16 +573,39 @@ int journal_record_decode(const uint8_t in[JOURNAL_RECORD_SIZE], struct journal_
 	if (all_zero(in, JOURNAL_RECORD_SIZE))
 		return JOURNAL_EMPTY;
 	if (get32(in + RC_CRC) != journal_crc32c(0, in + 4, JOURNAL_RECORD_SIZE - 4u) ||
-	    (in[RC_KIND] != REC_KIND_PEER && in[RC_KIND] != REC_KIND_RELEASED) ||
+	    (in[RC_KIND] != REC_KIND_PEER && in[RC_KIND] != REC_KIND_RELEASED &&
+	     in[RC_KIND] != REC_KIND_CREDIT) ||
 	    (in[RC_RFLAGS] & ~REC_GROUP_END) != 0 ||
-	    !all_zero(in + RC_RES1, 4) ||
-	    !all_zero(in + RC_RES2, JOURNAL_RECORD_SIZE - RC_RES2) ||
+	    !all_zero(in + RC_RES1, 4))
+		return JOURNAL_BAD;
+	if (in[RC_KIND] == REC_KIND_CREDIT) {
+		if (get16(in + RC_SLOT) >= SETTLE_KEYS ||
+		    !all_zero(in + RC_K_RES, JOURNAL_RECORD_SIZE - RC_K_RES))
+			return JOURNAL_BAD;
+		memset(r, 0, sizeof(*r));
+		r->kind = REC_KIND_CREDIT;
+		r->group_end = (in[RC_RFLAGS] & REC_GROUP_END) != 0;
+		r->seq = get32(in + RC_SEQ);
+		r->gen = get32(in + RC_GEN);
+		r->durable_seq = get32(in + RC_DURABLE);
+		r->slot = get16(in + RC_SLOT);
+		r->key.used = true;
+		memcpy(r->key.digest, in + RC_K_DIGEST, SETTLE_DIGEST);
+		r->key.engine_amount = get64(in + RC_K_AMOUNT);
+		r->key.slot = get16(in + RC_K_SLOT);
+		r->key.scale = in[RC_K_SCALE];
+		return JOURNAL_OK;
+	}
+	if (!all_zero(in + RC_RES2, JOURNAL_RECORD_SIZE - RC_RES2) ||
 	    (get32(in + RC_FLAGS) & ~(uint32_t)LEDGER_FLAGS_KNOWN) != 0)
 		return JOURNAL_BAD;
 	if (in[RC_KIND] == REC_KIND_RELEASED &&
 	    (in[RC_RFLAGS] != REC_GROUP_END || get16(in + RC_SLOT) != 0 ||
 	     !all_zero(in + RC_BALANCE + JOURNAL_BOOT_ID, RC_RES2 - RC_BALANCE - JOURNAL_BOOT_ID)))
 		return JOURNAL_BAD;
+	if (in[RC_KIND] == REC_KIND_PEER && get64(in + RC_SETTLING) == 0 &&
+	    get64(in + RC_SETTLE_KEY) != 0)
+		return JOURNAL_BAD;   /* a key without a settlement */
 	memset(r, 0, sizeof(*r));
 	r->kind = in[RC_KIND];
 	r->group_end = (in[RC_RFLAGS] & REC_GROUP_END) != 0;
@@ -491,6 +620,8 @@ int journal_record_decode(const uint8_t in[JOURNAL_RECORD_SIZE], struct journal_
 	r->balance = to_i64(get64(in + RC_BALANCE));
 	r->fulfilled = get64(in + RC_FULFILLED);
 	r->flags = get32(in + RC_FLAGS);
+	r->settling = get64(in + RC_SETTLING);
+	r->settle_key = get64(in + RC_SETTLE_KEY);
 	return JOURNAL_OK;
 }
 
@@ -523,6 +654,7 @@ static void replay_apply_group(struct journal_replay *rp, uint32_t n)
 		rp->dropped_groups++;
 		rp->dropped_records += n;
 		rp->group_n = 0;
+		rp->group_kn = 0;
 		return;
 	}
 	for (k = 0; k < rp->group_n; k++) {
@@ -531,7 +663,12 @@ static void replay_apply_group(struct journal_replay *rp, uint32_t n)
 		pe->balance = rp->group_val[k].balance;
 		pe->fulfilled = rp->group_val[k].fulfilled;
 		pe->flags = rp->group_val[k].flags;
+		pe->settling = rp->group_val[k].settling;
+		pe->settle_key = rp->group_val[k].settle_key;
 	}
+	for (k = 0; k < rp->group_kn; k++)
+		rp->img->key[rp->group_kidx[k]] = rp->group_key[k];
+	rp->group_kn = 0;
 	rp->applied_records += n;
 	rp->applied_seq_next = rp->expect_seq;
 	rp->group_n = 0;
@@ -544,7 +681,8 @@ static void replay_live(struct journal_replay *rp, const struct journal_record *
 
 	if (r->kind == REC_KIND_RELEASED) {
 		/* A group of its own, never inside another. */
-		if ((int32_t)(r->seq - r->durable_seq) <= 0 || rp->group_n != 0) {
+		if ((int32_t)(r->seq - r->durable_seq) <= 0 || rp->group_n != 0 ||
+		    rp->group_kn != 0) {
 			replay_fail(rp, JOURNAL_INVALID, r->seq);
 			return;
 		}
@@ -553,6 +691,26 @@ static void replay_live(struct journal_replay *rp, const struct journal_record *
 		rp->marker = true;
 		rp->marker_seq = r->seq;
 		memcpy(rp->marker_boot, r->boot_id, JOURNAL_BOOT_ID);
+		return;
+	}
+	if (r->kind == REC_KIND_CREDIT) {
+		if ((int32_t)(r->seq - r->durable_seq) <= 0 || r->key.slot >= ILPD_MAX_PEERS ||
+		    !rp->img->peer[r->key.slot].used || rp->group_kn >= SETTLE_KEYS) {
+			replay_fail(rp, JOURNAL_INVALID, r->seq);
+			return;
+		}
+		for (k = 0; k < rp->group_kn; k++) {
+			if (rp->group_kidx[k] == r->slot) {
+				replay_fail(rp, JOURNAL_INVALID, r->seq);
+				return;
+			}
+		}
+		rp->group_kidx[rp->group_kn] = r->slot;
+		rp->group_key[rp->group_kn] = r->key;
+		rp->group_kn++;
+		rp->expect_seq++;
+		if (r->group_end)
+			replay_apply_group(rp, (uint32_t)rp->group_n + rp->group_kn);
 		return;
 	}
 	if ((int32_t)(r->seq - r->durable_seq) <= 0 || r->slot >= ILPD_MAX_PEERS ||
@@ -570,10 +728,12 @@ static void replay_live(struct journal_replay *rp, const struct journal_record *
 	rp->group_val[rp->group_n].balance = r->balance;
 	rp->group_val[rp->group_n].fulfilled = r->fulfilled;
 	rp->group_val[rp->group_n].flags = r->flags;
+	rp->group_val[rp->group_n].settling = r->settling;
+	rp->group_val[rp->group_n].settle_key = r->settle_key;
 	rp->group_n++;
 	rp->expect_seq++;
 	if (r->group_end)
-		replay_apply_group(rp, rp->group_n);
+		replay_apply_group(rp, (uint32_t)rp->group_n + rp->group_kn);
 }
 
 void journal_replay_feed(struct journal_replay *rp, const uint8_t rec[JOURNAL_RECORD_SIZE])
@@ -594,6 +754,7 @@ void journal_replay_feed(struct journal_replay *rp, const uint8_t rec[JOURNAL_RE
 		rp->ended = true;
 		rp->end_seq = rp->expect_seq;
 		rp->group_n = 0;   /* an incomplete trailing group is dropped */
+		rp->group_kn = 0;
 	}
 	if (d != JOURNAL_OK)
 		return;
@@ -610,6 +771,7 @@ int journal_replay_end(struct journal_replay *rp, struct journal_pos *next, uint
 		return rp->result;
 	}
 	rp->group_n = 0;
+	rp->group_kn = 0;
 	next->gen = rp->start.gen;
 	next->seq = rp->applied_seq_next;
 	next->ring_pos = (uint32_t)(((uint64_t)rp->start.ring_pos + rp->applied_records) %

@@ -232,6 +232,7 @@ uint32_t settle_key_add(struct settle_state *s, const uint8_t digest[SETTLE_DIGE
 	e->scale = scale;
 	e->used = 1;
 	s->key_next = (i + 1) % SETTLE_KEYS;
+	s->key_adds++;
 	return i;
 }
 

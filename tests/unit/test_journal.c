@@ -77,7 +77,19 @@ static bool img_eq(const struct journal_image *a, const struct journal_image *b)
 		if (p->used != q->used)
 			return false;
 		if (p->used && (strcmp(p->name, q->name) != 0 || p->balance != q->balance ||
-				p->fulfilled != q->fulfilled || p->flags != q->flags))
+				p->fulfilled != q->fulfilled || p->flags != q->flags ||
+				p->settling != q->settling ||
+				(p->settling != 0 && p->settle_key != q->settle_key)))
+			return false;
+	}
+	for (i = 0; i < SETTLE_KEYS; i++) {
+		const struct journal_key *k = &a->key[i], *l = &b->key[i];
+
+		if (k->used != l->used)
+			return false;
+		if (k->used && (k->slot != l->slot || k->scale != l->scale ||
+				k->engine_amount != l->engine_amount ||
+				memcmp(k->digest, l->digest, SETTLE_DIGEST) != 0))
 			return false;
 	}
 	return true;
@@ -398,7 +410,7 @@ static void test_snapshot_refusals(void)
 	CHECK_EQ(journal_snapshot_decode(sbuf, JOURNAL_SNAP_BYTES, &simg[0], &p2), JOURNAL_BAD);
 	CHECK_EQ(snap_edit(0, 'I', false), JOURNAL_OK);         /* the edit helper */
 	CHECK_EQ(snap_edit(0, 'X', true), JOURNAL_BAD);          /* magic */
-	CHECK_EQ(snap_edit(9, 2, false), JOURNAL_NEWER);         /* version 2 */
+	CHECK_EQ(snap_edit(9, 3, false), JOURNAL_NEWER);         /* version 3 */
 	CHECK_EQ(snap_edit(8, 1, false), JOURNAL_NEWER);         /* version 257 */
 	CHECK_EQ(snap_edit(9, 0, true), JOURNAL_BAD);            /* version 0 */
 	CHECK_EQ(snap_edit(11, 1, true), JOURNAL_BAD);           /* reserved */
@@ -541,7 +553,12 @@ static void test_record_refusals(void)
 		memcpy(c, b, sizeof(c)); c[i] = 1; rec_refix(c);
 		CHECK_EQ(journal_record_decode(c, &o), JOURNAL_BAD);
 	}
-	for (i = 44; i < 64; i++) {
+	for (i = 44; i < 52; i++) {   /* version 2: an open settlement */
+		memcpy(c, b, sizeof(c)); c[i] = 1; rec_refix(c);
+		CHECK_EQ(journal_record_decode(c, &o), JOURNAL_OK);
+		CHECK(o.settling != 0);
+	}
+	for (i = 52; i < 64; i++) {   /* a key without a settlement, reserved */
 		memcpy(c, b, sizeof(c)); c[i] = 1; rec_refix(c);
 		CHECK_EQ(journal_record_decode(c, &o), JOURNAL_BAD);
 	}
@@ -1202,7 +1219,7 @@ static void test_release_markers(void)
 	rec_refix(c);
 	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
 	memcpy(c, b, sizeof(b));
-	c[4] = 3;
+	c[4] = 4;
 	rec_refix(c);
 	CHECK_EQ(journal_record_decode(c, &d), JOURNAL_BAD);
 
@@ -1278,6 +1295,147 @@ static void test_release_markers(void)
 	CHECK_EQ(bad, 100);
 }
 
+/* ---- version 2: settlement state (issue 15) ------------------------------ */
+
+static void put_raw(uint32_t idx, const struct journal_record *r)
+{
+	journal_record_encode(area + journal_ring_offset(idx), r);
+	touched[idx % JOURNAL_RING_RECORDS] = true;
+}
+
+static void test_settlement_v2(void)
+{
+	static struct journal_image base, want, got;
+	static uint8_t sb[JOURNAL_SNAP_BYTES];
+	struct journal_pos pos = { 5, 10, 20, JOURNAL_RING_RECORDS }, p2, exp;
+	struct journal_record r, o;
+	uint8_t rec[JOURNAL_RECORD_SIZE];
+	uint32_t bad = 0;
+	struct journal_pos n;
+
+	/* Snapshots: none of it -> version 1 (as before); with it -> 2. */
+	img_base(&base);
+	(void)journal_snapshot_encode(sb, &base, &pos);
+	CHECK_EQ(sb[9], 1);
+	want = base;
+	want.peer[2].settling = 12345;
+	want.peer[2].settle_key = 0xABCDEFull;
+	want.key[3].used = true;
+	want.key[3].slot = 5;
+	want.key[3].scale = 9;
+	want.key[3].engine_amount = 777;
+	memset(want.key[3].digest, 0x42, SETTLE_DIGEST);
+	want.key[SETTLE_KEYS - 1] = want.key[3];
+	want.key[SETTLE_KEYS - 1].slot = 0;
+	(void)journal_snapshot_encode(sb, &want, &pos);
+	CHECK_EQ(sb[9], 2);
+	CHECK_EQ(journal_snapshot_decode(sb, sizeof(sb), &got, &p2), JOURNAL_OK);
+	CHECK(img_eq(&got, &want));
+	CHECK(!img_eq(&got, &base));
+	/* a key of a peer that is not in the image is not written */
+	want.key[4] = want.key[3];
+	want.key[4].slot = 1;
+	(void)journal_snapshot_encode(sb, &want, &pos);
+	CHECK_EQ(journal_snapshot_decode(sb, sizeof(sb), &got, &p2), JOURNAL_OK);
+	CHECK(!got.key[4].used);
+	want.key[4].used = false;
+	CHECK(img_eq(&got, &want));
+	/* the largest one fits the slot (static assert), and a damaged count
+	 * is refused */
+	sb[41] = 7;
+	CHECK(journal_snapshot_decode(sb, sizeof(sb), &got, &p2) != JOURNAL_OK);
+
+	/* Records. */
+	memset(&r, 0, sizeof(r));
+	r.seq = 1;
+	r.gen = 2;
+	r.slot = 2;
+	r.balance = -5;
+	r.flags = LEDGER_SLOT_USED;
+	r.settling = 99;
+	r.settle_key = 7;
+	journal_record_encode(rec, &r);
+	CHECK_EQ(journal_record_decode(rec, &o), JOURNAL_OK);
+	CHECK_EQ_U64(o.settling, 99);
+	CHECK_EQ_U64(o.settle_key, 7);
+	r.settling = 0;
+	journal_record_encode(rec, &r);
+	CHECK_EQ(journal_record_decode(rec, &o), JOURNAL_BAD);   /* key, no settlement */
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_CREDIT;
+	r.seq = 1;
+	r.gen = 2;
+	r.slot = (uint16_t)(SETTLE_KEYS - 1);
+	r.group_end = true;
+	r.key = want.key[3];
+	journal_record_encode(rec, &r);
+	CHECK_EQ(journal_record_decode(rec, &o), JOURNAL_OK);
+	CHECK_EQ(o.kind, JOURNAL_KIND_CREDIT);
+	CHECK_EQ(o.slot, SETTLE_KEYS - 1);
+	CHECK(o.key.used && o.key.slot == 5 && o.key.scale == 9 && o.key.engine_amount == 777);
+	CHECK_MEM(o.key.digest, want.key[3].digest, SETTLE_DIGEST);
+	r.slot = (uint16_t)SETTLE_KEYS;
+	journal_record_encode(rec, &r);
+	CHECK_EQ(journal_record_decode(rec, &o), JOURNAL_BAD);   /* index */
+	r.slot = 0;
+	journal_record_encode(rec, &r);
+	rec[60] = 1;
+	rec_refix(rec);
+	CHECK_EQ(journal_record_decode(rec, &o), JOURNAL_BAD);   /* reserved */
+
+	/* Replay: one group [peer 2 with its settlement, credit key 3]. */
+	tw_start(&base, 3, 10, 20);
+	memset(&r, 0, sizeof(r));
+	r.gen = 3;
+	r.durable_seq = 9;
+	r.seq = 10;
+	r.slot = 2;
+	r.balance = 150;
+	r.fulfilled = 3;
+	r.flags = LEDGER_SLOT_USED;
+	r.settling = 50;
+	r.settle_key = 0x1234;
+	put_raw(20, &r);
+	memset(&r, 0, sizeof(r));
+	r.kind = JOURNAL_KIND_CREDIT;
+	r.gen = 3;
+	r.durable_seq = 9;
+	r.seq = 11;
+	r.slot = 3;
+	r.group_end = true;
+	r.key = want.key[3];
+	put_raw(21, &r);
+	want = base;
+	want.peer[2].balance = 150;
+	want.peer[2].settling = 50;
+	want.peer[2].settle_key = 0x1234;
+	want.key[3] = r.key;
+	exp = W.pos;
+	exp.seq = 12;
+	exp.ring_pos = 22;
+	RECOVERS(&want, &exp, false);
+	/* without its group end, the group is dropped */
+	r.group_end = false;
+	put_raw(21, &r);
+	exp.seq = 10;
+	exp.ring_pos = 20;
+	RECOVERS(&base, &exp, false);
+	/* a credit for a peer not in the image, a key index twice: INVALID */
+	r.group_end = true;
+	r.key.slot = 1;
+	put_raw(21, &r);
+	CHECK_EQ(recover(&n, &bad), JOURNAL_INVALID);
+	CHECK_EQ(bad, 11);
+	r.key.slot = 5;
+	r.group_end = false;
+	put_raw(21, &r);
+	r.seq = 12;
+	r.group_end = true;
+	put_raw(22, &r);
+	CHECK_EQ(recover(&n, &bad), JOURNAL_INVALID);
+	CHECK_EQ(bad, 12);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--write-fixture") == 0)
@@ -1294,5 +1452,6 @@ int main(int argc, char **argv)
 	TH_RUN(test_ring_wrap);
 	TH_RUN(test_fixture);
 	TH_RUN(test_release_markers);
+	TH_RUN(test_settlement_v2);
 	return th_finish();
 }

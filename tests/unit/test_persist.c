@@ -599,6 +599,81 @@ static void test_ring_wrap(void)
 	CHECK_EQ(bal("up"), -(int64_t)((commits + 2) / 3));
 }
 
+/* Settlement state (issue 15): an open settlement (settling + key) and the
+ * incoming credit keys are journaled with the balance, survive a reopen,
+ * snapshots (reload, half-ring rotation) and follow their peer by name. */
+static void test_settlement_state(void)
+{
+	uint8_t dg[SETTLE_DIGEST];
+	const struct settle_key_entry *e;
+	int a, b;
+	uint32_t i;
+
+	settle_init(&ilpd_settle_state);
+	fresh();
+	a = slot_of("alice");
+	b = slot_of("bob");
+	CHECK(a >= 0 && b >= 0);
+	/* open a settlement to bob: moved out of the balance, with its key */
+	CHECK_EQ(ledger_settle(&sw.ledger, (size_t)b, -500), ILP_OK);
+	settle_begin(&ilpd_settle_state.peer[b], 500, 500, 0x77);
+	/* a credit from alice's side, with its key */
+	memset(dg, 0xA5, sizeof(dg));
+	CHECK_EQ(ledger_settle(&sw.ledger, (size_t)a, 40), ILP_OK);
+	(void)settle_key_add(&ilpd_settle_state, dg, (uint16_t)a, 4000, 11);
+	CHECK(ilpd_persist_dirty(&P, &sw));
+	CHECK_EQ(ilpd_persist_commit(&P, &sw, T0), 0);
+	CHECK(!ilpd_persist_dirty(&P, &sw));
+	CHECK_EQ(P.stats.records, 3);            /* bob, alice, the key */
+	/* kill -9 (reopen without a clean stop): all of it is back */
+	settle_init(&ilpd_settle_state);
+	CHECK_EQ(start(ADDR, three, 3, false), 0);
+	CHECK_EQ(bal("bob"), 500);
+	CHECK_EQ(bal("alice"), -40);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].settling, 500);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].key, 0x77);
+	CHECK_EQ_U64(ilpd_settle_state.peer[a].settling, 0);
+	e = settle_key_find(&ilpd_settle_state, dg);
+	CHECK(e != NULL);
+	if (e != NULL) {
+		CHECK_EQ(e->slot, a);
+		CHECK_EQ_U64(e->engine_amount, 4000);
+		CHECK_EQ(e->scale, 11);
+	}
+	/* the load wrote a snapshot (version 2) and is clean */
+	CHECK(!ilpd_persist_dirty(&P, &sw));
+	CHECK_EQ(area[JOURNAL_SNAP_BYTES * P.active + 9], 2);
+	/* reopened again from that snapshot alone */
+	settle_init(&ilpd_settle_state);
+	CHECK_EQ(start(ADDR, three, 3, false), 0);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].settling, 500);
+	CHECK(settle_key_find(&ilpd_settle_state, dg) != NULL);
+	/* across half-ring rotations */
+	for (i = 0; i < JOURNAL_RING_RECORDS; i++) {
+		pay("alice", "test.up.x", 1);
+		CHECK_EQ(ilpd_persist_commit(&P, &sw, T0), 0);
+	}
+	settle_init(&ilpd_settle_state);
+	CHECK_EQ(start(ADDR, three, 3, false), 0);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].settling, 500);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].key, 0x77);
+	CHECK(settle_key_find(&ilpd_settle_state, dg) != NULL);
+	/* accepted: closed, journaled, gone after a reopen; keys stay */
+	(void)settle_accepted(&ilpd_settle_state.peer[b],
+			      &(struct settle_cfg){ true, -1, 0, 9, 9 }, 500, 9, T0);
+	CHECK(ilpd_persist_dirty(&P, &sw));
+	CHECK_EQ(ilpd_persist_commit(&P, &sw, T0), 0);
+	settle_init(&ilpd_settle_state);
+	CHECK_EQ(start(ADDR, three, 3, false), 0);
+	CHECK_EQ_U64(ilpd_settle_state.peer[b].settling, 0);
+	CHECK(settle_key_find(&ilpd_settle_state, dg) != NULL);
+	/* nothing open and no keys: version 1 snapshots, as before */
+	settle_init(&ilpd_settle_state);
+	fresh();
+	CHECK_EQ(area[JOURNAL_SNAP_BYTES * P.active + 9], 1);
+	settle_init(&ilpd_settle_state);
+}
+
 static void test_off(void)
 {
 	CHECK_EQ(ilpd_persist_open(&P, NULL, ILPD_DUR_OFF, 0, why, sizeof(why)), 0);
@@ -785,6 +860,7 @@ int main(void)
 	TH_RUN(test_faults);
 	TH_RUN(test_ring_wrap);
 	TH_RUN(test_release_markers);
+	TH_RUN(test_settlement_state);
 	TH_RUN(test_off);
 	TH_RUN(test_posix_store);
 	return th_finish();

@@ -79,7 +79,16 @@
  * group vouches for); tests/unit/test_journal.c flips every bit.
  *
  * Versioning: JOURNAL_VERSION in every snapshot; a newer version is
- * refused (JOURNAL_NEWER), never guessed at.
+ * refused (JOURNAL_NEWER), never guessed at. Version 2 (settlement, issue
+ * 15) adds per peer the open settlement (settling amount and its
+ * Idempotency-Key, ilp/settle.h) and the table of recent incoming credit
+ * keys: in snapshots (after the peer entries: settle entries of 24 bytes
+ * and key entries of 32, counted in the header), in peer records (bytes
+ * 44..59) and in credit-key records (kind 3, JOURNAL_KIND_CREDIT). A
+ * snapshot without any of it is written as version 1, byte for byte as
+ * before; version 1 is read as "no settlement state". An older ilpd reads
+ * a version 2 snapshot as NEWER and a record with settlement state as
+ * damaged: it refuses the file rather than drop the state.
  *
  * Memory: struct journal_image ~ ILPD_MAX_PEERS * 64 + ILPD_ADDRESS_MAX
  * bytes; struct journal_replay ~ ILPD_MAX_PEERS * 66 + ~112 bytes (host
@@ -95,7 +104,9 @@
 
 #include "ilp/ilp_opts.h"
 
-#define JOURNAL_VERSION 1u
+#include "ilp/settle.h"
+
+#define JOURNAL_VERSION 2u
 #define JOURNAL_RECORD_SIZE 64u
 
 /* Records in the ring (board option; a power of two is not required). A
@@ -113,6 +124,12 @@
 #define JOURNAL_SNAP_USED (JOURNAL_SNAP_HEADER + ILPD_ADDRESS_MAX + \
 			   ILPD_MAX_PEERS * JOURNAL_SNAP_PEER + 4u)
 #define JOURNAL_SNAP_BYTES (((JOURNAL_SNAP_USED) + 4095u) / 4096u * 4096u)
+/* Version 2's settle (open settlement) and credit-key entries; they must
+ * fit the slot as sized above (the area's geometry does not change). */
+#define JOURNAL_SNAP_SETTLE 24u
+#define JOURNAL_SNAP_KEY 32u
+#define JOURNAL_SNAP_USED_V2 (JOURNAL_SNAP_USED + ILPD_MAX_PEERS * JOURNAL_SNAP_SETTLE + \
+			      SETTLE_KEYS * JOURNAL_SNAP_KEY)
 #define JOURNAL_RING_OFFSET (2u * JOURNAL_SNAP_BYTES)
 #define JOURNAL_AREA_SIZE (JOURNAL_RING_OFFSET + JOURNAL_RING_RECORDS * JOURNAL_RECORD_SIZE)
 
@@ -136,6 +153,17 @@ struct journal_peer {
 	int64_t balance;
 	uint64_t fulfilled;                 /* ledger_slot.fulfilled_count */
 	uint32_t flags;                     /* ledger_slot.flags (LEDGER_SLOT_*) */
+	uint64_t settling;                  /* open settlement (settle.h), 0: none */
+	uint64_t settle_key;                /* its Idempotency-Key */
+};
+
+/* A remembered incoming credit (settle.h's struct settle_key_entry). */
+struct journal_key {
+	bool used;
+	uint8_t scale;
+	uint16_t slot;                      /* peer slot (image numbering) */
+	uint8_t digest[SETTLE_DIGEST];
+	uint64_t engine_amount;
 };
 
 /* What a snapshot holds, and what recovery rebuilds. Indexed by the
@@ -144,6 +172,7 @@ struct journal_image {
 	uint16_t address_len;
 	uint8_t address[ILPD_ADDRESS_MAX];
 	struct journal_peer peer[ILPD_MAX_PEERS];
+	struct journal_key key[SETTLE_KEYS];  /* by table index */
 };
 
 /* Where the journal continues after a snapshot. */
@@ -167,6 +196,7 @@ int journal_snapshot_decode(const uint8_t *buf, size_t len, struct journal_image
 
 #define JOURNAL_KIND_PEER 1u
 #define JOURNAL_KIND_RELEASED 2u
+#define JOURNAL_KIND_CREDIT 3u
 #define JOURNAL_BOOT_ID 16u
 
 struct journal_record {
@@ -180,6 +210,9 @@ struct journal_record {
 	uint64_t fulfilled;
 	uint32_t flags;
 	uint8_t boot_id[JOURNAL_BOOT_ID];  /* RELEASED only */
+	uint64_t settling;      /* PEER: open settlement (version 2) */
+	uint64_t settle_key;
+	struct journal_key key; /* CREDIT: the entry; slot above = its index */
 };
 
 /* Encodes / decodes one record. Decode: JOURNAL_OK, JOURNAL_EMPTY (all
@@ -213,6 +246,9 @@ struct journal_replay {
 	uint16_t group_n;
 	uint16_t group_slot[ILPD_MAX_PEERS];
 	struct journal_peer group_val[ILPD_MAX_PEERS];
+	uint16_t group_kn;      /* credit-key records of the group */
+	uint16_t group_kidx[SETTLE_KEYS];
+	struct journal_key group_key[SETTLE_KEYS];
 };
 
 void journal_replay_begin(struct journal_replay *rp, struct journal_image *img,

@@ -45,7 +45,10 @@
  * the credit in one journal group.
  *
  * Memory: struct settle_state = ILPD_MAX_PEERS * 88 + SETTLE_KEYS * 32 +
- * 8 bytes (host: 64 peers, 64 keys: ~7.7 KiB; router: 8 peers, 16 keys).
+ * 8 bytes (SETTLE_KEYS: half the peer slots, at least 8; host: 64 peers,
+ * 32 keys: ~6.7 KiB; rpi 32/16: ~3.3 KiB; router 8/8: ~1 KiB). The keys
+ * are persisted in the durable ledger's snapshots (journal.h), whose slot
+ * size bounds them.
  */
 #ifndef ILP_SETTLE_H
 #define ILP_SETTLE_H
@@ -59,7 +62,11 @@
 
 /* Recent incoming Idempotency-Keys remembered (board option). */
 #ifndef ILPD_SETTLE_KEYS
-#define ILPD_SETTLE_KEYS 64u
+#if ILPD_MAX_PEERS >= 16
+#define ILPD_SETTLE_KEYS (ILPD_MAX_PEERS / 2u)
+#else
+#define ILPD_SETTLE_KEYS 8u
+#endif
 #endif
 #define SETTLE_KEYS ((uint32_t)ILPD_SETTLE_KEYS)
 #define SETTLE_DIGEST 16u
@@ -107,7 +114,7 @@ struct settle_state {
 	struct settle_peer peer[ILPD_MAX_PEERS];
 	struct settle_key_entry key[SETTLE_KEYS];
 	uint32_t key_next;       /* the entry the next new key overwrites */
-	uint32_t pad;
+	uint32_t key_adds;       /* keys added (wraps): the journal writer follows it */
 };
 
 void settle_init(struct settle_state *s);
