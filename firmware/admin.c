@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ccp_glue.h"
+#include "deliver.h"
 #include "settle_api.h"
 #include "settle_glue.h"
 #include "hal/hal_log.h"
@@ -457,6 +458,12 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 	adm_persist_metrics(d, &b);
 	if (!b.overflow) {   /* CCP (ccp_glue.h) */
 		size_t n = ilpd_ccp_metrics_text(b.p + b.len, b.cap - b.len);
+
+		b.overflow = n == 0;
+		b.len += n;
+	}
+	if (!b.overflow) {   /* local delivery (deliver.h) */
+		size_t n = ilpd_deliver_metrics_text(b.p + b.len, b.cap - b.len);
 
 		b.overflow = n == 0;
 		b.len += n;

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "ccp_glue.h"
+#include "deliver.h"
 #include "settle_api.h"
 #include "settle_glue.h"
 #include "transport.h"
@@ -212,8 +213,11 @@ static void dm_forward(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 	if (c != NULL &&
 	    btp_ilp_encode(BTP_MESSAGE, act->tag, act->pkt, act->len, d->frame,
 			   sizeof(d->frame), &len) == ILP_OK &&
-	    dm_send_frame(d, c, len) == 0)
+	    dm_send_frame(d, c, len) == 0) {
+		if (ilpd_deliver_transit_on())   /* [local] notify_transit (deliver.h) */
+			ilpd_deliver_transit(d, act->pkt, act->len);
 		return;
+	}
 	/* The link closed since the switch chose it (T01), or its send buffer
 	 * is full (T02). */
 	if (ilp_switch_abort(&d->sw, act->tag, c == NULL ? "T01" : "T02",
@@ -862,6 +866,8 @@ int ilpd_daemon_start(struct ilpd_daemon *d, const struct ilpd_conf *conf)
 	}
 	/* Before the ledger is loaded: its balance persists like a peer's. */
 	if (ilpd_local_start(d) != 0)
+		return -1;
+	if (ilpd_deliver_start(d) != 0)   /* [local] handler_url (deliver.h) */
 		return -1;
 	ilpd_ildcp_start(d);
 	if (ilpd_durable_start(d) != 0)

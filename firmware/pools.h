@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "daemon.h"
+#include "deliver.h"
 #include "transport.h"
 #include "ilp/ccp.h"
 #include "ilp/ilp_packet.h"

@@ -31,6 +31,7 @@
  *   a time).
  */
 #include "daemon.h"
+#include "deliver.h"
 
 #include <string.h>
 
@@ -331,6 +332,7 @@ static void rl_commit(struct ilpd_daemon *d, const struct ilpd_conf *n,
 	if (ilp_switch_set_routes(&d->sw, &rl_routes) != ILP_OK)
 		rl_bug("routes", "-");
 	ilpd_local_reconfigure(d);   /* [local] prefix and max_balance (local.h) */
+	ilpd_deliver_reconfigure(d);   /* [local] handler_url and limits (deliver.h) */
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct ilpd_link *l = &d->link[i];
 

@@ -18,6 +18,11 @@
 #    ledger is on (durability = sync, a temp state_file): the commits and
 #    syncs of the run, and a half-ring snapshot (1100 more packets one at a
 #    time), happen while armed.
+#    Without --tls, ilpd also delivers locally to a business-logic server
+#    (tests/apps/bls.py, [local] handler_url, notify_transit = true, issue
+#    14): while armed, Prepares to test.alloc.* are POSTed to it (accepts,
+#    rejects, garbage replies, slow ones past their expiry, the server
+#    down), and the forwarded ones are sent as isTransit notifications.
 # 3. --tls (issue 5; an ilpd built with TLS, either backend): the same over
 #    TLS: alice -wss-> ilpd -wss-> a second ilpd "up" -wss-> bob, with a
 #    test PKI from tests/tls/make-certs.sh; the TLS server and client paths
@@ -237,6 +242,24 @@ EOF
 	done
 	ok "ilpd connected to up over wss:// (TLS client and server)"
 else
+	# The business-logic server for local delivery (tests/apps/bls.py).
+	bls_port=$(python3 -c 'import random, socket
+for _ in range(1000):
+    p = random.randint(20000, 32000); s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); print(p); break
+    except OSError:
+        s.close()')
+	[ -n "$bls_port" ] || die "could not pick a port for tests/apps/bls.py"
+	python3 "$here/../apps/bls.py" "$bls_port" 3000 >"$tmp/bls.log" 2>&1 &
+	bls_pid=$!
+	pids+=("$bls_pid")
+	wait_port "$bls_port" 10 "$bls_pid" || die "tests/apps/bls.py did not listen on $bls_port"
+	local_ini="
+[local]
+handler_url = http://127.0.0.1:$bls_port
+notify_transit = true
+"
 	ini ilpd test.alloc "$btp_port" "$admin_port"
 	cat >>"$tmp/ilpd.ini" <<EOF
 
@@ -248,6 +271,7 @@ token = alice-token
 relation = child
 token = bob-token
 EOF
+	printf '%s' "$local_ini" >>"$tmp/ilpd.ini"
 	start_ilpd ilpd "$btp_port"
 	send_url=ws://127.0.0.1:$btp_port
 	sink_url=$send_url
@@ -336,6 +360,41 @@ if [ "${syncs:-0}" -ge 1100 ] && [ "${snaps:-0}" -ge 2 ] && [ -s "$tmp/ilpd.stat
 	ok "persistence on while armed: $syncs syncs, $snaps snapshots, state file $(stat -c %s "$tmp/ilpd.state") bytes"
 else
 	bad "persistence not active: ilpd_persist_syncs_total=${syncs:-absent}, state file $(ls -l "$tmp/ilpd.state" 2>&1)"
+fi
+# Local delivery while armed (not with --tls): the HTTP client, the
+# /handle-packet body and reply, the queue, the Rejects of every kind.
+local_send() {   # NAME WANT TO [ilpctl send options]
+	local name=$1 want=$2 to=$3 summary
+	shift 3
+	timeout 60 "$ilpctl" send --url "$send_url" --token alice-token --username alice \
+		--to "$to" "$@" >"$tmp/send-local.log" 2>&1
+	summary=$(grep '^sent=' "$tmp/send-local.log" | tail -n 1)
+	case " $summary " in
+	*" $want "*) ok "local delivery, $name: $summary" ;;
+	*) bad "local delivery, $name: want $want, got: ${summary:-no summary line}" ;;
+	esac
+}
+if [ "$tls" = 0 ]; then
+	local_send accept fulfilled=2000 test.alloc.accept --preimage data --count 2000 --window 20
+	local_send "echo 4 KB" fulfilled=200 test.alloc.echo --preimage data --count 200 --window 20 \
+		--data-size 4096
+	local_send "reject insufficient_funds" T04=200 test.alloc.reject-insufficient_funds \
+		--preimage data --count 200 --window 20
+	local_send "garbage reply" T00=100 test.alloc.garbage --preimage data --count 100 --window 10
+	local_send "500 reply" T00=100 test.alloc.err500 --preimage data --count 100 --window 10
+	local_send "wrong condition" F05=100 test.alloc.accept --count 100 --window 10
+	local_send "slow, timed out or queued past the expiry" R00=40 test.alloc.slow --preimage data \
+		--count 40 --window 40 --expiry-ms 2500
+	ts=$(persist_metric ilpd_local_transit_sent_total)
+	td=$(persist_metric ilpd_local_transit_dropped_total)
+	if [ "${ts:-0}" -ge 1 ]; then
+		ok "isTransit notifications while armed: $ts sent, ${td:-?} dropped (no free slot)"
+	else
+		bad "no isTransit notification sent: ilpd_local_transit_sent_total=${ts:-absent}"
+	fi
+	kill -TERM "$bls_pid" 2>/dev/null
+	wait "$bls_pid" 2>/dev/null
+	local_send "server down" T01=50 test.alloc.accept --preimage data --count 50 --window 5
 fi
 kill -HUP "$ilpd_pid" 2>/dev/null   # reload check (validates the file again)
 sleep 0.3

@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Local delivery to a business-logic server (issue 14, docs/applications.md
+# "HTTP business-logic server"), end to end with real servers.
+#
+#   tests/apps/deliver.sh ILPD_PATH ILPCTL_PATH
+#
+# Builds nothing. For each server - tests/apps/bls.js (node, standard
+# library) and tests/apps/bls.py (python3 http.server, HTTP/1.1 keep-alive)
+# - starts an ilpd (test.a) with [local] handler_url pointing to it
+# (max_requests = 2, queue = 2, notify_transit = true), and sends with
+# `ilpctl send --preimage data` (condition = SHA-256(SHA-256(data))) as
+# child alice to test.a.MODE, where MODE tells the server what to answer;
+# checks every case's code or fulfillment (ilpctl checks each Fulfill
+# against its condition):
+#   accept, echo, big (32,767 bytes of data): fulfilled;
+#   reject-REASON: T04 R00 F00 F03 F06 F99 T00 T00 F99 by the mapping;
+#   garbage, wrongtypes, huge, toolong, err500, close: T00 and the event
+#   local.bad_reply; slow (beyond the expiry): R00;
+#   a condition that is not SHA-256(SHA-256(data)): F05 without a request;
+#   10 slow at once with max_requests 2 and queue 2: 6 x T03 at once, 4 x R00;
+#   notify_transit: Prepares forwarded to child bob (an ilpctl sink) are
+#   fulfilled and the server gets them as isTransit notifications;
+#   every request the server saw followed the contract; the /metrics lines;
+#   the server stopped: T01.
+# Then end to end through two ilpds: sender -> ilpd A -> ilpd B -> B's local
+# server (node), with ilpctl and with a JS sender (ilp-plugin-btp, pinned in
+# tests/interop: installed with its `npm ci`; tests/apps/js_send.js).
+# Every wait is bounded; ports are below 32768; only our own PIDs are
+# stopped. Prints "N passed, N failed" last; non-zero exit on any failure.
+# Env: KEEP=1 keeps the temp dir.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+passed=0
+failed=0
+pids=()
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-apps.XXXXXX")
+
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "tests/apps: kept $tmp"
+	else
+		rm -rf "$tmp"
+	fi
+}
+trap cleanup EXIT
+
+# shellcheck source=../lib/report.sh
+. "$here/../lib/report.sh"
+# shellcheck source=../lib/npm-ci.sh
+. "$here/../lib/npm-ci.sh"
+
+abspath() {
+	case $1 in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s/%s\n' "$(pwd)" "$1" ;;
+	esac
+}
+
+[ $# -eq 2 ] || { echo "usage: $0 ILPD_PATH ILPCTL_PATH" >&2; exit 2; }
+ilpd=$(abspath "$1")
+ilpctl=$(abspath "$2")
+[ -x "$ilpd" ] || die "ilpd not found or not executable: $ilpd"
+[ -x "$ilpctl" ] || die "ilpctl not found or not executable: $ilpctl"
+command -v node >/dev/null 2>&1 || die "node not found: install Node.js 20"
+command -v python3 >/dev/null 2>&1 || die "python3 not found"
+case $("$ilpctl" --help 2>&1) in
+*--preimage*) ;;
+*) die "$ilpctl has no send --preimage (too old)" ;;
+esac
+
+# N distinct free loopback ports in 20000..32000 (held while picked).
+free_ports() {
+	python3 - "$1" <<'EOF'
+import random, socket, sys
+n = int(sys.argv[1]); out = []; held = []
+for _ in range(2000):
+    if len(out) == n:
+        break
+    p = random.randint(20000, 32000)
+    if p in out:
+        continue
+    s = socket.socket()
+    try:
+        s.bind(('127.0.0.1', p))
+        held.append(s); out.append(p)
+    except OSError:
+        s.close()
+print(' '.join(map(str, out)))
+EOF
+}
+
+wait_port() {   # PORT SECONDS PID: until something accepts on 127.0.0.1:PORT
+	local end=$((SECONDS + $2))
+	while [ $SECONDS -lt "$end" ]; do
+		kill -0 "$3" 2>/dev/null || return 1
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+
+http_get() {   # PORT PATH: the body of GET PATH (HTTP/1.0, 5 s at most)
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+		timeout 5 cat <&3 | tr -d '\r' | sed '1,/^$/d'
+	) 2>/dev/null
+}
+
+SLOW_MS=4000
+
+# start_server KIND PORT: node or python bls on PORT; sets server_pid.
+start_server() {
+	local log=$tmp/bls-$1-$2.log
+	if [ "$1" = node ]; then
+		node "$here/bls.js" "$2" "$SLOW_MS" >"$log" 2>&1 &
+	else
+		python3 "$here/bls.py" "$2" "$SLOW_MS" >"$log" 2>&1 &
+	fi
+	server_pid=$!
+	pids+=("$server_pid")
+	wait_port "$2" 10 "$server_pid" || { cat "$log"; die "bls ($1) did not listen on $2 within 10 s"; }
+}
+
+stop_pid() {   # PID: SIGTERM, then SIGKILL after 5 s
+	local p=$1
+	kill -TERM "$p" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$p" 2>/dev/null || { wait "$p" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+}
+
+# start_ilpd NAME: ilpd -c $tmp/NAME.ini; waits for the BTP port $2.
+start_ilpd() {
+	"$ilpd" -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
+	ilpd_pid=$!
+	pids+=("$ilpd_pid")
+	if ! wait_port "$2" 10 "$ilpd_pid"; then
+		tail -n 20 "$tmp/$1.log" | sed "s/^/  $1: /"
+		die "ilpd $1 did not listen on 127.0.0.1:$2 within 10 s"
+	fi
+}
+
+# send NAME WANT TO [ilpctl send options...]: one ilpctl send run as alice
+# on $btp; WANT is a list of words the summary line must hold, e.g.
+# "fulfilled=2 rejected=0" or "rejected=2 T04=2".
+send() {
+	local name=$1 want=$2 to=$3 summary w missing=''
+	shift 3
+	timeout 60 "$ilpctl" send --url "ws://127.0.0.1:$btp" --token alice-token --username alice \
+		--to "$to" "$@" >"$tmp/send.log" 2>&1
+	summary=$(grep '^sent=' "$tmp/send.log" | tail -n 1)
+	for w in $want; do
+		case " $summary " in
+		*" $w "*) ;;
+		*) missing="$missing $w" ;;
+		esac
+	done
+	if [ -z "$missing" ] && [ -n "$summary" ]; then
+		ok "$name: $summary"
+	else
+		tail -n 3 "$tmp/send.log" | sed 's/^/  send: /'
+		bad "$name: want '$want', got: ${summary:-no summary line}"
+	fi
+}
+
+metric() {   # ADMIN_PORT NAME: its value on /metrics (empty if absent)
+	http_get "$1" /metrics | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+stat_field() {   # SERVER_PORT FIELD: a number from the server's /stats
+	http_get "$1" /stats | python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2" 2>/dev/null
+}
+
+ini_common() {   # NAME ADDRESS BTP ADMIN
+	cat >"$tmp/$1.ini" <<EOF
+; tests/apps/deliver.sh ($1)
+[node]
+address = $2
+asset_code = XRP
+asset_scale = 9
+
+[btp]
+listen = 127.0.0.1:$3
+
+[admin]
+listen = 127.0.0.1:$4
+
+[log]
+level = info
+
+[ledger]
+durability = off
+EOF
+}
+
+# ---- one ilpd, each server ---------------------------------------------------
+one_server() {   # KIND
+	local kind=$1 sport btp admin reason code v
+	read -r sport btp admin <<<"$(free_ports 3)"
+	[ -n "${admin:-}" ] || die "could not pick free ports"
+	start_server "$kind" "$sport"
+	ini_common "a-$kind" test.a "$btp" "$admin"
+	cat >>"$tmp/a-$kind.ini" <<EOF
+
+[local]
+handler_url = http://127.0.0.1:$sport
+max_requests = 2
+queue = 2
+timeout_margin_ms = 500
+notify_transit = true
+
+[peer alice]
+relation = child
+token = alice-token
+
+[peer bob]
+relation = child
+token = bob-token
+EOF
+	start_ilpd "a-$kind" "$btp"
+	local apid=$ilpd_pid
+	echo "---- $kind server (bls on $sport, ilpd BTP $btp, admin $admin)"
+
+	send "$kind accept" "fulfilled=2 rejected=0" test.a.accept --preimage data --count 2
+	send "$kind echo (1000 bytes of data)" "fulfilled=2 rejected=0" test.a.echo --preimage data \
+		--count 2 --data-size 1000
+	send "$kind big (32,767 bytes back)" "fulfilled=1 rejected=0" test.a.big --preimage data
+	send "$kind destination = the node's address" "fulfilled=1 rejected=0" test.a --preimage data
+	for reason in insufficient_funds:T04 expired:R00 invalid_request:F00 invalid_amount:F03 \
+		unexpected_payment:F06 application_error:F99 internal_error:T00 timeout:T00 \
+		something_else:F99; do
+		code=${reason#*:}
+		reason=${reason%%:*}
+		send "$kind reject $reason -> $code" "rejected=2 $code=2" "test.a.reject-$reason" \
+			--preimage data --count 2
+	done
+	for v in garbage wrongtypes huge toolong err500 close; do
+		send "$kind $v -> T00" "rejected=2 T00=2" "test.a.$v" --preimage data --count 2
+	done
+	if grep -q 'event=local.bad_reply' "$tmp/a-$kind.log"; then
+		ok "$kind: local.bad_reply logged: $(grep -m 1 'event=local.bad_reply' "$tmp/a-$kind.log" | cut -d' ' -f3-)"
+	else
+		bad "$kind: no local.bad_reply event in the log"
+	fi
+	send "$kind slow (beyond the expiry) -> R00" "rejected=1 R00=1" test.a.slow --preimage data \
+		--expiry-ms 3000
+	send "$kind wrong condition -> F05" "rejected=2 F05=2" test.a.accept --count 2
+	send "$kind 10 slow at once, 2 requests + 2 queued -> 6 T03, 4 R00" "rejected=10 R00=4 T03=6" \
+		test.a.slow --preimage data --count 10 --window 10 --expiry-ms 3000
+
+	# notify_transit: packets forwarded to child bob
+	: >"$tmp/sink.log"
+	timeout 60 "$ilpctl" sink --url "ws://127.0.0.1:$btp" --token bob-token --username bob \
+		>"$tmp/sink.log" 2>&1 &
+	local sink_pid=$!
+	pids+=("$sink_pid")
+	local end=$((SECONDS + 10))
+	until grep -q '^sink address=' "$tmp/sink.log"; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$sink_pid" 2>/dev/null; then
+			bad "$kind: ilpctl sink did not connect within 10 s"
+			break
+		fi
+		sleep 0.05
+	done
+	local t0
+	t0=$(stat_field "$sport" transit)
+	# One at a time: a notification still in flight when the next packet
+	# is forwarded may take the last free request slot (max_requests = 2),
+	# and one that finds none is dropped by design.
+	for v in 1 2 3 4 5; do
+		send "$kind forwarded to bob #$v (notify_transit)" "fulfilled=1 rejected=0" test.a.bob
+		sleep 0.2
+	done
+	end=$((SECONDS + 5))
+	v=$(stat_field "$sport" transit)
+	while [ "$((${v:-0} - ${t0:-0}))" -lt 5 ] && [ $SECONDS -lt $end ]; do
+		sleep 0.1
+		v=$(stat_field "$sport" transit)
+	done
+	if [ "$((${v:-0} - ${t0:-0}))" -eq 5 ]; then
+		ok "$kind: the server got 5 isTransit notifications"
+	else
+		bad "$kind: isTransit notifications: want 5, got $((${v:-0} - ${t0:-0}))"
+	fi
+	# 20 at once: every one is either sent or dropped (counted), and
+	# forwarding never waits for them.
+	local ts0 td0 ts1 td1
+	ts0=$(metric "$admin" ilpd_local_transit_sent_total)
+	td0=$(metric "$admin" ilpd_local_transit_dropped_total)
+	send "$kind 20 forwarded at once (notify_transit)" "fulfilled=20 rejected=0" test.a.bob \
+		--count 20 --window 20
+	ts1=$(metric "$admin" ilpd_local_transit_sent_total)
+	td1=$(metric "$admin" ilpd_local_transit_dropped_total)
+	if [ -n "$ts1" ] && [ -n "$td1" ] && [ $((ts1 - ts0 + td1 - td0)) -eq 20 ]; then
+		ok "$kind: 20 forwarded: $((ts1 - ts0)) notifications sent, $((td1 - td0)) dropped (no free slot)"
+	else
+		bad "$kind: 20 forwarded: transit sent ${ts0:-?}->${ts1:-?}, dropped ${td0:-?}->${td1:-?}"
+	fi
+	stop_pid "$sink_pid"
+
+	v=$(stat_field "$sport" bad)
+	if [ "$v" = 0 ]; then
+		ok "$kind: every request followed the contract ($(stat_field "$sport" requests) requests)"
+	else
+		bad "$kind: $v requests broke the contract (field $(stat_field "$sport" badWhy))"
+	fi
+	v=$(metric "$admin" ilpd_local_http_requests_total)
+	if [ -n "$v" ] && [ "$v" -ge 39 ]; then
+		ok "$kind: /metrics ilpd_local_http_requests_total $v," \
+			"queue_full $(metric "$admin" ilpd_local_http_queue_full_total)," \
+			"transit_sent $(metric "$admin" ilpd_local_transit_sent_total)"
+	else
+		bad "$kind: /metrics ilpd_local_http_requests_total: ${v:-absent}"
+	fi
+
+	stop_pid "$server_pid"
+	send "$kind server down -> T01" "rejected=2 T01=2" test.a.accept --preimage data --count 2
+	if kill -0 "$apid" 2>/dev/null; then
+		ok "$kind: ilpd still running"
+	else
+		bad "$kind: ilpd died"
+		tail -n 20 "$tmp/a-$kind.log" | sed 's/^/  ilpd: /'
+	fi
+	stop_pid "$apid"
+}
+
+one_server node
+one_server python
+
+# ---- two hops: sender -> ilpd A -> ilpd B -> B's server -------------------
+echo "---- two ilpds"
+read -r sport abtp aadm bbtp badm <<<"$(free_ports 5)"
+[ -n "${badm:-}" ] || die "could not pick free ports"
+start_server node "$sport"
+ini_common b test.b "$bbtp" "$badm"
+cat >>"$tmp/b.ini" <<EOF
+
+[local]
+handler_url = http://127.0.0.1:$sport/
+
+[peer a]
+relation = peer
+token = ab-token
+EOF
+ini_common a test.a "$abtp" "$aadm"
+cat >>"$tmp/a.ini" <<EOF
+
+[peer alice]
+relation = child
+token = alice-token
+
+[peer b]
+relation = peer
+url = ws://127.0.0.1:$bbtp/
+token = ab-token
+
+[routes]
+test.b = b
+EOF
+start_ilpd b "$bbtp"
+start_ilpd a "$abtp"
+end=$((SECONDS + 10))
+until grep -q 'event=peer.up peer=b ' "$tmp/a.log"; do
+	[ $SECONDS -lt $end ] || die "ilpd a did not connect to b within 10 s"
+	sleep 0.05
+done
+btp=$abtp
+send "two hops: accept" "fulfilled=3 rejected=0" test.b.accept --preimage data --count 3
+send "two hops: echo 5000 bytes" "fulfilled=2 rejected=0" test.b.echo --preimage data --count 2 \
+	--data-size 5000
+send "two hops: reject insufficient_funds -> T04" "rejected=1 T04=1" \
+	test.b.reject-insufficient_funds --preimage data
+ilpd_npm_ci "$here/../interop" tests/apps/deliver.sh 18
+NODE_PATH=$here/../interop/node_modules timeout 120 node "$here/js_send.js" "$abtp" alice \
+	alice-token test.b >"$tmp/js.log" 2>&1
+js_rc=$?
+grep -E '^(PASS|FAIL): ' "$tmp/js.log"
+js_sum=$(tail -n 1 "$tmp/js.log")
+if [ "$js_rc" -eq 0 ] && case $js_sum in *' 0 failed') true ;; *) false ;; esac; then
+	ok "two hops: the JS sender (ilp-plugin-btp): $js_sum"
+else
+	tail -n 5 "$tmp/js.log" | sed 's/^/  js: /'
+	bad "two hops: the JS sender failed (rc $js_rc): $js_sum"
+fi
+finish
