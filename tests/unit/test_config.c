@@ -919,7 +919,7 @@ static int read_expect(const char *path, char *out, size_t cap)
 static const char *const good_files[] = {
 	"minimal.ini", "full.ini", "outbound-parent.ini", "ipv6.ini",
 	"crlf-bom-indent.ini", "default-equivalent.ini", "onion-managed.ini",
-	"ledger.ini",
+	"ledger.ini", "settlement.ini",
 };
 
 static const char *const bad_files[] = {
@@ -937,7 +937,7 @@ static const char *const bad_files[] = {
 	"transport-socks5.ini", "line-too-long.ini", "syntax-error.ini",
 	"key-outside-section.ini", "ledger-durability.ini", "ledger-relative-path.ini",
 	"ledger-commit-range.ini", "ledger-sync-range.ini", "ledger-window-mode.ini",
-	"ledger-period-mode.ini",
+	"ledger-period-mode.ini", "settle-to-threshold.ini", "settlement-engine-remote.ini",
 };
 
 static void test_files(void)
