@@ -1,7 +1,9 @@
 /*
- * admin.c - the health/admin HTTP listener: GET /health (JSON) and
- * GET /metrics (Prometheus text format 0.0.4). One request per connection,
- * answered with "Connection: close"; fixed buffers, no heap.
+ * admin.c - the admin listener's pages and router: GET /health (JSON),
+ * GET /routes and GET /metrics (Prometheus text format 0.0.4), open to
+ * every client [admin] allowed_ips admits; the dashboard (GET /) and the
+ * /admin/ API (bearer token) are routed to their files. The HTTP server
+ * (connections, framing, auth) is httpd.c; fixed buffers, no heap.
  *
  * The JSON shape of /health is the one TOON connector operators monitor:
  * {status, uptime, peersConnected, totalPeers, nodeId, version, address
@@ -18,6 +20,7 @@
 #include <string.h>
 
 #include "ccp_glue.h"
+#include "httpd.h"
 #include "deliver.h"
 #include "settle_api.h"
 #include "settle_glue.h"
@@ -479,234 +482,77 @@ size_t ilpd_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap)
 	return b.overflow ? 0 : b.len;
 }
 
-/* ---- HTTP --------------------------------------------------------------- */
+/* ---- routing (the server itself is httpd.c) ------------------------------ */
 
-static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg);
-
-/* A request must arrive and its answer be read within this time. */
-#define ADM_DEADLINE_MS 5000
-
-static void adm_finish(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+static int adm_method(const struct ilpd_http_req *rq, struct ilpd_http_resp *rs,
+		      const char *allow)
 {
-	if (a->timer >= 0)
-		ev_timer_del(&d->loop, a->timer);
-	a->timer = -1;
-	ev_io_del(&d->loop, a->io);
-	hal_close(a->fd);
-	a->used = false;
+	static char hdr[64];
+
+	(void)snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+	rs->extra_headers = hdr;
+	(void)rq;
+	return ilpd_http_error(rs, 405, "method not allowed", NULL);
 }
 
-/* Builds the whole response (head + body) in a->out. */
-static void adm_respond(struct ilpd_daemon *d, struct ilpd_admin_conn *a,
-			const struct http_head *h)
+static bool adm_under(const char *path, const char *base)
 {
-	char *body = d->admin_body;
-	const size_t body_cap = sizeof(d->admin_body) - 256;
-	const char *status = "200 OK", *type = "application/json";
-	size_t n = 0;
-	int hl;
+	size_t n = strlen(base);
 
-	if (!http_str_eq(&h->method, "GET")) {
-		status = "405 Method Not Allowed";
-		n = (size_t)snprintf(body, body_cap, "{\"error\":\"GET only\"}\n");
-	} else if (http_str_eq(&h->target, "/health")) {
-		n = ilpd_health_json(d, body, body_cap);
-	} else if (http_str_eq(&h->target, "/routes")) {
-		n = ilpd_routes_json(d, body, body_cap);
-	} else if (http_str_eq(&h->target, "/metrics")) {
-		type = "text/plain; version=0.0.4";
-		n = ilpd_metrics_text(d, body, body_cap);
-	} else {
-		status = "404 Not Found";
-		n = (size_t)snprintf(body, body_cap, "{\"error\":\"not found\"}\n");
-	}
-	if (n == 0) {
-		status = "500 Internal Server Error";
-		n = (size_t)snprintf(body, body_cap, "{\"error\":\"response too large\"}\n");
-	}
-	hl = snprintf(a->out, sizeof(a->out), "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-		      "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, type, n);
-	if (hl < 0 || (size_t)hl + n > sizeof(a->out)) {
-		adm_finish(d, a);
-		return;
-	}
-	memcpy(a->out + hl, body, n);
-	a->out_len = (size_t)hl + n;
-	a->out_off = 0;
-	ev_io_want(&d->loop, a->io, HAL_POLL_OUT);
+	return strncmp(path, base, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-/* Answers once a->in holds a whole request head. */
-static void adm_parse(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
+/* GET /health, /routes, /metrics (open to every allowed client); the
+ * dashboard at GET /; /admin/ paths need the bearer token (httpd.h). */
+int ilpd_admin_dispatch(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
+			struct ilpd_http_resp *rs, uint32_t conn_token)
 {
-	struct http_head h;
-	size_t used;
-	int r = http_parse_request(a->in, a->in_len, &h, &used);
+	const char *p = rq->path;
+	bool get = strcmp(rq->method, "GET") == 0;
+	size_t n;
 
-	if (r == ILP_ERR_NEED_MORE && a->in_len < sizeof(a->in))
-		return;
-	if (r != ILP_OK) {
-		adm_finish(d, a);
-		return;
-	}
-	adm_respond(d, a, &h);
-}
-
-static void adm_read(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
-{
-	long n = hal_tcp_recv(a->fd, a->in + a->in_len, sizeof(a->in) - a->in_len);
-
-	if (n == HAL_NET_AGAIN)
-		return;
-	if (n <= 0) {
-		adm_finish(d, a);
-		return;
-	}
-	a->in_len += (size_t)n;
-	adm_parse(d, a);
-}
-
-static void adm_write(struct ilpd_daemon *d, struct ilpd_admin_conn *a)
-{
-	while (a->out_off < a->out_len) {
-		long n = hal_tcp_send(a->fd, a->out + a->out_off, a->out_len - a->out_off);
-
-		if (n == HAL_NET_AGAIN)
-			return;
-		if (n < 0)
-			break;
-		a->out_off += (size_t)n;
-	}
-	adm_finish(d, a);
-}
-
-static void adm_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
-{
-	struct ilpd_admin_conn *a = arg;
-
-	(void)loop;
-	(void)id;
-	(void)revents;
-	if (a->out_len > 0)
-		adm_write(a->d, a);
-	else
-		adm_read(a->d, a);
-}
-
-static void adm_deadline(struct ev_loop *loop, int id, void *arg)
-{
-	struct ilpd_admin_conn *a = arg;
-
-	(void)loop;
-	(void)id;
-	a->timer = -1;
-	if (a->used)
-		adm_finish(a->d, a);
-}
-
-/* A free admin slot; when all are busy the oldest connection is dropped, so
- * stuck clients cannot take the health endpoint away. Only connections
- * that sent a request get here: idle ones wait in the admin lobby. */
-static struct ilpd_admin_conn *adm_slot(struct ilpd_daemon *d)
-{
-	struct ilpd_admin_conn *oldest = NULL;
-	size_t i;
-
-	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++) {
-		if (!d->admin[i].used)
-			return &d->admin[i];
-		if (oldest == NULL || d->admin[i].since < oldest->since)
-			oldest = &d->admin[i];
-	}
-	adm_finish(d, oldest);
-	return oldest;
-}
-
-/* A lobby connection sent its first bytes (or hung up); or, with the lobby
- * full (no_room), a new connection that is kept only if its request is
- * already there: read into the scratch first, before taking a slot. */
-static void adm_ready(struct lobby *lb, hal_fd fd, int64_t since, bool no_room, void *arg)
-{
-	struct ilpd_daemon *d = arg;
-	struct ev_loop *loop = &d->loop;
-	struct ilpd_admin_conn *a;
-	int64_t now = ev_now(loop);
-	long got = 0;
-
-	(void)lb;
-	(void)since;
-	if (no_room) {
-		_Static_assert(sizeof(d->admin_body) >= sizeof(a->in), "scratch for a request head");
-		got = hal_tcp_recv(fd, d->admin_body, sizeof(a->in));
-		if (got <= 0) {
-			hal_close(fd);
-			return;
+	if (strcmp(p, "/health") == 0 || strcmp(p, "/routes") == 0 ||
+	    strcmp(p, "/metrics") == 0) {
+		if (!get)
+			return adm_method(rq, rs, "GET");
+		if (p[1] == 'h') {
+			n = ilpd_health_json(d, rs->body, rs->cap);
+		} else if (p[1] == 'r') {
+			n = ilpd_routes_json(d, rs->body, rs->cap);
+		} else {
+			rs->content_type = "text/plain; version=0.0.4";
+			n = ilpd_metrics_text(d, rs->body, rs->cap);
 		}
+		if (n == 0)
+			return ilpd_http_error(rs, 500, "response too large", NULL);
+		rs->len = n;
+		return ILPD_HTTP_DONE;
 	}
-	a = adm_slot(d);
-	a->d = d;
-	a->fd = fd;
-	a->in_len = (size_t)got;
-	if (got > 0)
-		memcpy(a->in, d->admin_body, (size_t)got);
-	a->out_len = 0;
-	a->out_off = 0;
-	a->since = now;
-	a->io = ev_io_add(loop, fd, HAL_POLL_IN, adm_io, a);
-	if (a->io < 0) {
-		hal_close(fd);
-		return;
+	if (strcmp(p, "/") == 0 || strcmp(p, "/index.html") == 0 ||
+	    strcmp(p, "/favicon.ico") == 0)
+		return ilpd_dashboard_route(d, rq, rs, conn_token);
+	if (!adm_under(p, "/admin"))
+		return ilpd_http_error(rs, 404, "not found", NULL);
+	if (!rq->authed)
+		return ilpd_http_unauthorized(d, rq, rs);
+	if (adm_under(p, "/admin/peers"))
+		return ilpd_admin_peers_route(d, rq, rs, conn_token);
+	if (adm_under(p, "/admin/routes"))
+		return ilpd_admin_routes_route(d, rq, rs, conn_token);
+	if (strcmp(p, "/admin/ilp/send") == 0) {
+		if (strcmp(rq->method, "POST") != 0)
+			return adm_method(rq, rs, "POST");
+		return ilpd_admin_send_route(d, rq, rs, conn_token);
 	}
-	a->timer = ev_timer_add(loop, now + ADM_DEADLINE_MS, adm_deadline, a);
-	a->used = true;
-	/* The request is most likely there already: answer in this iteration. */
-	if (got > 0)
-		adm_parse(d, a);
-	else
-		adm_read(d, a);
-}
-
-static void adm_lobby_full(struct lobby *lb, void *arg)
-{
-	(void)arg;
-	ilpd_log_lobby_full(lb, "admin");
+	return ilpd_http_error(rs, 404, "not found", NULL);
 }
 
 int ilpd_admin_open(struct ilpd_daemon *d)
 {
-	const struct ilpd_endpoint *e = &d->conf->admin_listen;
-	char ip[HAL_IP_STR_MAX];
-	size_t i;
-
-	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++) {
-		d->admin[i].used = false;
-		d->admin[i].timer = -1;
-	}
-	if (!e->enabled)
-		return 0;
-	if (hal_resolve(e->host, ip) != HAL_NET_OK ||
-	    hal_tcp_listen(ip, e->port, 1024, &d->admin_fd) != HAL_NET_OK) {
-		hal_log(HAL_LOG_ERROR, "admin.listen_failed", "host=%s port=%u", e->host,
-			(unsigned)e->port);
-		return -1;
-	}
-	if (lobby_open(&d->admin_lobby, &d->loop, d->admin_fd, d->admin_lobby_slot,
-		       ILPD_LOBBY_ADMIN, ILPD_ADMIN_GRACE_MS, ADM_DEADLINE_MS, LOBBY_ADMIT_READY,
-		       adm_ready, adm_lobby_full, d) != 0)
-		return -1;
-	hal_log(HAL_LOG_INFO, "admin.listening", "host=%s port=%u", e->host, (unsigned)e->port);
-	return 0;
+	return ilpd_httpd_open(d);
 }
 
 void ilpd_admin_close(struct ilpd_daemon *d)
 {
-	size_t i;
-
-	lobby_close(&d->admin_lobby);
-	if (d->admin_fd != HAL_FD_NONE)
-		hal_close(d->admin_fd);
-	d->admin_fd = HAL_FD_NONE;
-	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++)
-		if (d->admin[i].used)
-			adm_finish(d, &d->admin[i]);
+	ilpd_httpd_close(d);
 }

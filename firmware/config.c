@@ -76,8 +76,11 @@ static const char *const btp_keys[] = {
 	"reconnect_max_ms", "tls", NULL
 };
 
-enum { K_ADMIN_LISTEN, K_ADMIN_STATE_DIR };
-static const char *const admin_keys[] = { "listen", "state_dir", NULL };
+enum { K_ADMIN_LISTEN, K_ADMIN_STATE_DIR, K_ADMIN_TOKEN, K_ADMIN_TOKEN_FILE,
+       K_ADMIN_ALLOWED_IPS };
+static const char *const admin_keys[] = {
+	"listen", "state_dir", "token", "token_file", "allowed_ips", NULL
+};
 
 enum { K_LIM_WINDOW, K_LIM_HOLD };
 static const char *const limits_keys[] = {
@@ -397,6 +400,7 @@ static void conf_defaults(struct ilpd_conf *c, const char *name)
 	c->admin_listen.enabled = true;
 	strcpy(c->admin_listen.host, "127.0.0.1");
 	c->admin_listen.port = 7769;
+	conf_admin_defaults(c);
 	c->auth_timeout_ms = 5000;
 	c->ping_interval_ms = 20000;
 	c->reconnect_min_ms = 100;
@@ -596,6 +600,8 @@ static int conf_set_other(struct conf_parse *st, int k, const char *v)
 
 	switch (st->sec) {
 	case SEC_ADMIN:
+		if (k >= K_ADMIN_TOKEN)       /* auth (config_admin.c) */
+			return conf_set_admin(st, k - K_ADMIN_TOKEN, v);
 		if (k == K_ADMIN_STATE_DIR)   /* admin.ini's directory (admin_ini.h) */
 			return conf_admin_state_dir(st, v);
 		return conf_listen(st, v, &c->admin_listen);

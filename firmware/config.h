@@ -23,7 +23,11 @@
  *               reconnect_min_ms [100], reconnect_max_ms [30000]
  *   [admin]     listen = HOST:PORT ["127.0.0.1:7769"; "off" disables],
  *               state_dir [the directory of [ledger] state_file] (admin.ini:
- *               peers and routes made by the admin API, admin_ini.h)
+ *               peers and routes made by the admin API, admin_ini.h),
+ *               token (bearer token every /admin/ call needs; never
+ *               echoed) or token_file = PATH (its first line), allowed_ips
+ *               [127.0.0.0/8, ::1] (comma-separated addresses or CIDRs;
+ *               other clients get 403 on every path; config_admin.c)
  *   [limits]    min_message_window_ms [1000], max_hold_time_ms [30000]
  *   [log]       level = debug|info|warn|error [info], stderr [true],
  *               syslog [false]
@@ -265,6 +269,28 @@ struct ilpd_route_conf {
 	int line;
 };
 
+/* [admin] auth (config_admin.c): an address or CIDR block clients may
+ * connect from, and the bearer token. */
+#define ILPD_ADMIN_ALLOW_MAX 16
+struct ilpd_cidr {
+	uint8_t addr[16];                    /* IPv4 in the first 4 bytes */
+	uint8_t bits;                        /* prefix length */
+	bool v6;
+};
+struct ilpd_admin_auth {
+	char token[ILPD_CONF_TOKEN_MAX + 1]; /* "" : none */
+	struct ilpd_cidr allow[ILPD_ADMIN_ALLOW_MAX];
+	size_t nallow;
+	int token_line;                      /* 0: not given */
+	int token_file_line;
+};
+/* A numeric IPv4 or IPv6 address in s[0..n) into addr (IPv4: 4 bytes);
+ * 0 or -1 (config_admin.c). */
+int ilpd_ip_parse(const char *s, size_t n, uint8_t addr[16], bool *v6);
+/* True if the address text ip (as hal_tcp_accept gives it) is inside one
+ * of a->allow. */
+bool ilpd_admin_ip_allowed(const struct ilpd_admin_auth *a, const char *ip);
+
 struct ilpd_conf {
 	char source[ILPD_CONF_PATH_MAX + 1];        /* file name (as ilpd_conf_name()
 	                                             * shows it) or "(default)" */
@@ -299,6 +325,9 @@ struct ilpd_conf {
 	struct ilpd_endpoint settlement_listen;  /* off by default */
 	bool settlement_allow_remote;        /* allow_remote [false] */
 	int settlement_line, settlement_listen_line;
+	/* [admin] token / token_file ("" : no token: /admin/ is open to the
+	 * allowed_ips) and allowed_ips (config_admin.c). */
+	struct ilpd_admin_auth admin_auth;
 	struct ilpd_peer_conf peer[ILPD_MAX_PEERS];
 	size_t npeers;
 	struct ilpd_route_conf route[ILPD_MAX_ROUTES];

@@ -146,6 +146,10 @@ int conf_set_local(struct conf_parse *st, int k, const char *v);
  * name "local" is ilpd's own account). */
 void conf_finish_local(struct conf_parse *st);
 
+/* config_admin.c: [admin] token, token_file, allowed_ips (k: 0, 1, 2). */
+void conf_admin_defaults(struct ilpd_conf *c);
+int conf_set_admin(struct conf_parse *st, int k, const char *v);
+
 /* config_ledger.c */
 extern const char *const conf_ledger_keys[];
 void conf_ledger_defaults(struct ilpd_conf *c);

@@ -56,6 +56,7 @@
 
 #include "config.h"
 #include "durable.h"
+#include "httpd.h"
 #include "ildcp_client.h"
 #include "local.h"
 #include "hal/hal_net.h"
@@ -126,21 +127,6 @@ struct ilpd_conn {
 	int64_t since;                /* monotonic ms when accepted or dialled */
 };
 
-/* An admin (health/metrics) HTTP connection. */
-struct ilpd_admin_conn {
-	struct ilpd_daemon *d;
-	bool used;
-	int timer;                    /* request deadline */
-	int64_t since;
-	hal_fd fd;
-	int io;
-	size_t in_len;
-	size_t out_off;
-	size_t out_len;
-	uint8_t in[ILPD_HTTP_MAX_HEAD];
-	char out[ILPD_ADMIN_OUT_MAX];
-};
-
 /* Counters exported on /metrics (monotonic). */
 struct ilpd_counters {
 	uint64_t btp_frames_in;
@@ -172,7 +158,7 @@ struct ilpd_daemon {
 	struct ilp_switch sw;
 	struct ilpd_link link[ILPD_MAX_PEERS];
 	struct ilpd_conn conn[ILPD_MAX_CONNS];
-	struct ilpd_admin_conn admin[ILPD_MAX_ADMIN_CONNS];
+	struct ilpd_http_conn admin[ILPD_MAX_ADMIN_CONNS];   /* httpd.h */
 	hal_fd btp_fd;
 	hal_fd admin_fd;
 	/* New connections wait in a lobby until their first byte (net/lobby.h):

@@ -100,6 +100,11 @@ int ilpd_http_respond(struct ilpd_daemon *d, uint32_t conn_token, int status,
 int ilpd_http_error(struct ilpd_http_resp *rs, int status, const char *error,
 		    const char *key);
 
+/* The 401 answer for a request that is not rq->authed (with
+ * WWW-Authenticate: Bearer; logs admin.unauthorized without the token). */
+int ilpd_http_unauthorized(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
+			   struct ilpd_http_resp *rs);
+
 /* Route functions (each in its own file). */
 int ilpd_admin_peers_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 			   struct ilpd_http_resp *rs, uint32_t conn_token);
@@ -117,6 +122,8 @@ struct ilpd_http_conn {
 	struct ilpd_daemon *d;
 	bool used;
 	bool async;                   /* waiting for ilpd_http_respond() */
+	bool continued;               /* "100 Continue" sent */
+	bool allowed;                 /* peer_ip is in [admin] allowed_ips */
 	uint16_t index;
 	uint32_t gen;                 /* bumped on every close: stale tokens fail */
 	int timer;                    /* read deadline, then the async deadline */

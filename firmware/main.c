@@ -67,6 +67,8 @@ static const char main_usage[] =
 "               ping_interval_ms (20000), reconnect_min_ms (100),\n"
 "               reconnect_max_ms (30000)\n"
 "  [admin]      listen (127.0.0.1:7769 | off): GET /health, /metrics, /routes\n"
+"               (open), the admin API under /admin/ (POST /admin/ilp/send, ...):\n"
+"               token (or token_file), allowed_ips (127.0.0.0/8, ::1)\n"
 "               state_dir (<[ledger] state_file's dir>: admin.ini, the API's peers/routes)\n"
 "  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
 "  [log]        level (info), stderr (true), syslog (false)\n"

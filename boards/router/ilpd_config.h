@@ -17,6 +17,8 @@
 /* Connections waiting for their first byte (net/lobby.h, net_opts.h). */
 #define ILPD_LOBBY_BTP 32
 #define ILPD_LOBBY_ADMIN 16
+/* Admin request bodies (firmware/httpd.h): 16 KiB per admin connection. */
+#define ILPD_HTTPD_BODY_MAX 16384
 /* HTTP client connections (local delivery, settlement engines; net_opts.h):
  * 4 x 8 KiB buffers. Kept small on purpose: a router's local server must
  * keep requests and replies under 8 KiB (local-delivery data up to ~5.5 KB

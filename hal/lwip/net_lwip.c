@@ -538,6 +538,16 @@ int hal_tcp_local_port(hal_fd fd, uint16_t *port)
 	return HAL_NET_OK;
 }
 
+int hal_tcp_peer_ip(hal_fd fd, char *peer_ip)
+{
+	struct lw_sock *s = lw_get(fd);
+
+	if (s == NULL || s->pcb == NULL ||
+	    ipaddr_ntoa_r(&s->pcb->remote_ip, peer_ip, HAL_IP_STR_MAX) == NULL)
+		return HAL_NET_ERROR;
+	return HAL_NET_OK;
+}
+
 int hal_tcp_connect(const char *ip, uint16_t port, hal_fd *out)
 {
 	struct tcp_pcb *pcb;

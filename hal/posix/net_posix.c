@@ -95,6 +95,17 @@ static void net_addr_str(const struct sockaddr_storage *ss, char *out)
 	}
 }
 
+int hal_tcp_peer_ip(hal_fd fd, char *peer_ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = (socklen_t)sizeof(ss);
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+		return HAL_NET_ERROR;
+	net_addr_str(&ss, peer_ip);
+	return peer_ip[0] == '?' ? HAL_NET_ERROR : HAL_NET_OK;
+}
+
 static void net_set_nodelay(int fd)
 {
 	int one = 1;

@@ -17,6 +17,7 @@
 #ifdef ILPCTL_LOADGEN
 #include "loadgen.h"
 #endif
+#include "admin.h"
 #include "routes.h"
 #include "settlement.h"
 
@@ -281,6 +282,8 @@ int main(int argc, char **argv)
 #endif
 	if (argc > 1 && strcmp(argv[1], "routes") == 0)
 		return ilpctl_routes_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "admin") == 0)
+		return ilpctl_admin_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "settlement") == 0)
 		return ilpctl_settlement_main(argc - 1, argv + 1);
 	r = ilpctl_parse(argc, argv, &o);

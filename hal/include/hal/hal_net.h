@@ -75,6 +75,10 @@ int hal_tcp_accept(hal_fd listener, hal_fd *out, char *peer_ip);
 /* The local port a socket is bound to (a listener opened on port 0). */
 int hal_tcp_local_port(hal_fd fd, uint16_t *port);
 
+/* The address of a connected socket's peer into peer_ip (HAL_IP_STR_MAX
+ * bytes; the same text hal_tcp_accept gives). HAL_NET_OK or HAL_NET_ERROR. */
+int hal_tcp_peer_ip(hal_fd fd, char *peer_ip);
+
 /* Starts connecting to a numeric address. HAL_NET_OK with *out means the
  * connect is under way (or done): wait for HAL_POLL_OUT, then call
  * hal_tcp_connect_result(). */
