@@ -40,7 +40,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-apps.XXXXXX")
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "tests/apps: kept $tmp"
@@ -370,7 +370,9 @@ token = ab-token
 test.b = b
 EOF
 start_ilpd b "$bbtp"
+b_pid=$ilpd_pid
 start_ilpd a "$abtp"
+a_pid=$ilpd_pid
 end=$((SECONDS + 10))
 until grep -q 'event=peer.up peer=b ' "$tmp/a.log"; do
 	[ $SECONDS -lt $end ] || die "ilpd a did not connect to b within 10 s"
@@ -394,4 +396,12 @@ else
 	tail -n 5 "$tmp/js.log" | sed 's/^/  js: /'
 	bad "two hops: the JS sender failed (rc $js_rc): $js_sum"
 fi
+for p in "$a_pid" "$b_pid"; do
+	if kill -0 "$p" 2>/dev/null; then
+		stop_pid "$p"
+	else
+		bad "two hops: an ilpd died (pid $p)"
+	fi
+done
+stop_pid "$server_pid"
 finish
