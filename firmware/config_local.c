@@ -22,8 +22,8 @@
  *
  * Rules: the loopback rule is checked once the whole section is read
  * (allow_remote may come after handler_url), at handler_url's line; a
- * [peer] named "local" is refused (the name of ilpd's own account in the
- * switch and the ledger). Nothing is resolved or connected here. Memory:
+ * [peer] named "local" is refused by conf_begin_peer (config_peer.c: the
+ * name of ilpd's own account in the switch and the ledger). Nothing is resolved or connected here. Memory:
  * struct ilpd_local_conf (~4.6 KB with the URL's path) inside struct
  * ilpd_conf. No heap.
  */
@@ -185,15 +185,9 @@ void conf_finish_local(struct conf_parse *st)
 	const struct ilpd_conf *c = st->c;
 	const struct ilpd_local_conf *l = &c->local;
 	const int *kl = st->key_line[SEC_LOCAL];
-	size_t i;
 
-	for (i = 0; i < c->npeers; i++) {
-		if (strcmp(c->peer[i].name, ILPD_LOCAL_NAME) == 0) {
-			conf_fail(st, c->peer[i].line, "peer name '" ILPD_LOCAL_NAME "' is "
-				  "reserved for ilpd's own account ([local])");
-			return;
-		}
-	}
+	/* A [peer] named "local" is refused where it starts (conf_begin_peer,
+	 * which admin.ini's peers go through too). */
 	if (l->handler && !l->allow_remote && !lc_loopback(l->handler_url.host))
 		conf_fail(st, kl[K_LC_HANDLER_URL], "'handler_url' must be a loopback "
 			  "address (127.0.0.1, ::1, localhost) unless allow_remote = true");

@@ -68,6 +68,13 @@ int conf_begin_peer(struct conf_parse *st, const char *name, size_t n)
 			  "segment (letters, digits, '_', '~', '-')", show);
 		return -1;
 	}
+	/* ilpd's own account (local.h, ILPD_LOCAL_NAME): the switch and the
+	 * ledger know it by this name. Here, so admin.ini is refused too. */
+	if (n == 5 && memcmp(name, "local", 5) == 0) {
+		conf_fail(st, st->line, "peer name 'local' is reserved for ilpd's own "
+			  "account ([local])");
+		return -1;
+	}
 	for (i = 0; i < c->npeers; i++) {
 		if (strlen(c->peer[i].name) == n &&
 		    memcmp(c->peer[i].name, name, n) == 0) {
