@@ -22,10 +22,10 @@
  * before ilpd_local_send() returns (a Reject the switch makes at once).
  *
  * Money: the local account is a ledger slot like a peer's (its balance
- * persists under the name "local"): money delivered to it raises nothing
- * it owes (no credit limit on what it receives: max_balance unlimited);
- * what it sends is limited by [local] min_balance (default 0: it can only
- * send what it has received, unless configured lower).
+ * persists under the name "local"): its balance falls by what it receives
+ * (not limited: min_balance unlimited) and rises by what it sends, up to
+ * [local] max_balance (default unlimited: the operator's own account; 0
+ * lets it send only what it has received).
  *
  * Threading: single event loop; none of these may be called from a
  * handler of another thread. The prepare/reply bytes given to callbacks
