@@ -302,14 +302,20 @@ static int ai_removed(struct ai_reader *rd, const char *key, const char *v)
 		if (i < 0)
 			return 0;   /* the configuration file has no such peer now */
 		ai_peer_remove(st, (size_t)i);
-		AI_DROP(rd->rec, peer, v);
-		AI_ADD(rd->rec, rm, v);
+		/* One admin.ini defined itself goes; a file peer is recorded (if
+		 * admin.ini replaced it, its [removed] entry is there already). */
+		if (AI_HAS(rd->rec, peer, v))
+			AI_DROP(rd->rec, peer, v);
+		else
+			AI_ADD(rd->rec, rm, v);
 		return 0;
 	}
 	if (strcmp(key, "route") == 0) {
 		if (ai_route_remove(st->c, v)) {
-			AI_DROP(rd->rec, route, v);
-			AI_ADD(rd->rec, rmroute, v);
+			if (AI_HAS(rd->rec, route, v))
+				AI_DROP(rd->rec, route, v);
+			else
+				AI_ADD(rd->rec, rmroute, v);
 		}
 		return 0;
 	}
