@@ -44,9 +44,6 @@ struct ilpd_deliver ilpd_deliver_state;
 enum { DL_LOG_BAD = 0, DL_LOG_DOWN = 1 };
 #define DL_LOG_EVERY_MS 1000
 
-/* "/handle-packet" under the handler URL's path. */
-static char dl_path[ILPD_CONF_PATH_MAX + 16];
-
 static void dl_pump(struct ilpd_deliver *s);
 
 static const struct ilpd_local_conf *dl_conf(const struct ilpd_deliver *s)
@@ -223,7 +220,7 @@ static int dl_send(struct ilpd_deliver *s, uint32_t id, const struct ilp_prepare
 		memset(pid, 0, sizeof(pid));
 	rc = hp_build_body(pr, pid, transit, (char *)s->scratch, sizeof(s->scratch), &len);
 	if (rc == ILP_OK)
-		rc = ilpd_httpc_request(s->d, &dl_conf(s)->handler_url, "POST", dl_path, NULL,
+		rc = ilpd_httpc_request(s->d, &dl_conf(s)->handler_url, "POST", s->path, NULL,
 					s->scratch, len, ev_now(&s->d->loop) + left, dl_done, rq);
 	if (rc == ILP_ERR_FULL)
 		return ILP_ERR_FULL;
@@ -426,7 +423,7 @@ static void dl_limits(struct ilpd_deliver *s)
 	s->transit = c->notify_transit;
 	while (pl > 0 && p[pl - 1] == '/')
 		pl--;
-	snprintf(dl_path, sizeof(dl_path), "%.*s/handle-packet", (int)pl, p);
+	snprintf(s->path, sizeof(s->path), "%.*s/handle-packet", (int)pl, p);
 }
 
 int ilpd_deliver_start(struct ilpd_daemon *d)
@@ -452,7 +449,7 @@ int ilpd_deliver_start(struct ilpd_daemon *d)
 	s->on = true;
 	hal_log(HAL_LOG_INFO, "local.handler", "port=%u path=%s max_requests=%u queue=%u "
 		"timeout_margin_ms=%lld notify_transit=%s",
-		(unsigned)d->conf->local.handler_url.port, dl_path, (unsigned)s->max_requests,
+		(unsigned)d->conf->local.handler_url.port, s->path, (unsigned)s->max_requests,
 		(unsigned)s->queue_max, (long long)d->conf->local.timeout_margin_ms,
 		s->transit ? "true" : "false");
 	return 0;

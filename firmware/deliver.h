@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "local.h"
 #include "net/handle_packet.h"
 #include "net/net_opts.h"
@@ -108,6 +109,7 @@ struct ilpd_deliver {
 	uint32_t ring_start, ring_end;  /* live bytes (see deliver.c) */
 	bool ring_wrapped;
 	struct hp_work work;
+	char path[ILPD_CONF_PATH_MAX + 16];  /* "<url path>/handle-packet" */
 	char msg[256];            /* a Reject's message, NUL-terminated */
 	uint8_t scratch[ILPD_HTTPC_BUF];
 	uint8_t ring[ILPD_DELIVER_QUEUE_BYTES];
