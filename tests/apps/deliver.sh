@@ -12,7 +12,8 @@
 # child alice to test.a.MODE, where MODE tells the server what to answer;
 # checks every case's code or fulfillment (ilpctl checks each Fulfill
 # against its condition):
-#   accept, echo, big (32,767 bytes of data): fulfilled;
+#   accept, echo, big (32,767 bytes of data): fulfilled; 30 echoes of 30 KB
+#   with 4 in flight: fulfilled through the queue (its ring wraps);
 #   reject-REASON: T04 R00 F00 F03 F06 F99 T00 T00 F99 by the mapping;
 #   garbage, wrongtypes, huge, toolong, err500, close: T00 and the event
 #   local.bad_reply; slow (beyond the expiry): R00;
@@ -237,6 +238,10 @@ EOF
 	send "$kind echo (1000 bytes of data)" "fulfilled=2 rejected=0" test.a.echo --preimage data \
 		--count 2 --data-size 1000
 	send "$kind big (32,767 bytes back)" "fulfilled=1 rejected=0" test.a.big --preimage data
+	# 4 in flight against max_requests 2 + queue 2: two wait at any time,
+	# 30 KB each, so the queue's ring (2 x 48 KiB) wraps around.
+	send "$kind echo 30 KB x 30 through the queue" "fulfilled=30 rejected=0" test.a.echo \
+		--preimage data --count 30 --window 4 --data-size 30000
 	send "$kind destination = the node's address" "fulfilled=1 rejected=0" test.a --preimage data
 	for reason in insufficient_funds:T04 expired:R00 invalid_request:F00 invalid_amount:F03 \
 		unexpected_payment:F06 application_error:F99 internal_error:T00 timeout:T00 \
@@ -317,8 +322,9 @@ EOF
 		bad "$kind: $v requests broke the contract (field $(stat_field "$sport" badWhy))"
 	fi
 	v=$(metric "$admin" ilpd_local_http_requests_total)
-	if [ -n "$v" ] && [ "$v" -ge 39 ]; then
+	if [ -n "$v" ] && [ "$v" -ge 69 ]; then
 		ok "$kind: /metrics ilpd_local_http_requests_total $v," \
+			"queued $(metric "$admin" ilpd_local_http_queued_total)," \
 			"queue_full $(metric "$admin" ilpd_local_http_queue_full_total)," \
 			"transit_sent $(metric "$admin" ilpd_local_transit_sent_total)"
 	else
