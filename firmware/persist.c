@@ -666,6 +666,21 @@ static bool persist_slot_changed(const struct ilpd_persist *p, const struct ilp_
 		p->last[i].settle_key != ilpd_settle_state.peer[i].key);
 }
 
+bool ilpd_persist_settle_written(const struct ilpd_persist *p, int slot, int key)
+{
+	const struct settle_peer *st;
+
+	if (p->st == NULL)
+		return true;
+	if (slot >= 0 && slot < (int)ILPD_MAX_PEERS) {
+		st = &ilpd_settle_state.peer[slot];
+		if (p->last[slot].settling != st->settling ||
+		    (st->settling != 0 && p->last[slot].settle_key != st->key))
+			return false;
+	}
+	return key < 0 || key >= (int)SETTLE_KEYS || !persist_key_changed(p, (size_t)key);
+}
+
 bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *sw)
 {
 	size_t i;

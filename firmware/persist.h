@@ -176,6 +176,11 @@ int ilpd_persist_load(struct ilpd_persist *p, struct ilp_switch *sw, bool reset,
 		      char *why, size_t why_len);
 
 /* True when the ledger differs from what was last written. */
+/* Settlement (settle_glue.c): true if peer slot `slot`'s open settlement
+ * (slot >= 0) and credit key `key` (key >= 0) are as last written (so in
+ * a group at or before p->pos.seq - 1), or durability is off. */
+bool ilpd_persist_settle_written(const struct ilpd_persist *p, int slot, int key);
+
 bool ilpd_persist_dirty(const struct ilpd_persist *p, const struct ilp_switch *sw);
 
 /* Writes the changed slots as one group and syncs; takes a snapshot when

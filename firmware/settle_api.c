@@ -29,6 +29,7 @@
 #include "net/ev.h"
 #include "net/http.h"
 #include "net/settle_req.h"
+#include "persist.h"
 #include "settle_glue.h"
 
 #define SA_READ_MS 5000
@@ -42,6 +43,9 @@ struct sa_conn {
 	bool waiting;               /* a message is out to the peer */
 	bool responded;
 	bool await_durable;         /* a credit's answer waits for the journal */
+	bool darmed;
+	uint32_t dmark;
+	uint32_t key_idx;           /* the credit's key entry */
 	hal_fd fd;
 	int io;
 	int timer;
@@ -162,6 +166,7 @@ static void sa_settlement(struct sa_conn *c, int slot, const struct http_head *h
 	uint8_t dg[HAL_SHA256_LEN];
 	uint64_t amount, out_amount;
 	uint8_t scale, out_scale;
+	uint32_t kidx = 0;
 	const char *why;
 	char b[96], amt[SETTLE_AMOUNT_DIGITS + 1];
 	int len;
@@ -180,7 +185,7 @@ static void sa_settlement(struct sa_conn *c, int slot, const struct http_head *h
 	}
 	hal_sha256(key->p, key->n, dg);
 	if (ilpd_settle_credit(sa_d, (uint16_t)slot, dg, amount, scale, &out_amount,
-			       &out_scale) != 0) {
+			       &out_scale, &kidx) != 0) {
 		sa_error(c, 503, "cannot credit now");
 		return;
 	}
@@ -191,18 +196,23 @@ static void sa_settlement(struct sa_conn *c, int slot, const struct http_head *h
 	memcpy(c->out, b, (size_t)len);
 	c->out_len = (size_t)len;
 	c->await_durable = true;   /* the read deadline still bounds the wait */
+	c->darmed = false;
+	c->key_idx = kidx;
+	ilpd_settle_api_poll(sa_d);   /* durability off: at once */
 }
 
-void ilpd_settle_api_poll(struct ilpd_daemon *d, bool durable)
+void ilpd_settle_api_poll(struct ilpd_daemon *d)
 {
 	char b[96];
 	size_t k, n;
 
-	(void)d;
 	for (k = 0; k < SA_CONNS; k++) {
 		struct sa_conn *c = &sa_conn[k];
 
-		if (!c->used || !c->await_durable || !durable)
+		if (!c->used || !c->await_durable ||
+		    !ilpd_settle_durable(d, ilpd_persist_settle_written(&d->dur.p, -1,
+									 (int)c->key_idx),
+					 &c->dmark, &c->darmed))
 			continue;
 		n = c->out_len < sizeof(b) ? c->out_len : sizeof(b);
 		memcpy(b, c->out, n);

@@ -19,7 +19,7 @@ int ilpd_settle_api_open(struct ilpd_daemon *d);
 void ilpd_settle_api_close(struct ilpd_daemon *d);
 /* Called every settlement tick: answers the credits waiting for the
  * ledger to be durable when `durable`. */
-void ilpd_settle_api_poll(struct ilpd_daemon *d, bool durable);
+void ilpd_settle_api_poll(struct ilpd_daemon *d);
 /* /metrics lines; the length, 0 if it does not fit. */
 size_t ilpd_settle_api_metrics_text(char *out, size_t cap);
 

@@ -39,6 +39,8 @@ struct sg_peer {
 	bool account_ok;            /* POST /accounts answered 2xx */
 	uint8_t busy;               /* SG_* request in flight */
 	uint32_t acct_failures;
+	bool darmed;                /* durability wait of the open settlement */
+	uint32_t dmark;
 	int64_t next_try;           /* monotonic ms */
 	struct ilpd_url url;        /* the engine */
 	char name[ILPD_PEER_NAME_MAX + 1];
@@ -278,13 +280,26 @@ static void sg_settle_start(struct ilpd_daemon *d, uint16_t i)
 		(unsigned long long)eng, (unsigned)c.engine_scale,
 		(long long)d->sw.ledger.slot[i].balance);
 	/* Sent by a later tick, once the move and the key are durable. */
+	sg_peer[i].darmed = false;
 }
 
-bool ilpd_settle_durable(struct ilpd_daemon *d)
+bool ilpd_settle_durable(struct ilpd_daemon *d, bool written, uint32_t *mark, bool *armed)
 {
 	const struct ilpd_persist *p = &d->dur.p;
 
-	return p->st == NULL || (!p->sync_pending && !ilpd_persist_dirty(p, &d->sw));
+	if (p->st == NULL)
+		return true;
+	if (!written) {
+		*armed = false;
+		return false;
+	}
+	if (!*armed) {
+		/* after everything written so far; a release marker (the last
+		 * record, unsynced by design) does not count */
+		*mark = p->pos.seq - (p->marker_last ? 1u : 0u);
+		*armed = true;
+	}
+	return (int32_t)(p->durable_seq - (*mark - 1u)) >= 0;
 }
 
 /* ---- peer.settle ------------------------------------------------------- */
@@ -505,7 +520,8 @@ int ilpd_settle_peer(const struct ilpd_daemon *d, const char *name, size_t n)
 }
 
 int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t digest[SETTLE_DIGEST],
-		       uint64_t amount, uint8_t scale, uint64_t *out_amount, uint8_t *out_scale)
+		       uint64_t amount, uint8_t scale, uint64_t *out_amount, uint8_t *out_scale,
+		       uint32_t *key_idx)
 {
 	const struct settle_key_entry *e = settle_key_find(&ilpd_settle_state, digest);
 	const struct ledger_slot *ls = &d->sw.ledger.slot[slot];
@@ -513,6 +529,7 @@ int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t diges
 	uint64_t room, credit, used;
 
 	if (e != NULL && e->slot == slot) {
+		*key_idx = (uint32_t)(e - ilpd_settle_state.key);
 		*out_amount = e->engine_amount;
 		*out_scale = e->scale;
 		sg_ctr.duplicate_credits++;
@@ -528,7 +545,7 @@ int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t diges
 	settle_from_engine(amount, scale, d->link[slot].peer.rate.scale, room, &credit, &used);
 	if (credit != 0 && ledger_settle(&d->sw.ledger, slot, (int64_t)credit) != ILP_OK)
 		return -1;
-	(void)settle_key_add(&ilpd_settle_state, digest, slot, used, scale);
+	*key_idx = settle_key_add(&ilpd_settle_state, digest, slot, used, scale);
 	st->credited_total += credit;
 	st->credits++;
 	st->engine_up = 1;
@@ -571,11 +588,10 @@ static void sg_nothing(struct ilpd_daemon *d, uint16_t i)
 static void sg_run(struct ilpd_daemon *d)
 {
 	int64_t now = hal_mono_ms();
-	bool durable = ilpd_settle_durable(d);
 	uint16_t i;
 
 	sg_expire_msgs(d);
-	ilpd_settle_api_poll(d, durable);
+	ilpd_settle_api_poll(d);
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct sg_peer *sp = &sg_peer[i];
 
@@ -584,7 +600,9 @@ static void sg_run(struct ilpd_daemon *d)
 		if (!sp->account_ok)
 			sg_account(d, i);
 		else if (ilpd_settle_state.peer[i].settling != 0)
-			(durable ? sg_settle_send : sg_nothing)(d, i);
+			(ilpd_settle_durable(d, ilpd_persist_settle_written(&d->dur.p, i, -1),
+					     &sp->dmark, &sp->darmed) ?
+			 sg_settle_send : sg_nothing)(d, i);
 		else
 			sg_settle_start(d, i);
 	}

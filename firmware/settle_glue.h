@@ -80,7 +80,8 @@ int ilpd_settle_peer(const struct ilpd_daemon *d, const char *name, size_t n);
  * *out_amount / *out_scale (the same answer again for a known key), or -1
  * when nothing can be credited now (ledger bound). */
 int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t digest[SETTLE_DIGEST],
-		       uint64_t amount, uint8_t scale, uint64_t *out_amount, uint8_t *out_scale);
+		       uint64_t amount, uint8_t scale, uint64_t *out_amount, uint8_t *out_scale,
+		       uint32_t *key_idx);
 
 /* Sends our engine's message to peer `slot` (peer.settle). done(ctx,
  * status, reply, n) exactly once: 200 with the peer's reply, 502 when it
@@ -89,10 +90,13 @@ int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t diges
 typedef void (*ilpd_settle_msg_done)(void *ctx, int status, const uint8_t *reply, size_t n);
 int ilpd_settle_send_message(struct ilpd_daemon *d, uint16_t slot, const uint8_t *data,
 			     size_t n, ilpd_settle_msg_done done, void *ctx);
-/* True when every ledger and settlement change so far is on stable
- * storage (or durability is off): settlement requests and credit answers
- * wait for it, so a kill -9 never loses a settlement the engine saw. */
-bool ilpd_settle_durable(struct ilpd_daemon *d);
+/* Durability wait (settlement requests and credit answers wait for it, so
+ * a kill -9 never loses a settlement the engine saw): `written` says the
+ * state is as last written (ilpd_persist_settle_written); the first such
+ * call marks the journal position, and the answer is true once every
+ * record before the mark is synced (or durability is off). *armed = false
+ * starts a new wait. Other ledger traffic never delays it past one sync. */
+bool ilpd_settle_durable(struct ilpd_daemon *d, bool written, uint32_t *mark, bool *armed);
 
 /* No callback for ctx after this (its HTTP connection closed). */
 void ilpd_settle_cancel_message(void *ctx);
