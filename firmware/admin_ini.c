@@ -33,23 +33,9 @@
 
 #include "config_int.h"
 
-#define AI_PW (ILPD_PEER_NAME_MAX + 1)
-#define AI_RW (ILPD_ROUTE_PREFIX_MAX + 1)
-#define AI_ROUTES (ILPD_MAX_ROUTES + 1)   /* + the default route */
+static struct ilpd_admin_ini_mem ai_mem;
 
-struct ai_rec {
-	const struct ilpd_conf *owner;
-	size_t npeer, nrm, nroute, nrmroute;
-	char peer[ILPD_MAX_PEERS][AI_PW];     /* [peer NAME] sections */
-	char rm[ILPD_MAX_PEERS][AI_PW];       /* [removed] peer = NAME */
-	char route[AI_ROUTES][AI_RW];         /* [routes] keys ("default" too) */
-	char rmroute[AI_ROUTES][AI_RW];       /* [removed] route = PREFIX */
-};
-
-static struct ai_rec ai_recs[2];
-static char ai_text[ILPD_ADMIN_INI_MAX + 1];
-
-static size_t ai_render(const struct ilpd_conf *c, const struct ai_rec *rec, char *buf,
+static size_t ai_render(const struct ilpd_conf *c, const struct ilpd_admin_ini_rec *rec, char *buf,
 			size_t cap);
 
 /* The bits of the keys a peer of the configuration file surely had (its
@@ -60,26 +46,26 @@ static size_t ai_render(const struct ilpd_conf *c, const struct ai_rec *rec, cha
 
 /* ---- records --------------------------------------------------------------- */
 
-static struct ai_rec *ai_rec_of(const struct ilpd_conf *c)
+static struct ilpd_admin_ini_rec *ai_rec_of(const struct ilpd_conf *c)
 {
 	size_t i;
 
 	for (i = 0; i < 2; i++)
-		if (ai_recs[i].owner == c)
-			return &ai_recs[i];
+		if (ai_mem.rec[i].owner == c)
+			return &ai_mem.rec[i];
 	for (i = 0; i < 2; i++) {
-		if (ai_recs[i].owner == NULL) {
-			ai_recs[i].owner = c;
-			return &ai_recs[i];
+		if (ai_mem.rec[i].owner == NULL) {
+			ai_mem.rec[i].owner = c;
+			return &ai_mem.rec[i];
 		}
 	}
 	/* A third configuration (a test's): take the first record. */
-	memset(&ai_recs[0], 0, sizeof(ai_recs[0]));
-	ai_recs[0].owner = c;
-	return &ai_recs[0];
+	memset(&ai_mem.rec[0], 0, sizeof(ai_mem.rec[0]));
+	ai_mem.rec[0].owner = c;
+	return &ai_mem.rec[0];
 }
 
-static void ai_rec_clear(struct ai_rec *r)
+static void ai_rec_clear(struct ilpd_admin_ini_rec *r)
 {
 	const struct ilpd_conf *o = r->owner;
 
@@ -123,14 +109,14 @@ static void ai_drop(char *rows, size_t w, size_t *n, const char *s)
 
 bool ilpd_admin_ini_has_peer(const struct ilpd_conf *c, const char *name)
 {
-	const struct ai_rec *r = ai_rec_of(c);
+	const struct ilpd_admin_ini_rec *r = ai_rec_of(c);
 
 	return AI_HAS(r, peer, name);
 }
 
 bool ilpd_admin_ini_has_route(const struct ilpd_conf *c, const char *prefix)
 {
-	const struct ai_rec *r = ai_rec_of(c);
+	const struct ilpd_admin_ini_rec *r = ai_rec_of(c);
 
 	return AI_HAS(r, route, prefix);
 }
@@ -231,7 +217,7 @@ enum ai_sec { AI_NONE, AI_PEER, AI_ROUTES_SEC, AI_REMOVED };
 
 struct ai_reader {
 	struct conf_parse *st;
-	struct ai_rec *rec;
+	struct ilpd_admin_ini_rec *rec;
 	enum ai_sec sec;
 };
 
@@ -367,7 +353,7 @@ static int ai_key(struct ai_reader *rd, char *key, char *v, uint32_t *seen, int 
 	return conf_set_peer(st, k, v);
 }
 
-static int ai_parse(struct conf_parse *st, struct ai_rec *rec, char *t, size_t len)
+static int ai_parse(struct conf_parse *st, struct ilpd_admin_ini_rec *rec, char *t, size_t len)
 {
 	struct ai_reader rd = { st, rec, AI_NONE };
 	char *p = t, *end = t + len;
@@ -440,7 +426,7 @@ int ilpd_admin_ini_path(const struct ilpd_conf *c, char *out, size_t cap)
 int ilpd_admin_ini_load(struct ilpd_conf *c, bool *present, struct ilpd_conf_err *err)
 {
 	char path[HAL_PATH_MAX];
-	struct ai_rec *rec = ai_rec_of(c);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(c);
 	struct conf_parse st;
 	size_t len = 0;
 	int r;
@@ -453,7 +439,7 @@ int ilpd_admin_ini_load(struct ilpd_conf *c, bool *present, struct ilpd_conf_err
 		return -1;
 	}
 	ai_parse_init(&st, c, err, path);
-	r = hal_file_read(path, ai_text, ILPD_ADMIN_INI_MAX, &len);
+	r = hal_file_read(path, ai_mem.text, ILPD_ADMIN_INI_MAX, &len);
 	if (r == HAL_PROC_NOENT)
 		return 0;
 	if (r == HAL_PROC_TOOBIG) {
@@ -465,9 +451,9 @@ int ilpd_admin_ini_load(struct ilpd_conf *c, bool *present, struct ilpd_conf_err
 		return -1;
 	}
 	*present = true;
-	ai_text[len] = '\0';
+	ai_mem.text[len] = '\0';
 	ai_forget_lines(c);
-	if (ai_parse(&st, rec, ai_text, len) != 0)
+	if (ai_parse(&st, rec, ai_mem.text, len) != 0)
 		return -1;
 	ai_finish(&st);
 	return st.failed ? -1 : 0;
@@ -476,7 +462,7 @@ int ilpd_admin_ini_load(struct ilpd_conf *c, bool *present, struct ilpd_conf_err
 int ilpd_admin_ini_load_text(struct ilpd_conf *c, const char *name, char *text, size_t len,
 			     struct ilpd_conf_err *err)
 {
-	struct ai_rec *rec = ai_rec_of(c);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(c);
 	struct conf_parse st;
 
 	ai_rec_clear(rec);
@@ -519,8 +505,8 @@ static int ai_conf_err(struct ilpd_admin_err *e, const struct ilpd_conf_err *ce,
 
 void ilpd_admin_ini_begin(struct ilpd_conf *next, const struct ilpd_conf *cur)
 {
-	struct ai_rec *rn = ai_rec_of(next);
-	const struct ai_rec *rc = ai_rec_of(cur);
+	struct ilpd_admin_ini_rec *rn = ai_rec_of(next);
+	const struct ilpd_admin_ini_rec *rc = ai_rec_of(cur);
 	const struct ilpd_conf *owner = rn->owner;
 
 	if (next != cur) {
@@ -553,7 +539,7 @@ int ilpd_admin_ini_set_peer(struct ilpd_conf *next, const char *name,
 			    const char *const *keys, const char *const *vals, size_t n,
 			    struct ilpd_admin_err *e)
 {
-	struct ai_rec *rec = ai_rec_of(next);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(next);
 	struct ilpd_conf_err ce;
 	struct conf_parse st;
 	int i = ilpd_conf_peer_index(next, name), k;
@@ -610,7 +596,7 @@ int ilpd_admin_ini_set_peer(struct ilpd_conf *next, const char *name,
 int ilpd_admin_ini_del_peer(struct ilpd_conf *next, const char *name,
 			    struct ilpd_admin_err *e)
 {
-	struct ai_rec *rec = ai_rec_of(next);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(next);
 	struct conf_parse st;
 	struct ilpd_conf_err ce;
 	int i = ilpd_conf_peer_index(next, name);
@@ -638,7 +624,7 @@ int ilpd_admin_ini_del_peer(struct ilpd_conf *next, const char *name,
 int ilpd_admin_ini_set_route(struct ilpd_conf *next, const char *prefix,
 			     const char *peer, bool replace, struct ilpd_admin_err *e)
 {
-	struct ai_rec *rec = ai_rec_of(next);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(next);
 	struct ilpd_conf_err ce;
 	struct conf_parse st;
 	bool exists = strcmp(prefix, "default") == 0 ? next->default_route[0] != '\0' :
@@ -666,7 +652,7 @@ int ilpd_admin_ini_set_route(struct ilpd_conf *next, const char *prefix,
 int ilpd_admin_ini_del_route(struct ilpd_conf *next, const char *prefix,
 			     struct ilpd_admin_err *e)
 {
-	struct ai_rec *rec = ai_rec_of(next);
+	struct ilpd_admin_ini_rec *rec = ai_rec_of(next);
 
 	if (!ai_route_remove(next, prefix))
 		return ai_err(e, 404, "prefix", "no route '%s'", prefix);
@@ -853,7 +839,7 @@ static const char ai_head[] =
 	"; /admin/peers, /admin/routes). ilpd rewrites this file on every change\n"
 	"; and loads it after the configuration file: see ilpd(8), ADMIN ENDPOINTS.\n";
 
-static size_t ai_render(const struct ilpd_conf *c, const struct ai_rec *rec, char *buf,
+static size_t ai_render(const struct ilpd_conf *c, const struct ilpd_admin_ini_rec *rec, char *buf,
 			size_t cap)
 {
 	struct ai_out o = { buf, cap, 0, false };
@@ -895,7 +881,7 @@ static size_t ai_render(const struct ilpd_conf *c, const struct ai_rec *rec, cha
 int ilpd_admin_ini_save(const struct ilpd_conf *c, struct ilpd_admin_err *e)
 {
 	char path[HAL_PATH_MAX], dir[HAL_PATH_MAX];
-	size_t n = ai_render(c, ai_rec_of(c), ai_text, sizeof(ai_text));
+	size_t n = ai_render(c, ai_rec_of(c), ai_mem.text, sizeof(ai_mem.text));
 	char *slash;
 	int r;
 
@@ -904,7 +890,7 @@ int ilpd_admin_ini_save(const struct ilpd_conf *c, struct ilpd_admin_err *e)
 			      (unsigned)ILPD_ADMIN_INI_MAX);
 	if (ilpd_admin_ini_path(c, path, sizeof(path)) != 0)
 		return ai_err(e, 500, NULL, "[admin] state_dir is too long for a file name");
-	r = hal_file_write_atomic(path, ai_text, n, 0600);
+	r = hal_file_write_atomic(path, ai_mem.text, n, 0600);
 	if (r != HAL_PROC_OK) {
 		/* A missing state directory is made (0700), then once more. */
 		memcpy(dir, path, sizeof(dir));
@@ -912,7 +898,7 @@ int ilpd_admin_ini_save(const struct ilpd_conf *c, struct ilpd_admin_err *e)
 		if (slash != NULL && slash != dir) {
 			*slash = '\0';
 			(void)hal_dir_private(dir);
-			r = hal_file_write_atomic(path, ai_text, n, 0600);
+			r = hal_file_write_atomic(path, ai_mem.text, n, 0600);
 		}
 	}
 	if (r != HAL_PROC_OK)

@@ -26,10 +26,12 @@
  * use and the spare), so that a change by the API rewrites exactly the
  * peers and routes admin.ini had plus the change.
  *
- * Memory: two records of 2 x ILPD_MAX_PEERS x (ILPD_PEER_NAME_MAX + 1) +
- * 2 x (ILPD_MAX_ROUTES + 1) x (ILPD_ROUTE_PREFIX_MAX + 1) bytes (host
- * ~37 KiB, rpi ~15 KiB) and one text buffer of ILPD_ADMIN_INI_MAX bytes
- * (the file read or written), all static; no heap. Event-loop thread only.
+ * Memory: struct ilpd_admin_ini_mem, one static object (the memory map
+ * lists it as admin_ini): two records of 2 x ILPD_MAX_PEERS x
+ * (ILPD_PEER_NAME_MAX + 1) + 2 x (ILPD_MAX_ROUTES + 1) x
+ * (ILPD_ROUTE_PREFIX_MAX + 1) bytes and the text buffer of
+ * ILPD_ADMIN_INI_MAX bytes (the file read or written); no heap. Event-loop
+ * thread only.
  */
 #ifndef ILPD_ADMIN_INI_H
 #define ILPD_ADMIN_INI_H
@@ -45,6 +47,23 @@
 #define ILPD_ADMIN_INI_MAX (1024 + ILPD_MAX_PEERS * (ILPD_ADMIN_INI_PEER_MAX + 48) + \
 			    2 * (ILPD_MAX_ROUTES + 1) * (ILPD_ROUTE_PREFIX_MAX + \
 							 ILPD_PEER_NAME_MAX + 16))
+
+/* What a configuration holds from admin.ini (admin_ini.c's record). */
+struct ilpd_admin_ini_rec {
+	const struct ilpd_conf *owner;
+	size_t npeer, nrm, nroute, nrmroute;
+	char peer[ILPD_MAX_PEERS][ILPD_PEER_NAME_MAX + 1];   /* [peer NAME] sections */
+	char rm[ILPD_MAX_PEERS][ILPD_PEER_NAME_MAX + 1];     /* [removed] peer = NAME */
+	char route[ILPD_MAX_ROUTES + 1][ILPD_ROUTE_PREFIX_MAX + 1];   /* [routes] keys */
+	char rmroute[ILPD_MAX_ROUTES + 1][ILPD_ROUTE_PREFIX_MAX + 1]; /* [removed] route = */
+};
+
+/* admin_ini.c's static memory (one object; the memory map lists it):
+ * the records of the two configurations and the file's text. */
+struct ilpd_admin_ini_mem {
+	struct ilpd_admin_ini_rec rec[2];
+	char text[ILPD_ADMIN_INI_MAX + 1];
+};
 
 /* An error for the admin API: HTTP status (400, 404, 409, 500), the key to
  * blame ("" : none) and the message (the loader's, without FILE:LINE). */

@@ -31,11 +31,9 @@
 #include "net/json.h"
 #include "net/json_out.h"
 
-#define AP_NODES 64
 #define AP_KEYS 48
 
-static uint8_t ap_body[ILPD_ADMIN_PEERS_BODY_MAX + 1];
-static struct jnode ap_nodes[AP_NODES];
+static struct ilpd_admin_peers_mem ap_mem;
 
 /* ---- answers ------------------------------------------------------------------ */
 
@@ -124,10 +122,10 @@ static int ap_parse(const struct ilpd_http_req *rq, struct ilpd_http_resp *rs, s
 
 	if (rq->body_len > ILPD_ADMIN_PEERS_BODY_MAX)
 		return ilpd_http_error(rs, 413, "request body too large", NULL) - 1;
-	memcpy(ap_body, rq->body, rq->body_len);
-	ap_body[rq->body_len] = '\0';
-	json_init(jd, ap_nodes, AP_NODES, 2);
-	if (json_parse(jd, ap_body, rq->body_len) != 0) {
+	memcpy(ap_mem.body, rq->body, rq->body_len);
+	ap_mem.body[rq->body_len] = '\0';
+	json_init(jd, ap_mem.nodes, ILPD_ADMIN_PEERS_NODES, 2);
+	if (json_parse(jd, ap_mem.body, rq->body_len) != 0) {
 		(void)snprintf(msg, sizeof(msg), "malformed JSON: %s at byte %zu",
 			       jd->err != NULL ? jd->err : "error", jd->err_off);
 		return ilpd_http_error(rs, 400, msg, NULL) - 1;

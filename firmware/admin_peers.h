@@ -31,15 +31,27 @@
  * written to admin.ini (admin_ini.h) and applied like a SIGHUP reload
  * (reload.c): unchanged peers keep their connections and packets.
  *
- * Memory: a static request copy (ILPD_ADMIN_PEERS_BODY_MAX bytes) and JSON
- * node table (64 nodes); the answer goes into the server's buffer. No heap.
+ * Memory: struct ilpd_admin_peers_mem, one static object (the memory map
+ * lists it as admin_peers): the request copy (ILPD_ADMIN_PEERS_BODY_MAX
+ * bytes) and the JSON node table; the answer goes into the server's
+ * buffer. No heap.
  */
 #ifndef ILPD_ADMIN_PEERS_H
 #define ILPD_ADMIN_PEERS_H
 
+#include <stdint.h>
+
 #include "httpd.h"
+#include "net/json.h"
 
 /* Largest request body the two endpoints read (more: 413). */
 #define ILPD_ADMIN_PEERS_BODY_MAX 16384
+/* JSON nodes of one request: every [peer] key and a few more. */
+#define ILPD_ADMIN_PEERS_NODES 64
+
+struct ilpd_admin_peers_mem {
+	uint8_t body[ILPD_ADMIN_PEERS_BODY_MAX + 1];
+	struct jnode nodes[ILPD_ADMIN_PEERS_NODES];
+};
 
 #endif /* ILPD_ADMIN_PEERS_H */

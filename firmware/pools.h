@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "admin_ini.h"
+#include "admin_peers.h"
 #include "config.h"
 #include "daemon.h"
 #include "deliver.h"
