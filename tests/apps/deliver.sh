@@ -22,7 +22,8 @@
 #   notify_transit: Prepares forwarded to child bob (an ilpctl sink) are
 #   fulfilled and the server gets them as isTransit notifications;
 #   every request the server saw followed the contract; the /metrics lines;
-#   the server stopped: T01.
+#   a reload without handler_url: F02, and with it again and max_requests 4:
+#   delivered, 4 requests + 2 queued; the server stopped: T01.
 # Then end to end through two ilpds: sender -> ilpd A -> ilpd B -> B's local
 # server (node), with ilpctl and with a JS sender (ilp-plugin-btp, pinned in
 # tests/interop: installed with its `npm ci`; tests/apps/js_send.js).
@@ -174,6 +175,21 @@ send() {
 		tail -n 3 "$tmp/send.log" | sed 's/^/  send: /'
 		bad "$name: want '$want', got: ${summary:-no summary line}"
 	fi
+}
+
+reload_ilpd() {   # NAME PID: SIGHUP and wait (10 s at most) for config.reloaded
+	local n end
+	n=$(grep -c 'event=config.reloaded' "$tmp/$1.log")
+	kill -HUP "$2"
+	end=$((SECONDS + 10))
+	while [ "$(grep -c 'event=config.reloaded' "$tmp/$1.log")" -le "$n" ]; do
+		if [ $SECONDS -ge $end ]; then
+			grep 'event=config.reload' "$tmp/$1.log" | tail -n 2 | sed 's/^/  ilpd: /'
+			bad "$1: no config.reloaded within 10 s of SIGHUP"
+			return 1
+		fi
+		sleep 0.05
+	done
 }
 
 metric() {   # ADMIN_PORT NAME: its value on /metrics (empty if absent)
@@ -330,6 +346,19 @@ EOF
 	else
 		bad "$kind: /metrics ilpd_local_http_requests_total: ${v:-absent}"
 	fi
+
+	# A reload that removes handler_url: no local delivery (F02, as without
+	# a handler); one that brings it back with other limits: delivered again.
+	cp "$tmp/a-$kind.ini" "$tmp/a-$kind.ini.orig"
+	sed -i '/^handler_url/d' "$tmp/a-$kind.ini"
+	reload_ilpd "a-$kind" "$apid"
+	send "$kind reload without handler_url -> F02" "rejected=1 F02=1" test.a.accept --preimage data
+	sed 's/^max_requests = 2/max_requests = 4/' "$tmp/a-$kind.ini.orig" >"$tmp/a-$kind.ini"
+	reload_ilpd "a-$kind" "$apid"
+	send "$kind reload with handler_url again (max_requests 4) -> delivered" \
+		"fulfilled=4 rejected=0" test.a.echo --preimage data --count 4 --window 4
+	send "$kind 10 slow at once, now 4 requests + 2 queued -> 4 T03, 6 R00" \
+		"rejected=10 R00=6 T03=4" test.a.slow --preimage data --count 10 --window 10 --expiry-ms 3000
 
 	stop_pid "$server_pid"
 	send "$kind server down -> T01" "rejected=2 T01=2" test.a.accept --preimage data --count 2
