@@ -21,8 +21,9 @@
 // Every request is checked against the contract (paymentId base64url of
 // 16 bytes, destination, amount a decimal string, expiresAt ISO 8601 with
 // ms, data base64, isTransit boolean); GET /stats returns the counts:
-// {"requests", "transit", "bad", "last"} (bad: requests that broke it;
-// last: the last request body). isTransit requests are answered accept and
+// {"requests", "transit", "bad", "badWhy", "connections", "last"} (bad:
+// requests that broke it; connections: TCP connections accepted, fewer
+// than requests when ilpd keeps them alive; last: the last request body). isTransit requests are answered accept and
 // counted in transit.
 
 const http = require('http')
@@ -34,7 +35,7 @@ if (!(port > 0 && port < 65536)) {
   process.exit(2)
 }
 
-const stats = { requests: 0, transit: 0, bad: 0, badWhy: '', last: null }
+const stats = { requests: 0, transit: 0, bad: 0, badWhy: '', connections: 0, last: null }
 
 const B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 const B64URL16 = /^[A-Za-z0-9_-]{21}[AQgw]$/
@@ -120,6 +121,7 @@ const server = http.createServer((req, res) => {
     }
   })
 })
+server.on('connection', () => { stats.connections++ })
 server.keepAliveTimeout = 30000
 server.listen(port, '127.0.0.1', () => console.log('listening port=' + port))
 process.on('SIGTERM', () => process.exit(0))

@@ -9,7 +9,7 @@ The last segment of the destination picks the answer: accept (and anything
 unknown), echo, reject-REASON, slow, garbage, wrongtypes, huge, toolong,
 big, err500, close (see bls.js). Every request is checked against the
 contract; GET /stats returns {"requests", "transit", "bad", "badWhy",
-"last"}. isTransit requests are answered accept and counted in transit.
+"connections", "last"} (connections: TCP connections accepted). isTransit requests are answered accept and counted in transit.
 """
 import base64
 import binascii
@@ -29,7 +29,8 @@ DEST = re.compile(r'^[a-z0-9]+(\.[A-Za-z0-9_~-]+)+$')
 AMOUNT = re.compile(r'^(0|[1-9][0-9]*)$')
 
 lock = threading.Lock()
-stats = {'requests': 0, 'transit': 0, 'bad': 0, 'badWhy': '', 'last': None}
+stats = {'requests': 0, 'transit': 0, 'bad': 0, 'badWhy': '', 'connections': 0,
+         'last': None}
 slow_ms = 5000
 
 
@@ -66,6 +67,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):   # quiet
         pass
+
+    def setup(self):
+        super().setup()
+        with lock:
+            stats['connections'] += 1
 
     def send_json(self, status, obj):
         body = json.dumps(obj).encode()

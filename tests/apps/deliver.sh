@@ -331,6 +331,14 @@ EOF
 	fi
 	stop_pid "$sink_pid"
 
+	local reqs conns
+	reqs=$(stat_field "$sport" requests)
+	conns=$(stat_field "$sport" connections)
+	if [ -n "$reqs" ] && [ -n "$conns" ] && [ "$((conns * 2))" -le "$reqs" ]; then
+		ok "$kind: keep-alive: $reqs requests on $conns connections"
+	else
+		bad "$kind: keep-alive: ${reqs:-?} requests on ${conns:-?} connections (want at most half)"
+	fi
 	v=$(stat_field "$sport" bad)
 	if [ "$v" = 0 ]; then
 		ok "$kind: every request followed the contract ($(stat_field "$sport" requests) requests)"
