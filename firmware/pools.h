@@ -21,6 +21,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "deliver.h"
+#include "settle_api.h"
 #include "transport.h"
 #include "ilp/ccp.h"
 #include "ilp/ilp_packet.h"

@@ -13,8 +13,8 @@
  * {"error": reason}. One request per connection (Connection: close); a
  * request must arrive within SA_READ_MS.
  *
- * Memory: SA_CONNS connections of ~13 KiB (request and response buffers)
- * static here; no heap. Logs: settlement.* events (docs/ilpd.8).
+ * Memory: SA_CONNS connections of ~12.6 KiB (request and response buffers,
+ * settle_api.h) static here; no heap. Logs: settlement.* events (docs/ilpd.8).
  */
 #include "settle_api.h"
 
@@ -33,34 +33,16 @@
 #include "settle_glue.h"
 
 #define SA_READ_MS 5000
-#define SA_MSG_MS 15000
+#define sa_conn ilpd_settle_api_mem
 #define SA_BODY_MAX SG_MSG_DATA_MAX
-#define SA_IN (ILPD_HTTP_MAX_HEAD + SA_BODY_MAX)
-#define SA_OUT (SG_MSG_DATA_MAX + 512)
 
-struct sa_conn {
-	bool used;
-	bool waiting;               /* a message is out to the peer */
-	bool responded;
-	bool await_durable;         /* a credit's answer waits for the journal */
-	bool darmed;
-	uint32_t dmark;
-	uint32_t key_idx;           /* the credit's key entry */
-	hal_fd fd;
-	int io;
-	int timer;
-	size_t in_len, out_len, out_off;
-	uint8_t in[SA_IN];
-	char out[SA_OUT];
-};
-
-static struct sa_conn sa_conn[SA_CONNS];
+struct ilpd_settle_api_conn ilpd_settle_api_mem[SA_CONNS];
 static hal_fd sa_fd = HAL_FD_NONE;
 static int sa_io = -1;
 static struct ilpd_daemon *sa_d;
 static uint64_t sa_requests, sa_errors;
 
-static void sa_close(struct sa_conn *c)
+static void sa_close(struct ilpd_settle_api_conn *c)
 {
 	if (!c->used)
 		return;
@@ -94,7 +76,7 @@ static const char *sa_reason(int status)
 	}
 }
 
-static void sa_flush(struct sa_conn *c)
+static void sa_flush(struct ilpd_settle_api_conn *c)
 {
 	while (c->out_off < c->out_len) {
 		long r = hal_tcp_send(c->fd, c->out + c->out_off, c->out_len - c->out_off);
@@ -112,7 +94,7 @@ static void sa_flush(struct sa_conn *c)
 	sa_close(c);
 }
 
-static void sa_respond(struct sa_conn *c, int status, const char *ctype, const void *body,
+static void sa_respond(struct ilpd_settle_api_conn *c, int status, const char *ctype, const void *body,
 		       size_t n)
 {
 	int h;
@@ -136,7 +118,7 @@ static void sa_respond(struct sa_conn *c, int status, const char *ctype, const v
 	sa_flush(c);
 }
 
-static void sa_error(struct sa_conn *c, int status, const char *why)
+static void sa_error(struct ilpd_settle_api_conn *c, int status, const char *why)
 {
 	char b[256];
 	int n = snprintf(b, sizeof(b), "{\"error\":\"%s\"}", why);
@@ -149,7 +131,7 @@ static void sa_error(struct sa_conn *c, int status, const char *why)
 
 static void sa_msg_done(void *ctx, int status, const uint8_t *reply, size_t n)
 {
-	struct sa_conn *c = ctx;
+	struct ilpd_settle_api_conn *c = ctx;
 
 	c->waiting = false;
 	if (status == 200)
@@ -159,7 +141,7 @@ static void sa_msg_done(void *ctx, int status, const uint8_t *reply, size_t n)
 			 "peer rejected the message");
 }
 
-static void sa_settlement(struct sa_conn *c, int slot, const struct http_head *h,
+static void sa_settlement(struct ilpd_settle_api_conn *c, int slot, const struct http_head *h,
 			  uint8_t *body, size_t n)
 {
 	const struct http_str *key = http_find(h, "Idempotency-Key");
@@ -207,7 +189,7 @@ void ilpd_settle_api_poll(struct ilpd_daemon *d)
 	size_t k, n;
 
 	for (k = 0; k < SA_CONNS; k++) {
-		struct sa_conn *c = &sa_conn[k];
+		struct ilpd_settle_api_conn *c = &sa_conn[k];
 
 		if (!c->used || !c->await_durable ||
 		    !ilpd_settle_durable(d, ilpd_persist_settle_written(&d->dur.p, -1,
@@ -222,7 +204,7 @@ void ilpd_settle_api_poll(struct ilpd_daemon *d)
 }
 
 /* A whole request is in c->in: route it. */
-static void sa_dispatch(struct sa_conn *c, const struct http_head *h, size_t head_len,
+static void sa_dispatch(struct ilpd_settle_api_conn *c, const struct http_head *h, size_t head_len,
 			size_t body_len)
 {
 	const uint8_t *id;
@@ -262,7 +244,7 @@ static void sa_dispatch(struct sa_conn *c, const struct http_head *h, size_t hea
 }
 
 /* Reads; once head and body are complete, dispatches. */
-static void sa_read(struct sa_conn *c)
+static void sa_read(struct ilpd_settle_api_conn *c)
 {
 	struct http_head h;
 	const struct http_str *cl, *te;
@@ -329,7 +311,7 @@ static void sa_read(struct sa_conn *c)
 
 static void sa_conn_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 {
-	struct sa_conn *c = arg;
+	struct ilpd_settle_api_conn *c = arg;
 
 	(void)loop;
 	(void)id;
@@ -348,7 +330,7 @@ static void sa_conn_io(struct ev_loop *loop, int id, unsigned revents, void *arg
 
 static void sa_conn_timeout(struct ev_loop *loop, int id, void *arg)
 {
-	struct sa_conn *c = arg;
+	struct ilpd_settle_api_conn *c = arg;
 
 	(void)loop;
 	if (!c->used || c->timer != id)
@@ -367,7 +349,7 @@ static void sa_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 	(void)revents;
 	(void)arg;
 	while (hal_tcp_accept(sa_fd, &fd, ip) == HAL_NET_OK) {
-		struct sa_conn *c = NULL;
+		struct ilpd_settle_api_conn *c = NULL;
 
 		for (k = 0; k < SA_CONNS; k++)
 			if (!sa_conn[k].used) {
