@@ -53,7 +53,7 @@ struct ledger_slot {
 	uint64_t pending_out;
 	int64_t min_balance;
 	int64_t max_balance;
-	int64_t settle_threshold;   /* settlement due when balance >= this */
+	int64_t settle_threshold;   /* as configured (see ledger_settle_due) */
 	uint64_t fulfilled_count;   /* packets committed, both directions */
 	uint32_t flags;
 	uint32_t reserved;          /* zero */
@@ -90,7 +90,10 @@ void ledger_release_out(struct ledger *l, size_t i, uint64_t amount);
  * we paid the peer (negative). ILP_ERR_RANGE on overflow. */
 int ledger_settle(struct ledger *l, size_t i, int64_t amount) ILP_CHECK_RESULT;
 
-/* True if slot i's balance has reached its settle threshold. */
+/* True if slot i's balance has reached its settle threshold from below
+ * (the peer owes us at least that). Not the settlement rule: ilpd settles
+ * when IT owes, i.e. when the balance falls below settle_threshold
+ * (ilp/settle.h, settle_due). Kept for the ledger's own tests. */
 bool ledger_settle_due(const struct ledger *l, size_t i);
 
 /* Checks the invariants above for every used slot; returns ILP_OK or
