@@ -4,7 +4,7 @@
  * bounded in size and time), the allowed_ips and bearer-token checks,
  * dispatching to admin.c's router, synchronous and asynchronous answers.
  *
- * Framing rules (httpd_frame, pure): a head that does not parse is 400; a
+ * Framing (net/http_req.h, pure): a head that does not parse is 400; a
  * head longer than ILPD_HTTP_MAX_HEAD is 431; Transfer-Encoding chunked is
  * 411 (Length Required; any other coding 400); a Content-Length that is
  * not plain digits, or two that differ, is 400; one over
@@ -31,128 +31,7 @@
 
 #include "daemon.h"
 #include "hal/hal_log.h"
-
-/* ---- framing (pure) ------------------------------------------------------ */
-
-/* Result of looking at the bytes received so far. */
-struct httpd_frame_res {
-	int status;          /* 0: complete request; -1: need more; else the error status */
-	size_t head_len;
-	size_t body_len;
-	bool expect_continue;
-};
-
-static int httpd_content_length(const struct http_head *h, size_t *len)
-{
-	size_t i, j;
-	bool seen = false;
-	uint64_t v = 0;
-
-	for (i = 0; i < h->nh; i++) {
-		const struct http_str *n = &h->h[i].name, *val = &h->h[i].value;
-		uint64_t x = 0;
-
-		if (!http_str_ieq(n, "content-length"))
-			continue;
-		if (val->n == 0 || val->n > 12)
-			return -1;
-		for (j = 0; j < val->n; j++) {
-			if (val->p[j] < '0' || val->p[j] > '9')
-				return -1;
-			x = x * 10 + (uint64_t)(val->p[j] - '0');
-		}
-		if (seen && x != v)
-			return -1;
-		seen = true;
-		v = x;
-	}
-	*len = (size_t)v;
-	return 0;
-}
-
-/* Frames the request in p[0..n): see the rules at the top. */
-static void httpd_frame(const uint8_t *p, size_t n, struct http_head *h,
-			struct httpd_frame_res *r)
-{
-	const struct http_str *te, *ex;
-	int pr = http_parse_request(p, n, h, &r->head_len);
-
-	r->body_len = 0;
-	r->expect_continue = false;
-	if (pr == ILP_ERR_NEED_MORE) {
-		r->status = n >= ILPD_HTTP_MAX_HEAD ? 431 : -1;
-		return;
-	}
-	if (pr != ILP_OK) {
-		r->status = n >= ILPD_HTTP_MAX_HEAD ? 431 : 400;
-		return;
-	}
-	te = http_find(h, "transfer-encoding");
-	if (te != NULL) {
-		r->status = http_has_token(te, "chunked") ? 411 : 400;
-		return;
-	}
-	if (httpd_content_length(h, &r->body_len) != 0) {
-		r->status = 400;
-		return;
-	}
-	if (r->body_len > ILPD_HTTPD_BODY_MAX) {
-		r->status = 413;
-		return;
-	}
-	ex = http_find(h, "expect");
-	if (ex != NULL) {
-		if (!http_str_ieq(ex, "100-continue")) {
-			r->status = 417;
-			return;
-		}
-		r->expect_continue = true;
-	}
-	r->status = n - r->head_len >= r->body_len ? 0 : -1;
-}
-
-static int hexv(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* The target's path, percent-decoded, into path (NUL-terminated); 0, or
- * -1 for a target that is not origin-form, too long, a bad escape or a
- * decoded NUL. *query = offset of the query in the target, or its end. */
-static int httpd_path(const struct http_str *t, char *path, size_t cap, size_t *query)
-{
-	size_t i, o = 0;
-
-	if (t->n == 0 || t->p[0] != '/')
-		return -1;
-	for (i = 0; i < t->n && t->p[i] != '?' && t->p[i] != '#'; i++) {
-		uint8_t c = t->p[i];
-
-		if (c == '%') {
-			int a, b;
-
-			if (i + 2 >= t->n + 0 || (a = hexv(t->p[i + 1])) < 0 ||
-			    (b = hexv(t->p[i + 2])) < 0)
-				return -1;
-			c = (uint8_t)(a << 4 | b);
-			if (c == 0)
-				return -1;
-			i += 2;
-		}
-		if (o + 1 >= cap)
-			return -1;
-		path[o++] = (char)c;
-	}
-	path[o] = '\0';
-	*query = i;
-	return 0;
-}
+#include "net/http_req.h"
 
 /* ---- responses ------------------------------------------------------------ */
 
@@ -398,14 +277,14 @@ int ilpd_http_unauthorized(struct ilpd_daemon *d, const struct ilpd_http_req *rq
 static void httpd_request(struct ilpd_daemon *d, struct ilpd_http_conn *a)
 {
 	struct http_head h;
-	struct httpd_frame_res fr;
+	struct http_req_frame fr;
 	struct ilpd_http_req rq;
 	struct ilpd_http_resp rs;
 	char method[16];
 	size_t q;
 	int r;
 
-	httpd_frame(a->in, a->in_len, &h, &fr);
+	http_req_frame(a->in, a->in_len, ILPD_HTTPD_BODY_MAX, &h, &fr);
 	if (fr.status == -1) {
 		if (fr.expect_continue && !a->continued && a->in_len == fr.head_len) {
 			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -433,7 +312,7 @@ static void httpd_request(struct ilpd_daemon *d, struct ilpd_http_conn *a)
 	}
 	memset(&rq, 0, sizeof(rq));
 	if (h.method.n >= sizeof(method) ||
-	    httpd_path(&h.target, rq.path, sizeof(rq.path), &q) != 0) {
+	    http_req_path(&h.target, rq.path, sizeof(rq.path), &q) != 0) {
 		httpd_fail(d, a, 400, "bad request target", NULL);
 		return;
 	}

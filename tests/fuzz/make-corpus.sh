@@ -351,3 +351,12 @@ seed socks5 bad-rsv 0001 0500 05000101 7f000001 0050
 seed socks5 bad-atyp 0601 0500 05000002 7f000001 0050
 seed socks5 empty-domain 0003 0500 05000003 00 0050
 seed socks5 truncated 0001 0500 050000
+
+# ---- http_req: the admin listener's request framing, and base64 -------------
+mkdir -p "$out/http_req"
+printf 'POST /admin/ilp/send HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' > "$out/http_req/post"
+printf 'POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' > "$out/http_req/chunked"
+printf 'POST /a HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc' > "$out/http_req/expect"
+printf 'GET /admin/peers/a%%20b?x=1 HTTP/1.1\r\nAuthorization: Bearer t\r\n\r\n' > "$out/http_req/path"
+printf 'Zm9vYmE=' > "$out/http_req/b64"
+printf -- '-_8' > "$out/http_req/b64url"

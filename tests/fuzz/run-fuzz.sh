@@ -40,6 +40,9 @@ fi
 if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then
 	targets="$targets fuzz_ws fuzz_http"
 fi
+if [ -f "$src/net/src/http_req.c" ]; then
+	targets="$targets fuzz_http_req"
+fi
 if [ -f "$src/net/src/socks5.c" ]; then
 	targets="$targets fuzz_socks5"
 fi
