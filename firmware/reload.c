@@ -77,6 +77,8 @@ static const char *rl_restart_needed(const struct ilpd_conf *o, const struct ilp
 		return "[btp] listen changed: needs a restart";
 	if (!rl_endpoint_eq(&o->admin_listen, &n->admin_listen))
 		return "[admin] listen changed: needs a restart";
+	if (!rl_endpoint_eq(&o->settlement_listen, &n->settlement_listen))
+		return "[settlement] listen changed: needs a restart";
 	if (!ilpd_conf_tls_same(o, n))
 		return "[tls] or [btp] tls changed: needs a restart";
 	if (!ilpd_conf_transport_same(o, n))

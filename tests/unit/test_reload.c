@@ -182,6 +182,8 @@ static void test_restart_needed_refused(void)
 	static const char t5[] = "[node]\naddress = test.r\n[btp]\nlisten = 127.0.0.1:@P\n[admin]\n"
 		"listen = off\n[log]\nlevel = error\n[ledger]\ndurability = off\n"
 		"state_file = /elsewhere/ledger.state\n";
+	static const char t6[] = "[node]\naddress = test.r\n[btp]\nlisten = 127.0.0.1:@P\n[admin]\n"
+		"listen = off\n[settlement]\nlisten = 127.0.0.1:1\n";
 	const char *why;
 
 	start();
@@ -195,6 +197,8 @@ static void test_restart_needed_refused(void)
 	CHECK(strstr(why, "[ledger] durability changed: needs a restart") != NULL);
 	CHECK_EQ(reload(t5, &why), -1);
 	CHECK(strstr(why, "[ledger] state_file changed: needs a restart") != NULL);
+	CHECK_EQ(reload(t6, &why), -1);
+	CHECK(strstr(why, "[settlement] listen changed: needs a restart") != NULL);
 	/* Nothing changed. */
 	CHECK(dmn.conf == &conf[0]);
 	CHECK_EQ(slot_of("alice"), 0);
