@@ -918,8 +918,11 @@ size_t ilpd_persist_dump_json(const struct ilpd_persist *p, char *out, size_t ca
 			persist_put(&o, ",");
 		first = false;
 		persist_put_str(&o, img->peer[i].name, strlen(img->peer[i].name));
-		persist_put(&o, ":{\"balance\":\"%" PRId64 "\",\"fulfilled\":%" PRIu64 "}",
+		persist_put(&o, ":{\"balance\":\"%" PRId64 "\",\"fulfilled\":%" PRIu64,
 			    img->peer[i].balance, img->peer[i].fulfilled);
+		if (img->peer[i].settling != 0)   /* an open settlement (settle.h) */
+			persist_put(&o, ",\"settling\":\"%" PRIu64 "\"", img->peer[i].settling);
+		persist_put(&o, "}");
 	}
 	persist_put(&o, "}}\n");
 	if (o.full) {

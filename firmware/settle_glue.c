@@ -20,7 +20,7 @@
 #include "ilp/ildcp.h"
 #include "ilp/ilp_packet.h"
 #include "ilp/ledger.h"
-#include "net/json.h"
+#include "net/settle_req.h"
 #include "net/wsconn.h"
 #include "persist.h"
 #include "settle_api.h"
@@ -149,32 +149,17 @@ static void sg_account(struct ilpd_daemon *d, uint16_t i)
 		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
 }
 
-/* Reads {"amount": "digits", "scale": n} from an engine's body; false if
- * it is not one. */
+/* Reads {"amount": "digits", "scale": n} from an engine's body (the
+ * listener's parser, net/settle_req.h); false if it is not one. */
 static bool sg_quantity(const uint8_t *body, size_t n, uint64_t *amount, uint8_t *scale)
 {
 	static uint8_t buf[512];
-	struct jnode nodes[8];
-	struct jdoc doc;
-	const struct jnode *a, *s;
-	uint64_t v;
+	const char *why;
 
 	if (body == NULL || n == 0 || n > sizeof(buf))
 		return false;
 	memcpy(buf, body, n);
-	json_init(&doc, nodes, 8, 2);
-	if (json_parse(&doc, buf, n) != 0)
-		return false;
-	a = json_node(&doc, json_member(&doc, 0, "amount"));
-	s = json_node(&doc, json_member(&doc, 0, "scale"));
-	if (a == NULL || s == NULL || s->type != JSON_NUMBER || json_uint(s, 255, &v) != 0)
-		return false;
-	*scale = (uint8_t)v;
-	if (a->type == JSON_STRING)
-		return settle_parse_amount(a->str, a->len, amount) == ILP_OK;
-	if (a->type == JSON_NUMBER)
-		return json_uint(a, UINT64_MAX, amount) == 0;
-	return false;
+	return settle_req_quantity(buf, n, amount, scale, &why) == 0;
 }
 
 /* The amount held for an open settlement goes back to the balance. */

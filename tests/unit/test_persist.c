@@ -640,6 +640,16 @@ static void test_settlement_state(void)
 		CHECK_EQ_U64(e->engine_amount, 4000);
 		CHECK_EQ(e->scale, 11);
 	}
+	/* --dump-state shows the open settlement */
+	{
+		char json[2048];
+
+		CHECK_EQ(open_mem(), 0);
+		CHECK(ilpd_persist_dump_json(&P, json, sizeof(json)) > 0);
+		CHECK(strstr(json, "\"bob\":{\"balance\":\"500\",\"fulfilled\":0,"
+				   "\"settling\":\"500\"}") != NULL);
+		CHECK_EQ(start(ADDR, three, 3, false), 0);
+	}
 	/* the load wrote a snapshot (version 2) and is clean */
 	CHECK(!ilpd_persist_dirty(&P, &sw));
 	CHECK_EQ(area[JOURNAL_SNAP_BYTES * P.active + 9], 2);
