@@ -37,6 +37,9 @@ fi
 if [ -f "$src/net/src/handle_packet.c" ]; then
 	targets="$targets fuzz_handle_packet"
 fi
+if [ -f "$src/firmware/admin_ini.c" ]; then
+	targets="$targets fuzz_admin_ini"
+fi
 if [ -f "$src/net/src/ws.c" ] && [ -f "$src/net/src/http.c" ]; then
 	targets="$targets fuzz_ws fuzz_http"
 fi
