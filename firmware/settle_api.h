@@ -24,7 +24,7 @@ struct ilpd_daemon;
 #else
 #define SA_CONNS 2
 #endif
-#define SA_IN (ILPD_HTTP_MAX_HEAD + SG_MSG_DATA_MAX)
+#define SA_IN (ILPD_HTTP_MAX_HEAD + SG_MSG_DATA_MAX + 1)   /* +1: a full one is not "too large" */
 #define SA_OUT (SG_MSG_DATA_MAX + 512)
 
 /* One connection (settle_api.c; here for the memory map, pools.def). */
