@@ -82,22 +82,38 @@ const ch = spawn(chromium, [
 ], { stdio: ['ignore', chromeLog, chromeLog, 'pipe', 'pipe'] });
 
 let finished = false;
-function cleanup() {
+function waitExit(ms) {
+	return new Promise(resolve => {
+		if (ch.exitCode !== null || ch.signalCode !== null) return resolve();
+		const t = setTimeout(resolve, ms);
+		ch.once('exit', () => { clearTimeout(t); resolve(); });
+	});
+}
+// Stops chromium (if Browser.close did not), waits for it, removes the
+// profile, exits.
+async function shutdown(code, closing) {
+	finished = true;
+	if (closing) await waitExit(3000);   /* after Browser.close */
 	try { ch.kill('SIGKILL'); } catch (e) { /* gone */ }
-	try { fs.rmSync(profile, { recursive: true, force: true }); } catch (e) { /* best effort */ }
+	await waitExit(5000);
+	try { fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 }); } catch (e) { /* best effort */ }
+	process.exit(code);
 }
 function fail(msg) {
-	if (finished) return;
-	finished = true;
+	if (finished) return undefined;
 	process.stderr.write(`cdp.js: ${msg}\n`);
-	cleanup();
-	process.exit(2);
+	return shutdown(2);
 }
 ch.on('error', e => fail(`cannot start ${chromium}: ${e.message}`));
 ch.on('exit', (code, sig) => { if (!finished) fail(`chromium exited early (${code ?? sig}); see ${outJson}.chromium.log`); });
+process.on('SIGTERM', () => fail('terminated'));
+process.on('SIGINT', () => fail('interrupted'));
 const hard = setTimeout(() => fail('no result within timeout + 30 s'), opt.timeoutMs + 30000);
 
 const toChrome = ch.stdio[3], fromChrome = ch.stdio[4];
+// chromium gone: its 'exit' reports it (or we are stopping it ourselves)
+toChrome.on('error', () => {});
+fromChrome.on('error', () => {});
 let nextId = 1, inbuf = Buffer.alloc(0);
 const waiting = new Map();
 const requests = new Map(), logs = [];
@@ -180,7 +196,7 @@ const sleep = ms => new Promise(r => setTimeout(r, ms));
 	};
 	const t0 = Date.now();
 	const nav = await s('Page.navigate', { url });
-	if (nav.errorText) fail(`navigate ${url}: ${nav.errorText}`);
+	if (nav.errorText) return fail(`navigate ${url}: ${nav.errorText}`);
 	let ok = false;
 	while (Date.now() - t0 < opt.timeoutMs) {
 		await sleep(250);
@@ -208,6 +224,5 @@ const sleep = ms => new Promise(r => setTimeout(r, ms));
 	try {
 		await Promise.race([send('Browser.close'), sleep(3000)]);
 	} catch (e) { /* closing anyway */ }
-	cleanup();
-	process.exit(ok ? 0 : 1);
+	await shutdown(ok ? 0 : 1, true);
 })().catch(e => fail(e.stack || String(e)));
