@@ -187,8 +187,8 @@ static int ap_apply(struct ilpd_daemon *d, struct ilpd_conf *next, struct ilpd_a
 		(void)ilpd_admin_ini_save(d->conf, &e2);
 		e->status = 409;
 		e->key[0] = '\0';
-		(void)snprintf(e->msg, sizeof(e->msg), "the running daemon refused the change "
-			       "(config.reload_failed in its log says why)");
+		(void)snprintf(e->msg, sizeof(e->msg), "the running daemon refused the change: %s",
+			       ilpd_boot_reload_why());
 		return -1;
 	}
 	return 0;

@@ -20,6 +20,8 @@
 /* The configuration in use and the spare one; a reload swaps them. */
 static struct ilpd_conf *boot_cur = &pool_conf[0];
 static struct ilpd_conf *boot_spare = &pool_conf[1];
+/* Why the last reload was refused (ilpd_daemon_reload's static reason). */
+static const char *boot_reload_why = "";
 
 struct ilpd_daemon *ilpd_boot_daemon(void)
 {
@@ -99,7 +101,9 @@ int ilpd_boot_reload(void)
 	const char *why = NULL;
 	char q[ILPD_CONF_ERR_MAX + 64];
 
+	boot_reload_why = "";
 	if (ilpd_daemon_reload(d, boot_spare, &why) != 0) {
+		boot_reload_why = why != NULL ? why : "refused";
 		hal_log(HAL_LOG_ERROR, "config.reload_failed", "source=%s reason=%s",
 			boot_spare->source, hal_log_quote(why, strlen(why), q, sizeof(q)));
 		return -1;
@@ -110,6 +114,11 @@ int ilpd_boot_reload(void)
 	boot_cur = boot_spare;
 	boot_spare = was;
 	return 0;
+}
+
+const char *ilpd_boot_reload_why(void)
+{
+	return boot_reload_why;
 }
 
 void ilpd_boot_finish(void)

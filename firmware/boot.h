@@ -33,8 +33,10 @@ int ilpd_boot_start(const struct ilpd_conf *c, bool reset);
 void ilpd_boot_step(int max_wait_ms);
 
 /* Applies the spare configuration (loaded by the caller) like SIGHUP does:
- * 0, or -1 after logging config.reload_failed with `why`. */
+ * 0, or -1 after logging config.reload_failed; ilpd_boot_reload_why() then
+ * says why (a static string, until the next reload). */
 int ilpd_boot_reload(void);
+const char *ilpd_boot_reload_why(void);
 
 /* After ilpd_daemon_stop() and ilpd_daemon_done(): stops the transport and
  * the ledger and logs shutdown.done. */

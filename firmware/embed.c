@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "admin_ini.h"
 #include "boot.h"
 #include "config.h"
 #include "daemon.h"
@@ -79,12 +80,26 @@ static int embed_start(char *err, size_t errcap)
 	return 0;
 }
 
+/* After the configuration: admin.ini (peers and routes the admin API
+ * made, admin_ini.h) on top, as the daemon loads it; then the start. */
 static int embed_loaded(int r, const struct ilpd_conf_err *e, const char *name,
 			char *err, size_t errcap)
 {
+	struct ilpd_conf_err ae;
+	bool present;
+
 	if (r != 0) {
 		if (err != NULL && errcap > 0)
 			snprintf(err, errcap, "%s:%d: %s", name, e->line, e->msg + e->text);
+		return ILPD_E_CONFIG;
+	}
+	if (ilpd_admin_ini_load(ilpd_boot_conf(), &present, &ae) != 0) {
+		char path[ILPD_CONF_PATH_MAX + 16];
+
+		if (ilpd_admin_ini_path(ilpd_boot_conf(), path, sizeof(path)) != 0)
+			strcpy(path, "admin.ini");
+		if (err != NULL && errcap > 0)
+			snprintf(err, errcap, "%s:%d: %s", path, ae.line, ae.msg + ae.text);
 		return ILPD_E_CONFIG;
 	}
 	return embed_start(err, errcap);
