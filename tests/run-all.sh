@@ -36,6 +36,19 @@
 #   lwip-aarch64, lwip-armhf  the same with build/rpi-{aarch64,armhf}-lwip under
 #                qemu-aarch64 / qemu-arm -cpu cortex-a7 (needs the *-lwip build steps)
 #   alloc-lwip   tests/lwip/run.sh --alloc build/host-lwip: the alloc test on lwIP
+#   apps         applications on ilpd (issue 14): tests/httpc/run.sh (the HTTP client
+#                pool against a local server), tests/embed/run.sh (libilpd.a and
+#                examples/paid_agent.c built with plain cc, a seller and a buyer under a
+#                daemon), tests/apps/deliver.sh (local delivery to node and python
+#                business-logic servers, two hops, JS sender), tests/apps/admin.sh (auth,
+#                bad input, /admin/ilp/send two hops away), tests/apps/admin_peers.sh
+#                (peers and routes changed under traffic, admin.ini)
+#   apps-asan    the same scripts but embed against the ASan+UBSan build
+#   dashboard    tests/dashboard/run.sh: GET / in headless Chromium (installed if
+#                missing) with traffic flowing; screenshot in build/artifacts/
+#   settlement   tests/settlement/run.sh: two ilpd nodes settle through RFC 38 engines
+#                built on ilp-settlement-core (npm, pinned) and a toy bank; faults,
+#                kill -9 mid-settlement, bad input on the settlement listener
 #   persist      tests/persist/run.sh build/host: kill -9 ilpd 100 times under load and
 #                check the recovered ledger after each restart (sync mode; 20 kills in
 #                interval mode), the same with ilp-connector as a peer (10 kills), and
@@ -73,8 +86,8 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 JOBS=2
 FUZZ_SECONDS="${ILPD_FUZZ_SECONDS:-60}"
-ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip persist persist-asan soak soak-asan deb image fuzz"
-QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls"
+ALL_STEPS="deps host host-asan rpi-aarch64 rpi-armhf be-s390x host-mbedtls rpi-aarch64-mbedtls rpi-armhf-mbedtls host-lwip rpi-aarch64-lwip rpi-armhf-lwip layering docs diff daemon daemon-asan hardening hardening-asan interop interop-asan interop-mbedtls alloc alloc-tls alloc-tls-mbedtls onion lwip lwip-aarch64 lwip-armhf alloc-lwip apps apps-asan dashboard settlement persist persist-asan soak soak-asan deb image fuzz"
+QUICK_STEPS="deps host layering docs diff daemon hardening interop alloc alloc-tls apps"
 steps="$ALL_STEPS"
 
 usage() {
@@ -143,6 +156,19 @@ run_persist() {
 	return "$rc"
 }
 
+# The application tests (issue 14) against one build; all run, the step
+# fails if any did. The embedded library is checked on the plain build only
+# (the sanitizer build's archive needs the sanitizer runtimes to link).
+run_apps() {
+	local b=$1 rc=0
+	run_script tests/httpc/run.sh "$b" || rc=1
+	if [ "$b" = build/host ]; then run_script tests/embed/run.sh "$b" || rc=1; fi
+	run_script tests/apps/deliver.sh "$b/firmware/ilpd" "$b/tools/ilpctl/ilpctl" || rc=1
+	run_script tests/apps/admin.sh "$b/firmware/ilpd" "$b/tools/ilpctl/ilpctl" || rc=1
+	run_script tests/apps/admin_peers.sh "$b/firmware/ilpd" "$b/tools/ilpctl/ilpctl" || rc=1
+	return "$rc"
+}
+
 run_step() {
 	case "$1" in
 	deps) toolchain/install-deps.sh ;;
@@ -177,6 +203,14 @@ run_step() {
 		ILPCTL=build/host-lwip/tools/ilpctl/ilpctl \
 			run_script tests/lwip/run.sh build/rpi-armhf-lwip qemu-arm -cpu cortex-a7 ;;
 	alloc-lwip) run_script tests/lwip/run.sh --alloc build/host-lwip ;;
+	apps) run_apps build/host ;;
+	apps-asan) run_apps build/host-asan ;;
+	dashboard)
+		run_script tests/dashboard/run.sh build/host/firmware/ilpd \
+			build/host/tools/ilpctl/ilpctl build/artifacts ;;
+	settlement)
+		run_script tests/settlement/run.sh build/host/firmware/ilpd \
+			build/host/tools/ilpctl/ilpctl ;;
 	persist) run_persist build/host 100 ;;
 	persist-asan) run_persist build/host-asan 50 ;;
 	soak) run_script tests/soak/run.sh build/host ;;
