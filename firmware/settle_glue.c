@@ -39,6 +39,7 @@ struct sg_peer {
 	bool account_ok;            /* POST /accounts answered 2xx */
 	uint8_t busy;               /* SG_* request in flight */
 	uint32_t acct_failures;
+	uint32_t refusals;          /* settlements refused in a row (4xx) */
 	bool darmed;                /* durability wait of the open settlement */
 	uint32_t dmark;
 	int64_t next_try;           /* monotonic ms */
@@ -193,6 +194,7 @@ static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, 
 		back = settle_accepted(st, &c, amount, scale, hal_wall_ms());
 		ledger_release_out(&d->sw.ledger, i, held);
 		sg_give_back(d, i, back);
+		sp->refusals = 0;
 		sg_ctr.accepted++;
 		hal_log(HAL_LOG_INFO, "settlement.accepted", "peer=%s amount=%llu returned=%llu "
 			"status=%d", sp->name, (unsigned long long)st->last_amount,
@@ -204,6 +206,10 @@ static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, 
 		ledger_release_out(&d->sw.ledger, i, held);
 		sg_give_back(d, i, back);
 		sg_ctr.refused++;
+		/* not asked again at once: the same backoff as failures */
+		sp->refusals++;
+		sp->next_try = hal_mono_ms() + settle_backoff_ms(sp->refusals, SG_BACKOFF_MS,
+								SG_BACKOFF_MAX_MS);
 		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=settle status=%d "
 			"final=yes returned=%llu", sp->name, status, (unsigned long long)back);
 		return;

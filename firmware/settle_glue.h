@@ -18,9 +18,10 @@
  *   (traffic goes on up to the limit, then T04, while the engine is down).
  *   POST /accounts/:id/settlements {amount, scale} with Idempotency-Key:
  *   2xx -> accepted (the quantity it names, at most the request; the rest
- *   goes back); 4xx -> refused, all back; no answer or 5xx -> sent again
- *   with the same key after a backoff (500 ms doubling to 30 s, forever:
- *   the engine settles a key once).
+ *   goes back); 4xx -> refused, all back, and no new settlement for that
+ *   peer before the backoff; no answer or 5xx -> sent again with the same
+ *   key after a backoff (500 ms doubling to 30 s, forever: the engine
+ *   settles a key once).
  * - peer.settle: our engine's message goes to the peer as an ILP Prepare
  *   (amount 0, peer condition, 10 s expiry) on BTP request id
  *   (seq << 16) | ILPD_SETTLE_ID; the Fulfill's data is the reply. A

@@ -1,0 +1,322 @@
+/*
+ * test_settle_glue.c - the daemon's settlement (firmware/settle_glue.c and
+ * settle_api.c) in one process: a daemon whose peer "bob" has a settlement
+ * engine, with the test as the engine on both sides - an HTTP server on
+ * loopback that answers ilpd's calls (accounts, settlements) from the
+ * same event loop, and a client of the [settlement] listener. Checks:
+ * the account is created, a balance below settle_threshold is moved to
+ * "settling" and asked for with an Idempotency-Key, a 5xx is retried with
+ * the same key, a 201 closes it; an engine refusal (4xx) gives the amount
+ * back; credits (exact scale conversion, the leftover answered), a
+ * duplicate key credited once, 404/400/405/411/413 with reasons, a message
+ * to a peer whose link is down (503); /health's settlement object.
+ * Durability is off here (test_persist covers the journal).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "hal/hal_net.h"
+#include "hal/hal_time.h"
+#include "persist.h"
+#include "settle_glue.h"
+#include "th.h"
+
+static struct ilpd_daemon D;
+static struct ilpd_conf conf;
+static struct ilpd_conf_err err;
+static char text[2048];
+static uint16_t api_port, eng_port;
+
+/* ---- the fake engine: one connection at a time, Connection: close ------- */
+
+static hal_fd eng_fd = HAL_FD_NONE;
+static int eng_io = -1;
+static int eng_status = 201;          /* answer to /settlements */
+static char eng_seen[8][512];         /* request heads+bodies seen */
+static int eng_n;
+
+static void eng_conn(hal_fd fd)
+{
+	char buf[4096], out[512];
+	size_t n = 0;
+	long r;
+	int64_t end = hal_mono_ms() + 2000;
+	const char *body;
+	int status = 201, len;
+
+	/* blocking-ish read of one small request (the daemon wrote it whole) */
+	while (hal_mono_ms() < end && n < sizeof(buf) - 1) {
+		r = hal_tcp_recv(fd, buf + n, sizeof(buf) - 1 - n);
+		if (r > 0) {
+			n += (size_t)r;
+			buf[n] = '\0';
+			body = strstr(buf, "\r\n\r\n");
+			if (body != NULL) {
+				const char *cl = strstr(buf, "Content-Length: ");
+				size_t want = cl != NULL ? (size_t)atoi(cl + 16) : 0;
+
+				if (n >= (size_t)(body + 4 - buf) + want)
+					break;
+			}
+		} else if (r == 0 || r != HAL_NET_AGAIN) {
+			break;
+		}
+	}
+	buf[n] = '\0';
+	if (eng_n < 8) {
+		size_t k = n < sizeof(eng_seen[0]) - 1 ? n : sizeof(eng_seen[0]) - 1;
+
+		memcpy(eng_seen[eng_n], buf, k);
+		eng_seen[eng_n++][k] = '\0';
+	}
+	body = strstr(buf, "\r\n\r\n");
+	body = body != NULL ? body + 4 : "";
+	if (strstr(buf, "/settlements") != NULL)
+		status = eng_status;
+	len = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
+		       "Connection: close\r\n\r\n%s", status,
+		       status / 100 == 2 ? strlen(body) : 0, status / 100 == 2 ? body : "");
+	(void)hal_tcp_send(fd, out, (size_t)len);
+	hal_close(fd);
+}
+
+static void eng_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	hal_fd fd;
+	char ip[HAL_IP_STR_MAX];
+
+	(void)loop;
+	(void)id;
+	(void)revents;
+	(void)arg;
+	while (hal_tcp_accept(eng_fd, &fd, ip) == HAL_NET_OK)
+		eng_conn(fd);
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static uint16_t free_port(uint16_t from)
+{
+	hal_fd fd;
+	uint16_t p;
+
+	for (p = from; p < 32000; p += 7) {
+		if (hal_tcp_listen("127.0.0.1", p, 1, &fd) == HAL_NET_OK) {
+			hal_close(fd);
+			return p;
+		}
+	}
+	return 0;
+}
+
+static void run_for(int64_t ms)
+{
+	int64_t end = hal_mono_ms() + ms;
+
+	while (hal_mono_ms() < end)
+		ilpd_daemon_step(&D, 10);
+}
+
+/* Sends one request to the settlement listener, runs the loop until the
+ * answer is complete (Connection: close), returns the status; the body in
+ * out. */
+static int api(const char *method, const char *path, const char *headers, const char *body,
+	       char *out, size_t cap)
+{
+	static char req[12000], resp[8192];
+	hal_fd fd;
+	size_t n = 0, off = 0, rl;
+	int64_t end = hal_mono_ms() + 5000;
+	const char *b;
+	long r;
+
+	rl = (size_t)snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: x\r\n%sContent-Length: %zu"
+			      "\r\n\r\n%s", method, path, headers, strlen(body), body);
+	if (hal_tcp_connect("127.0.0.1", api_port, &fd) != HAL_NET_OK)
+		return -1;
+	while (hal_mono_ms() < end) {
+		ilpd_daemon_step(&D, 5);
+		if (off < rl) {
+			r = hal_tcp_send(fd, req + off, rl - off);
+			if (r > 0)
+				off += (size_t)r;
+			continue;
+		}
+		r = hal_tcp_recv(fd, resp + n, sizeof(resp) - 1 - n);
+		if (r > 0)
+			n += (size_t)r;
+		else if (r == 0 || r != HAL_NET_AGAIN)
+			break;
+	}
+	hal_close(fd);
+	resp[n] = '\0';
+	b = strstr(resp, "\r\n\r\n");
+	b = b != NULL ? b + 4 : "";
+	n = strlen(b) < cap - 1 ? strlen(b) : cap - 1;
+	memcpy(out, b, n);
+	out[n] = '\0';
+	return n > 12 ? atoi(resp + 9) : -1;
+}
+
+static int slot_bob(void)
+{
+	return ilpd_settle_peer(&D, "bob", 3);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_account_and_settlement(void)
+{
+	int b = slot_bob();
+	struct settle_peer *st;
+	char k1[64] = "", *p;
+
+	CHECK(b >= 0);
+	if (b < 0)
+		return;
+	st = &ilpd_settle_state.peer[b];
+	run_for(400);
+	CHECK(eng_n >= 1 && strstr(eng_seen[0], "POST /eng/accounts HTTP/1.1") != NULL);
+	CHECK(strstr(eng_seen[0], "{\"id\":\"bob\"}") != NULL);
+	/* ilpd owes bob 1500 (balance -1500 < threshold -1000): settle up to 0,
+	 * 1500 at scale 2 = 150000 at the engine's scale 4; a 503 first */
+	eng_status = 503;
+	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)b, 1500), ILP_OK);
+	run_for(300);
+	CHECK_EQ_U64(st->settling, 1500);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
+	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 1500);   /* held against min_balance */
+	CHECK(st->failures >= 1);
+	CHECK(eng_n >= 2);
+	p = strstr(eng_seen[1], "Idempotency-Key: ");
+	CHECK(p != NULL && strstr(eng_seen[1], "POST /eng/accounts/bob/settlements") != NULL);
+	CHECK(strstr(eng_seen[1], "{\"amount\":\"150000\",\"scale\":4}") != NULL);
+	if (p != NULL)
+		memcpy(k1, p, 38);
+	/* then 201: the same key again, closed */
+	eng_status = 201;
+	run_for(1500);
+	CHECK_EQ_U64(st->settling, 0);
+	CHECK_EQ_U64(st->settled_total, 1500);
+	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 0);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
+	CHECK(eng_n >= 3 && strncmp(strstr(eng_seen[eng_n - 1], "Idempotency-Key: "), k1,
+				    strlen(k1)) == 0);
+	/* a refusal (4xx) gives it back */
+	eng_status = 400;
+	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)b, 1200), ILP_OK);
+	run_for(300);
+	CHECK_EQ_U64(st->settling, 0);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, -1200);
+	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 0);
+	eng_status = 201;
+	run_for(200);   /* not asked again before the backoff (500 ms) */
+	CHECK_EQ(D.sw.ledger.slot[b].balance, -1200);
+	run_for(600);   /* due again after it: settled */
+	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
+}
+
+static void test_credits(void)
+{
+	char out[512];
+	int b = slot_bob();
+	int64_t bal;
+
+	if (b < 0)
+		return;
+	/* bob owes ilpd 2000: its payment lowers that (and never below the
+	 * threshold here, which would make ilpd pay it back) */
+	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)b, -2000), ILP_OK);
+	bal = D.sw.ledger.slot[b].balance;
+	/* 123456 at scale 4 = 1234.56 at scale 2: 1234 credited, 56 left */
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c1\r\n",
+		     "{\"amount\":\"123456\",\"scale\":4}", out, sizeof(out)), 201);
+	CHECK(strcmp(out, "{\"amount\":\"123400\",\"scale\":4}") == 0);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, bal - 1234);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c1\r\n",
+		     "{\"amount\":\"123456\",\"scale\":4}", out, sizeof(out)), 201);
+	CHECK(strcmp(out, "{\"amount\":\"123400\",\"scale\":4}") == 0);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, bal - 1234);   /* once */
+	CHECK_EQ(api("POST", "/accounts/carol/settlements", "Idempotency-Key: c2\r\n",
+		     "{\"amount\":\"1\",\"scale\":2}", out, sizeof(out)), 404);
+	CHECK(strstr(out, "unknown account") != NULL);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "", "{\"amount\":\"1\",\"scale\":2}",
+		     out, sizeof(out)), 400);
+	CHECK(strstr(out, "Idempotency-Key") != NULL);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n",
+		     "{\"amount\":-1,\"scale\":2}", out, sizeof(out)), 400);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n",
+		     "{\"amount\":\"1\",\"scale\":300}", out, sizeof(out)), 400);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n", "{x",
+		     out, sizeof(out)), 400);
+	CHECK_EQ(api("GET", "/accounts/bob/settlements", "", "", out, sizeof(out)), 405);
+	CHECK_EQ(api("POST", "/nope", "", "", out, sizeof(out)), 404);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Transfer-Encoding: chunked\r\n", "",
+		     out, sizeof(out)), 411);
+	CHECK_EQ(D.sw.ledger.slot[b].balance, bal - 1234);   /* nothing else credited */
+	/* a message while bob's link is down */
+	CHECK_EQ(api("POST", "/accounts/bob/messages", "", "{\"m\":1}", out, sizeof(out)), 503);
+}
+
+static void test_health(void)
+{
+	char out[1024];
+	int b = slot_bob();
+	size_t n;
+
+	if (b < 0)
+		return;
+	n = ilpd_settle_health_json(&D, (uint16_t)b, out, sizeof(out));
+	CHECK(n > 0);
+	CHECK(strstr(out, ",\"settlement\":{\"engine\":\"reachable\",\"account\":true,"
+			  "\"settling\":\"0\"") != NULL);
+	CHECK(strstr(out, "\"credited\":\"1234\"") != NULL);
+	n = ilpd_settle_metrics_text(&D, out, sizeof(out));
+	CHECK(n > 0 && strstr(out, "ilpd_settlements_total{outcome=\"refused\"} 1") != NULL);
+}
+
+int main(void)
+{
+	int i;
+
+	api_port = free_port((uint16_t)(21000 + getpid() % 4000));
+	eng_port = free_port((uint16_t)(api_port + 1));
+	if (api_port == 0 || eng_port == 0 || eng_port == api_port) {
+		fprintf(stderr, "no free port\n");
+		return 1;
+	}
+	snprintf(text, sizeof(text),
+		 "[node]\naddress = test.s\nasset_scale = 2\n[btp]\nlisten = off\n"
+		 "[admin]\nlisten = off\n[log]\nlevel = error\n[ledger]\ndurability = off\n"
+		 "[settlement]\nlisten = 127.0.0.1:%u\n"
+		 "[peer bob]\nrelation = peer\nurl = ws://127.0.0.1:1/\ntoken = t\n"
+		 "settlement_engine = http://127.0.0.1:%u/eng\nsettle_threshold = -1000\n"
+		 "settle_to = 0\nsettlement_scale = 4\n", (unsigned)api_port, (unsigned)eng_port);
+	if (ilpd_conf_load_string(&conf, "t.ini", text, &err) != 0) {
+		fprintf(stderr, "config: %s\n", err.msg);
+		return 1;
+	}
+	if (hal_tcp_listen("127.0.0.1", eng_port, 8, &eng_fd) != HAL_NET_OK) {
+		fprintf(stderr, "engine port\n");
+		return 1;
+	}
+	if (ilpd_daemon_start(&D, &conf) != 0) {
+		fprintf(stderr, "daemon start\n");
+		return 1;
+	}
+	eng_io = ev_io_add(&D.loop, eng_fd, HAL_POLL_IN, eng_accept, NULL);
+	TH_RUN(test_account_and_settlement);
+	TH_RUN(test_credits);
+	TH_RUN(test_health);
+	ilpd_daemon_stop(&D, 0);
+	for (i = 0; i < 200 && !ilpd_daemon_done(&D); i++)
+		ilpd_daemon_step(&D, 10);
+	if (eng_io >= 0)
+		ev_io_del(&D.loop, eng_io);
+	hal_close(eng_fd);
+	return th_finish();
+}
