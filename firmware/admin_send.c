@@ -16,13 +16,13 @@
  * {"accepted":false,"code","message","triggeredBy","data":B64}. 503 when
  * no send slot is free (ours or the local account's).
  *
- * Memory: ADMIN_SEND_SLOTS slots (a few words each), a copy of the body
- * (ILPD_HTTPD_BODY_MAX), the Prepare (ILP_PREPARE_MAX_SIZE), the JSON node
- * table and one answer buffer (ILPD_ADMIN_OUT_MAX); all static, no heap.
+ * Memory: struct ilpd_admin_send_mem (admin_send.h), one static object
+ * the memory map lists as admin_send; no heap.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "admin_send.h"
 #include "daemon.h"
 #include "httpd.h"
 #include "local.h"
@@ -34,29 +34,13 @@
 #include "net/json.h"
 #include "net/json_out.h"
 
-#ifndef ADMIN_SEND_SLOTS
-#define ADMIN_SEND_SLOTS 16
-#endif
 #define ADMIN_SEND_DEFAULT_EXPIRY_MS 30000
 #define ADMIN_SEND_MAX_EXPIRY_MS 300000
 /* The answer may come this long after the Prepare's expiry (the switch
  * rejects it at the expiry; this covers the loop's lateness). */
 #define ADMIN_SEND_MARGIN_MS 5000
 
-struct admin_send {
-	struct ilpd_daemon *d;
-	bool used;
-	uint32_t token;
-	struct ilpd_http_resp *rs;   /* set while ilpd_local_send runs */
-	bool answered;               /* the answer came during ilpd_local_send */
-};
-
-static struct admin_send as_slot[ADMIN_SEND_SLOTS];
-static uint8_t as_body[ILPD_HTTPD_BODY_MAX];
-static uint8_t as_pkt[ILP_PREPARE_MAX_SIZE];
-static uint8_t as_data[ILP_DATA_MAX_LEN];
-static struct jnode as_nodes[16];
-static char as_out[ILPD_ADMIN_OUT_MAX - 1024];
+static struct ilpd_admin_send_mem as_mem;
 
 /* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" -> ms since the epoch. */
 static int as_iso(const uint8_t *s, size_t n, int64_t *ms)
@@ -191,7 +175,7 @@ static size_t as_answer_json(const uint8_t *reply, size_t n, char *out, size_t c
 
 static void as_done(void *ctx, const uint8_t *reply, size_t n)
 {
-	struct admin_send *a = ctx;
+	struct ilpd_admin_send_slot *a = ctx;
 	struct ilpd_http_resp *rs = a->rs;
 	size_t len;
 
@@ -208,14 +192,14 @@ static void as_done(void *ctx, const uint8_t *reply, size_t n)
 		rs->len = len;
 		return;
 	}
-	len = as_answer_json(reply, n, as_out, sizeof(as_out));
+	len = as_answer_json(reply, n, as_mem.out, sizeof(as_mem.out));
 	if (len == 0) {
 		static const char e[] = "{\"error\":\"the answer does not fit this board's "
 					"response buffer\",\"key\":null}\n";
 
 		(void)ilpd_http_respond(a->d, a->token, 502, "application/json", e, sizeof(e) - 1);
 	} else {
-		(void)ilpd_http_respond(a->d, a->token, 200, "application/json", as_out, len);
+		(void)ilpd_http_respond(a->d, a->token, 200, "application/json", as_mem.out, len);
 	}
 	a->used = false;
 }
@@ -248,16 +232,17 @@ int ilpd_admin_send_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 	const struct jnode *top, *m;
 	const uint8_t *s;
 	uint8_t cond[ILP_CONDITION_LEN], h[HAL_SHA256_LEN];
-	struct admin_send *a = NULL;
+	struct ilpd_admin_send_slot *a = NULL;
 	int64_t now = hal_wall_ms();
 	size_t n, plen, i;
 	int r;
 
 	if (rq->body_len == 0)
 		return ilpd_http_error(rs, 400, "a JSON object is required", NULL);
-	memcpy(as_body, rq->body, rq->body_len);
-	json_init(&doc, as_nodes, (uint32_t)(sizeof(as_nodes) / sizeof(as_nodes[0])), 2);
-	if (json_parse(&doc, as_body, rq->body_len) != 0)
+	memcpy(as_mem.body, rq->body, rq->body_len);
+	json_init(&doc, as_mem.nodes,
+		  (uint32_t)(sizeof(as_mem.nodes) / sizeof(as_mem.nodes[0])), 2);
+	if (json_parse(&doc, as_mem.body, rq->body_len) != 0)
 		return ilpd_http_error(rs, 400, doc.err != NULL ? doc.err : "malformed JSON", NULL);
 	top = json_node(&doc, 0);
 	for (m = json_node(&doc, top->child); m != NULL; m = json_node(&doc, m->next)) {
@@ -291,9 +276,10 @@ int ilpd_admin_send_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 		return ilpd_http_error(rs, 400, "must be a base64 string", "data");
 	if (r == 0)
 		n = 0;
-	if (n > 0 && b64_decode((const char *)s, n, as_data, sizeof(as_data), &p.data_len) != ILP_OK)
+	if (n > 0 && b64_decode((const char *)s, n, as_mem.data, sizeof(as_mem.data),
+				&p.data_len) != ILP_OK)
 		return ilpd_http_error(rs, 400, "must be base64 of at most 32767 bytes", "data");
-	p.data = as_data;
+	p.data = as_mem.data;
 	/* expiresAt */
 	r = as_str(&doc, "expiresAt", &s, &n);
 	if (r < 0)
@@ -320,11 +306,11 @@ int ilpd_admin_send_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 		hal_sha256(h, sizeof(h), cond);
 	}
 	p.condition = cond;
-	if (ilp_prepare_encode(&p, as_pkt, sizeof(as_pkt), &plen) != ILP_OK)
+	if (ilp_prepare_encode(&p, as_mem.pkt, sizeof(as_mem.pkt), &plen) != ILP_OK)
 		return ilpd_http_error(rs, 400, "not an ILP address", "destination");
 	for (i = 0; i < ADMIN_SEND_SLOTS; i++) {
-		if (!as_slot[i].used) {
-			a = &as_slot[i];
+		if (!as_mem.slot[i].used) {
+			a = &as_mem.slot[i];
 			break;
 		}
 	}
@@ -337,7 +323,7 @@ int ilpd_admin_send_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 	a->token = conn_token;
 	a->rs = rs;
 	a->answered = false;
-	r = ilpd_local_send(d, as_pkt, plen, as_done, a);
+	r = ilpd_local_send(d, as_mem.pkt, plen, as_done, a);
 	a->rs = NULL;
 	if (r != 0) {
 		a->used = false;

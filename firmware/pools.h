@@ -18,6 +18,7 @@
 
 #include "admin_ini.h"
 #include "admin_peers.h"
+#include "admin_send.h"
 #include "config.h"
 #include "daemon.h"
 #include "deliver.h"

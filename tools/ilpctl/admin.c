@@ -283,26 +283,6 @@ static int adm_send(const struct ilpctl_admin *a, int argc, char **argv)
 	return strstr(r, "\"accepted\":true") != NULL ? 0 : 1;
 }
 
-__attribute__((weak)) int ilpctl_admin_peers_main(const struct ilpctl_admin *a, int argc,
-						  char **argv)
-{
-	(void)a;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ilpctl admin: peers is not built in\n");
-	return 2;
-}
-
-__attribute__((weak)) int ilpctl_admin_routes_main(const struct ilpctl_admin *a, int argc,
-						   char **argv)
-{
-	(void)a;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "ilpctl admin: routes is not built in\n");
-	return 2;
-}
-
 /* The first line of a file (the token), into buf. */
 static const char *adm_token_file(const char *path, char *buf, size_t cap)
 {
