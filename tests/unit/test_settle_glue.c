@@ -113,6 +113,14 @@ static uint16_t free_port(uint16_t from)
 	return 0;
 }
 
+/* Runs the loop until cond holds or 5 s passed (the machine may be busy). */
+#define WAIT_FOR(cond)                                                       \
+	do {                                                                 \
+		int64_t end_ = hal_mono_ms() + 5000;                         \
+		while (!(cond) && hal_mono_ms() < end_)                      \
+			ilpd_daemon_step(&D, 10);                            \
+	} while (0)
+
 static void run_for(int64_t ms)
 {
 	int64_t end = hal_mono_ms() + ms;
@@ -174,19 +182,22 @@ static void test_account_and_settlement(void)
 	int b = slot_bob();
 	struct settle_peer *st;
 	char k1[64] = "", *p;
+	int64_t t0;
+	int n0;
 
 	CHECK(b >= 0);
 	if (b < 0)
 		return;
 	st = &ilpd_settle_state.peer[b];
-	run_for(400);
+	WAIT_FOR(eng_n >= 1 && D.sw.ledger.slot[b].flags != 0);
+	run_for(150);
 	CHECK(eng_n >= 1 && strstr(eng_seen[0], "POST /eng/accounts HTTP/1.1") != NULL);
 	CHECK(strstr(eng_seen[0], "{\"id\":\"bob\"}") != NULL);
 	/* ilpd owes bob 1500 (balance -1500 < threshold -1000): settle up to 0,
 	 * 1500 at scale 2 = 150000 at the engine's scale 4; a 503 first */
 	eng_status = 503;
 	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)b, 1500), ILP_OK);
-	run_for(300);
+	WAIT_FOR(st->failures >= 1);
 	CHECK_EQ_U64(st->settling, 1500);
 	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
 	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 1500);   /* held against min_balance */
@@ -199,7 +210,7 @@ static void test_account_and_settlement(void)
 		memcpy(k1, p, 38);
 	/* then 201: the same key again, closed */
 	eng_status = 201;
-	run_for(1500);
+	WAIT_FOR(st->settling == 0);
 	CHECK_EQ_U64(st->settling, 0);
 	CHECK_EQ_U64(st->settled_total, 1500);
 	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 0);
@@ -208,16 +219,19 @@ static void test_account_and_settlement(void)
 				    strlen(k1)) == 0);
 	/* a refusal (4xx) gives it back */
 	eng_status = 400;
+	n0 = eng_n;
 	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)b, 1200), ILP_OK);
-	run_for(300);
+	WAIT_FOR(eng_n > n0 && st->settling == 0 && D.sw.ledger.slot[b].balance == -1200);
+	t0 = hal_mono_ms();
 	CHECK_EQ_U64(st->settling, 0);
 	CHECK_EQ(D.sw.ledger.slot[b].balance, -1200);
 	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 0);
 	eng_status = 201;
-	run_for(200);   /* not asked again before the backoff (500 ms) */
-	CHECK_EQ(D.sw.ledger.slot[b].balance, -1200);
-	run_for(600);   /* due again after it: settled */
+	WAIT_FOR(st->requests >= 3);                   /* due again ... */
+	CHECK(hal_mono_ms() - t0 >= 350);              /* ... after the backoff */
+	WAIT_FOR(st->settling == 0);                   /* settled */
 	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
+	CHECK_EQ_U64(st->settled_total, 2700);
 }
 
 static void test_credits(void)
@@ -272,6 +286,8 @@ static void test_health(void)
 		return;
 	n = ilpd_settle_health_json(&D, (uint16_t)b, out, sizeof(out));
 	CHECK(n > 0);
+	if (strstr(out, "\"settling\":\"0\"") == NULL)
+		th_fail(__FILE__, __LINE__, "health: %s", out);
 	CHECK(strstr(out, ",\"settlement\":{\"engine\":\"reachable\",\"account\":true,"
 			  "\"settling\":\"0\"") != NULL);
 	CHECK(strstr(out, "\"credited\":\"1234\"") != NULL);
