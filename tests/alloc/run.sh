@@ -335,6 +335,38 @@ for p in /health /metrics /health /metrics /nope; do
 	st=$(http_get "$p")
 	echo "  GET $p: ${st:-no answer}"
 done
+# The admin API while armed (firmware/httpd.c, admin_send.c): request
+# framing, JSON, base64, sends from the local account answered
+# asynchronously (the sink rejects SHA-256(SHA-256(data)) with F06; no
+# route is F02), and its refusals (400, 404, 405, 411, 413).
+admin_post() {   # PATH BODY [curl options]: the HTTP status
+	local p=$1 b=$2
+	shift 2
+	curl -s --max-time 10 -o "$tmp/admin.out" -w '%{http_code}' -H 'Expect:' "$@" \
+		--data-binary "$b" "http://127.0.0.1:$admin_port$p"
+}
+n_f06=0 n_f02=0
+for _ in $(seq 1 40); do
+	st=$(admin_post /admin/ilp/send "{\"destination\":\"$to\",\"amount\":\"1\",\"data\":\"aGVsbG8=\"}")
+	[ "$st" = 200 ] && grep -q '"code":"F06"' "$tmp/admin.out" && n_f06=$((n_f06 + 1))
+	st=$(admin_post /admin/ilp/send '{"destination":"test.nowhere.x","amount":"1","data":""}')
+	[ "$st" = 200 ] && grep -q '"code":"F02"' "$tmp/admin.out" && n_f02=$((n_f02 + 1))
+done
+if [ "$n_f06" = 40 ] && [ "$n_f02" = 40 ]; then
+	ok "POST /admin/ilp/send while armed: 40 x F06 from the sink, 40 x F02"
+else
+	bad "POST /admin/ilp/send while armed: F06 $n_f06/40, F02 $n_f02/40 (last: $(cat "$tmp/admin.out"))"
+fi
+codes=""
+codes="$codes $(admin_post /admin/ilp/send '{"destination":')"
+codes="$codes $(admin_post /admin/ilp/send '{"destination":"a.b","amount":"x","data":""}')"
+codes="$codes $(admin_post /admin/nothing '{}')"
+codes="$codes $(admin_post /health '{}')"
+codes="$codes $(admin_post /admin/ilp/send '{}' -H 'Transfer-Encoding: chunked')"
+codes="$codes $(head -c 70000 /dev/zero | tr '\0' ' ' | curl -s --max-time 10 -o /dev/null -w '%{http_code}' \
+	-H 'Expect:' --data-binary @- "http://127.0.0.1:$admin_port/admin/ilp/send")"
+if [ "$codes" = " 400 400 404 405 411 413" ]; then ok "admin API refusals while armed:$codes"
+else bad "admin API refusals while armed: want 400 400 404 405 411 413, got$codes"; fi
 # One commit per packet (window 1): 1100 more commits of 2 records each,
 # so the journal passes half its ring (2048 records) while armed and a
 # half-ring snapshot is taken whatever the group sizes above were.
