@@ -16,7 +16,8 @@
  * Slots: a connection takes one of ILPD_MAX_ADMIN_CONNS slots when its
  * first byte arrives (idle ones wait in the lobby). With every slot busy
  * the oldest connection that is not waiting for an asynchronous answer is
- * dropped; if all wait for one, the newcomer is closed.
+ * dropped; if all wait for one, the oldest of them (so /health is always
+ * reachable).
  *
  * Memory: the slots inside struct ilpd_daemon (httpd.h); the response body
  * is built in d->admin_body. No heap. Log events: admin.unauthorized,
@@ -405,10 +406,11 @@ static void httpd_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
 
 /* A free slot; when all are busy the oldest connection not waiting for an
  * asynchronous answer is dropped, so stuck clients cannot take the health
- * endpoint away. NULL when every slot waits for an answer. */
+ * endpoint away; when every one waits for an answer, the oldest of those
+ * (its packet completes anyway; the answer finds no connection). */
 static struct ilpd_http_conn *httpd_slot(struct ilpd_daemon *d)
 {
-	struct ilpd_http_conn *oldest = NULL;
+	struct ilpd_http_conn *oldest = NULL, *oldest_async = NULL;
 	size_t i;
 
 	for (i = 0; i < ILPD_MAX_ADMIN_CONNS; i++) {
@@ -418,9 +420,12 @@ static struct ilpd_http_conn *httpd_slot(struct ilpd_daemon *d)
 			return a;
 		if (!a->async && (oldest == NULL || a->since < oldest->since))
 			oldest = a;
+		if (a->async && (oldest_async == NULL || a->since < oldest_async->since))
+			oldest_async = a;
 	}
-	if (oldest != NULL)
-		httpd_finish(d, oldest);
+	if (oldest == NULL)
+		oldest = oldest_async;
+	httpd_finish(d, oldest);
 	return oldest;
 }
 

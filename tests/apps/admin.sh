@@ -15,7 +15,8 @@
 #    hops away (A -peer- B -child- carol): fulfilled (the sink's condition
 #    given as executionCondition), rejected (the default condition: F06 from
 #    the sink; no route: F02 from A), `ilpctl admin send` exit codes; a
-#    client that hangs up before the answer leaves ilpd serving
+#    client that hangs up before the answer leaves ilpd serving; with every
+#    admin slot waiting for an answer /health is still served
 # All on 127.0.0.1, ports below 32768; only processes started here are
 # stopped (by PID). Prints PASS:/FAIL: and "N passed, N failed"; exits
 # non-zero on any failure.
@@ -366,6 +367,21 @@ code=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$A/health")
 if [ "$hd" = 000 ] && [ "$code" = 200 ] && kill -0 "${PID[a]}" 2>/dev/null; then
 	ok "client gone before the answer (curl gave up after 1 s): ilpd serves on"
 else bad "hang-up case: first $hd, /health $code" "$work/a.log"; fi
+
+# Every admin slot (4) waiting for an answer: /health still gets one (the
+# oldest waiting connection gives way), the other sends are answered.
+held=()
+for i in 1 2 3 4; do
+	curl -s --max-time 10 -o "$work/held.$i" "${authed[@]}" --data-binary "{\"destination\":\"test.b.dave.z$i\",\"amount\":\"1\",\"data\":\"$data64\",\"executionCondition\":\"$cond64\"}" "$A/admin/ilp/send" &
+	held+=($!)
+	sleep 0.1
+done
+sleep 0.5
+code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$A/health")
+wait "${held[@]}"
+n=$(cat "$work"/held.* | grep -c '"accepted":true')
+if [ "$code" = 200 ] && [ "$n" -ge 3 ]; then ok "4 sends waiting on a slow sink: /health 200 meanwhile, $n of 4 answered fulfilled"
+else bad "slots all waiting: /health $code, $n of 4 fulfilled"; fi
 
 # ---- the log never holds a token ---------------------------------------------------------------
 if grep -qF -e "$TOKEN" -e "ab-secret-token-1" -e "$TOKEN-file" "$work/a.log" "$work/b.log" "$work/c.log"; then
