@@ -8,11 +8,13 @@
  * "settling" and asked for with an Idempotency-Key, a 5xx is retried with
  * the same key, a 201 closes it; an engine refusal (4xx) gives the amount
  * back; credits (exact scale conversion, the leftover answered), a
- * duplicate key credited once, 404/400/405/411/413 with reasons, a message
- * to a peer whose link is down (503); /health's settlement object.
- * Durability is off here (test_persist covers the journal).
+ * duplicate key credited once, 404/400/405/411 with reasons, a message
+ * to a peer whose link is down (503); /health's settlement object; a
+ * reload that removes bob deletes its account at the engine. Durability
+ * is off here (test_persist covers the journal).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 #include "th.h"
 
 static struct ilpd_daemon D;
-static struct ilpd_conf conf;
+static struct ilpd_conf conf, conf2;
 static struct ilpd_conf_err err;
 static char text[2048];
 static uint16_t api_port, eng_port;
@@ -36,65 +38,85 @@ static uint16_t api_port, eng_port;
 static hal_fd eng_fd = HAL_FD_NONE;
 static int eng_io = -1;
 static int eng_status = 201;          /* answer to /settlements */
-static char eng_seen[8][512];         /* request heads+bodies seen */
+static char eng_seen[8][512];         /* request heads+bodies seen (ring) */
+#define ENG_LAST eng_seen[(eng_n - 1) % 8]
 static int eng_n;
 
-static void eng_conn(hal_fd fd)
+/* One engine-side connection, read from the event loop (the daemon writes
+ * its request from the same loop). */
+static struct {
+	hal_fd fd;
+	int io;
+	size_t n;
+	char buf[4096];
+} ec[4];
+
+static void eng_answer(int k)
 {
-	char buf[4096], out[512];
-	size_t n = 0;
-	long r;
-	int64_t end = hal_mono_ms() + 2000;
-	const char *body;
+	char out[512];
+	const char *body = strstr(ec[k].buf, "\r\n\r\n");
+	size_t m = ec[k].n < sizeof(eng_seen[0]) - 1 ? ec[k].n : sizeof(eng_seen[0]) - 1;
 	int status = 201, len;
 
-	/* blocking-ish read of one small request (the daemon wrote it whole) */
-	while (hal_mono_ms() < end && n < sizeof(buf) - 1) {
-		r = hal_tcp_recv(fd, buf + n, sizeof(buf) - 1 - n);
-		if (r > 0) {
-			n += (size_t)r;
-			buf[n] = '\0';
-			body = strstr(buf, "\r\n\r\n");
-			if (body != NULL) {
-				const char *cl = strstr(buf, "Content-Length: ");
-				size_t want = cl != NULL ? (size_t)atoi(cl + 16) : 0;
-
-				if (n >= (size_t)(body + 4 - buf) + want)
-					break;
-			}
-		} else if (r == 0 || r != HAL_NET_AGAIN) {
-			break;
-		}
-	}
-	buf[n] = '\0';
-	if (eng_n < 8) {
-		size_t k = n < sizeof(eng_seen[0]) - 1 ? n : sizeof(eng_seen[0]) - 1;
-
-		memcpy(eng_seen[eng_n], buf, k);
-		eng_seen[eng_n++][k] = '\0';
-	}
-	body = strstr(buf, "\r\n\r\n");
+	memcpy(eng_seen[eng_n % 8], ec[k].buf, m);
+	eng_seen[eng_n++ % 8][m] = '\0';
 	body = body != NULL ? body + 4 : "";
-	if (strstr(buf, "/settlements") != NULL)
+	if (strstr(ec[k].buf, "/settlements") != NULL)
 		status = eng_status;
 	len = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
 		       "Connection: close\r\n\r\n%s", status,
 		       status / 100 == 2 ? strlen(body) : 0, status / 100 == 2 ? body : "");
-	(void)hal_tcp_send(fd, out, (size_t)len);
-	hal_close(fd);
+	(void)hal_tcp_send(ec[k].fd, out, (size_t)len);
+}
+
+static void eng_read(struct ev_loop *loop, int id, unsigned revents, void *arg)
+{
+	int k = (int)(intptr_t)arg;
+	const char *body, *cl;
+	long r;
+
+	(void)id;
+	(void)revents;
+	r = hal_tcp_recv(ec[k].fd, ec[k].buf + ec[k].n, sizeof(ec[k].buf) - 1 - ec[k].n);
+	if (r == HAL_NET_AGAIN)
+		return;
+	if (r > 0) {
+		ec[k].n += (size_t)r;
+		ec[k].buf[ec[k].n] = '\0';
+		body = strstr(ec[k].buf, "\r\n\r\n");
+		if (body == NULL)
+			return;
+		cl = strstr(ec[k].buf, "Content-Length: ");
+		if (ec[k].n < (size_t)(body + 4 - ec[k].buf) +
+			      (cl != NULL ? (size_t)atoi(cl + 16) : 0))
+			return;
+		eng_answer(k);
+	}
+	ev_io_del(loop, ec[k].io);
+	hal_close(ec[k].fd);
+	ec[k].fd = HAL_FD_NONE;
 }
 
 static void eng_accept(struct ev_loop *loop, int id, unsigned revents, void *arg)
 {
 	hal_fd fd;
 	char ip[HAL_IP_STR_MAX];
+	int k;
 
-	(void)loop;
 	(void)id;
 	(void)revents;
 	(void)arg;
-	while (hal_tcp_accept(eng_fd, &fd, ip) == HAL_NET_OK)
-		eng_conn(fd);
+	while (hal_tcp_accept(eng_fd, &fd, ip) == HAL_NET_OK) {
+		for (k = 0; k < 4 && ec[k].fd != HAL_FD_NONE; k++)
+			;
+		if (k == 4) {
+			hal_close(fd);
+			continue;
+		}
+		ec[k].fd = fd;
+		ec[k].n = 0;
+		ec[k].io = ev_io_add(loop, fd, HAL_POLL_IN, eng_read, (void *)(intptr_t)k);
+	}
 }
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -215,7 +237,7 @@ static void test_account_and_settlement(void)
 	CHECK_EQ_U64(st->settled_total, 1500);
 	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 0);
 	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
-	CHECK(eng_n >= 3 && strncmp(strstr(eng_seen[eng_n - 1], "Idempotency-Key: "), k1,
+	CHECK(eng_n >= 3 && strncmp(strstr(ENG_LAST, "Idempotency-Key: "), k1,
 				    strlen(k1)) == 0);
 	/* a refusal (4xx) gives it back */
 	eng_status = 400;
@@ -295,6 +317,34 @@ static void test_health(void)
 	CHECK(n > 0 && strstr(out, "ilpd_settlements_total{outcome=\"refused\"} 1") != NULL);
 }
 
+/* bob removed by a reload: its account is deleted at the engine, and the
+ * listener no longer knows it. */
+static void test_remove(void)
+{
+	char out[256];
+	const char *why = NULL;
+	int n0 = eng_n;
+
+	snprintf(text, sizeof(text),
+		 "[node]\naddress = test.s\nasset_scale = 2\n[btp]\nlisten = off\n"
+		 "[admin]\nlisten = off\n[log]\nlevel = error\n[ledger]\ndurability = off\n"
+		 "[settlement]\nlisten = 127.0.0.1:%u\n"
+		 "[peer carol]\nrelation = peer\nurl = ws://127.0.0.1:1/\ntoken = t\n",
+		 (unsigned)api_port);
+	if (ilpd_conf_load_string(&conf2, "t2.ini", text, &err) != 0) {
+		th_fail(__FILE__, __LINE__, "config: %s", err.msg);
+		return;
+	}
+	CHECK_EQ(ilpd_daemon_reload(&D, &conf2, &why), 0);
+	WAIT_FOR(eng_n > n0);
+	if (eng_n <= n0 || strstr(ENG_LAST, "DELETE /eng/accounts/bob HTTP/1.1") == NULL)
+		th_fail(__FILE__, __LINE__, "engine saw %d requests (had %d), last: %.80s", eng_n,
+			n0, eng_n > 0 ? ENG_LAST : "");
+	CHECK(slot_bob() < 0);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c9\r\n",
+		     "{\"amount\":\"1\",\"scale\":2}", out, sizeof(out)), 404);
+}
+
 int main(void)
 {
 	int i;
@@ -316,6 +366,8 @@ int main(void)
 		fprintf(stderr, "config: %s\n", err.msg);
 		return 1;
 	}
+	for (i = 0; i < 4; i++)
+		ec[i].fd = HAL_FD_NONE;
 	if (hal_tcp_listen("127.0.0.1", eng_port, 8, &eng_fd) != HAL_NET_OK) {
 		fprintf(stderr, "engine port\n");
 		return 1;
@@ -328,6 +380,7 @@ int main(void)
 	TH_RUN(test_account_and_settlement);
 	TH_RUN(test_credits);
 	TH_RUN(test_health);
+	TH_RUN(test_remove);
 	ilpd_daemon_stop(&D, 0);
 	for (i = 0; i < 200 && !ilpd_daemon_done(&D); i++)
 		ilpd_daemon_step(&D, 10);
