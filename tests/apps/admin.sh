@@ -356,6 +356,11 @@ if [ $rc = 2 ]; then ok "ilpctl admin send without --to: usage error 2"; else ba
 out=$("$ilpctl" admin --token "$TOKEN" get /admin/nothing 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q 'HTTP 404'; then ok "ilpctl admin get on an unknown path: exit 1, HTTP 404"
 else bad "ilpctl admin get: rc $rc $out"; fi
+out=$("$ilpctl" admin --help 2>&1); rc=$?
+if [ $rc = 0 ] && echo "$out" | grep -q '^usage: ilpctl admin'; then ok "ilpctl admin --help: exit 0, usage"
+else bad "ilpctl admin --help: rc $rc $out"; fi
+out=$("$ilpctl" admin --url ftp://x send --to a.b --amount 1 2>&1); rc=$?
+if [ $rc = 2 ]; then ok "ilpctl admin with a non-http URL: usage error 2"; else bad "bad URL: rc $rc $out"; fi
 unset ILPD_ADMIN_URL
 
 # A client that hangs up before the answer: dave holds Fulfills 3 s.

@@ -35,6 +35,17 @@ static char adm_req[96 * 1024];
 
 static int adm_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+static void adm_synopsis(FILE *f)
+{
+	fprintf(f, "usage: ilpctl admin [--url URL] [--token T | --token-file F] "
+		"[--timeout-ms MS] COMMAND ...\n"
+		"commands: send --to ADDRESS --amount N [--data B64 | --data-text TEXT]\n"
+		"               [--expires-at ISO] [--condition B64]\n"
+		"          get PATH | delete PATH | post PATH JSON | peers ... | routes ...\n"
+		"URL defaults to $ILPD_ADMIN_URL, else http://127.0.0.1:7769; the token to\n"
+		"$ILPD_ADMIN_TOKEN (ilpctl --help, ADMIN API, has the details)\n");
+}
+
 static int adm_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -43,10 +54,8 @@ static int adm_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: ilpctl admin [--url URL] [--token T | --token-file F] "
-		"[--timeout-ms MS] COMMAND ...\n"
-		"commands: send, get PATH, post PATH JSON, delete PATH, peers ..., routes ...\n"
-		"(ilpctl --help has the details)\n");
+	fputc('\n', stderr);
+	adm_synopsis(stderr);
 	return 2;
 }
 
@@ -316,7 +325,7 @@ int ilpctl_admin_main(int argc, char **argv)
 		url = "http://127.0.0.1:7769";
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			(void)adm_usage("help");
+			adm_synopsis(stdout);
 			return 0;
 		}
 		if (i + 1 >= argc)
