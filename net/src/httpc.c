@@ -112,6 +112,31 @@ static bool httpc_method_has_body(const char *m)
 	       strcmp(m, "PATCH") == 0;
 }
 
+/* True if the caller's header block (checked by httpc_headers_ok) has a
+ * Content-Type line (name compared case-insensitively). */
+static bool httpc_has_content_type(const char *h)
+{
+	static const char name[] = "content-type:";
+	size_t i;
+
+	while (h != NULL && *h != '\0') {
+		for (i = 0; name[i] != '\0'; i++) {
+			char c = h[i];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if (c != name[i])
+				break;
+		}
+		if (name[i] == '\0')
+			return true;
+		h = strstr(h, "\r\n");
+		if (h != NULL)
+			h += 2;
+	}
+	return false;
+}
+
 int httpc_build_request(uint8_t *out, size_t cap, size_t *len,
 			const char *method, const char *host, uint16_t port,
 			const char *path, const char *extra_headers,
@@ -151,7 +176,9 @@ int httpc_build_request(uint8_t *out, size_t cap, size_t *len,
 	ob_str(&o, "\r\n");
 	if (extra_headers != NULL)
 		ob_str(&o, extra_headers);
-	if (body != NULL)
+	/* JSON is the default; a Content-Type among the caller's headers wins
+	 * (one header only: servers disagree on which of two they take). */
+	if (body != NULL && !httpc_has_content_type(extra_headers))
 		ob_str(&o, "Content-Type: application/json\r\n");
 	if (body != NULL || httpc_method_has_body(method)) {
 		snprintf(num, sizeof(num), "Content-Length: %zu\r\n", n);

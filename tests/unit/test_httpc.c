@@ -65,6 +65,15 @@ static void test_request(void)
 	CHECK(strstr((const char *)out, "Content-Length: 0\r\n") != NULL);
 	CHECK(strstr((const char *)out, "Content-Type: application/json\r\n") != NULL);
 
+	/* The caller's Content-Type replaces the JSON default (one header). */
+	CHECK_EQ(build("POST", "h", 1, "/m", "content-TYPE: application/octet-stream\r\n",
+		       "xy", &len), ILP_OK);
+	CHECK(strstr((const char *)out, "application/json") == NULL);
+	CHECK(strstr((const char *)out, "content-TYPE: application/octet-stream\r\n") != NULL);
+	CHECK(strstr((const char *)out, "Content-Length: 2\r\n") != NULL);
+	CHECK_EQ(build("POST", "h", 1, "/m", "X-Content-Type: a\r\n", "xy", &len), ILP_OK);
+	CHECK(strstr((const char *)out, "Content-Type: application/json\r\n") != NULL);
+
 	/* Injection and misuse. */
 	CHECK_EQ(build("POST", "h", 1, "/a\r\nX: y", NULL, NULL, &len), ILP_ERR_ARG);
 	CHECK_EQ(build("POST", "h", 1, "/a b", NULL, NULL, &len), ILP_ERR_ARG);
