@@ -574,10 +574,13 @@ async function phaseEngineErrors () {
     })
     check('engine answering ' + m + ': ilpd tries again (same key) and stays up', g && nodes.a.child.alive() && (!key || g.key === key),
       g ? 'key ' + g.key : 'no try in 40 s; alive=' + nodes.a.child.alive())
+    await sleep(300)
+    const st = settleInfo(await peerOf('a', 'b')) || {}
+    eq('... and keeps the settlement open after that answer (settling)', st.settling, String(6 * PKT))
   }
   const n1 = (await engState(engA)).requests.length
   await engMode(engA, 'normal')
-  const q = await waitFor(60000, quiet)
+  const q = await waitFor(40000, quiet)
   if (!check('engine well again: the open settlement goes through, balances at settle_to', q, q || '')) await showState('after engine errors')
   const after = await movedAtoB()
   eq('settled exactly once: one bank transfer of 6 packets', (after.count - before.count) + ':' + (after.ledger - before.ledger), '1:' + 6 * PKT)
