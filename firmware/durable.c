@@ -25,6 +25,11 @@
  *   is made, the mark stays until the next group. While a sync is in
  *   flight the loop's wait is not shortened (no spinning): the watcher
  *   ends it.
+ * - The local account's send callbacks (local.h "Durability") follow the
+ *   output: ilpd_local_mark/release_marked/flush_all/hold next to the
+ *   wsconn calls, ilpd_local_waiting next to wsconn_output_waiting.
+ *   ilpd_durable_sync_now (its ring is full) runs a group to the end
+ *   mid-iteration, as peers_changed waits for one.
  * - Release markers: du_complete() has persist write one (unsynced) after
  *   a successful completion and before wsconn_release_marked(), so a
  *   kill -9 recovers exactly the released groups (persist.h).
@@ -193,6 +198,7 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 	du->sync_io = -1;
 	du->why[0] = '\0';
 	wsconn_hold_output(false);
+	ilpd_local_hold(d, false);
 	if (du->mode == ILPD_DUR_OFF) {
 		struct stat sb;
 
@@ -240,6 +246,7 @@ int ilpd_durable_start(struct ilpd_daemon *d)
 	if (du->mode == ILPD_DUR_SYNC && du->store.sync_fd >= 0)
 		du->sync_io = ev_io_add(&d->loop, du->store.sync_fd, HAL_POLL_IN, du_sync_io, d);
 	wsconn_hold_output(du->mode == ILPD_DUR_SYNC);
+	ilpd_local_hold(d, du->mode == ILPD_DUR_SYNC);   /* local.h "Durability" */
 	return 0;
 }
 
@@ -308,6 +315,7 @@ static void du_complete(struct ilpd_daemon *d, bool wait)
 			du_failed(du, now);
 	}
 	wsconn_release_marked();
+	ilpd_local_release_marked(d);   /* local sends' Fulfills, as the output */
 }
 
 static void du_sync_io(struct ev_loop *loop, int id, unsigned revents, void *arg)
@@ -355,7 +363,8 @@ int ilpd_durable_wait(struct ilpd_daemon *d, int wait)
 	}
 	if (dirty && !du_may_commit(du, now))
 		wait = du_bound(wait, du->retry_at, now);
-	if (!wsconn_output_waiting() && !(dirty && du_may_commit(du, now)))
+	if (!wsconn_output_waiting() && !ilpd_local_waiting(d) &&
+	    !(dirty && du_may_commit(du, now)))
 		return wait;
 	if (lc->commit_interval_ms > 0)
 		return du_bound(wait, du->window_end != 0 ? du->window_end
@@ -372,6 +381,7 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 
 	if (!du->store_open) {
 		wsconn_flush_all();
+		ilpd_local_flush_all(d);
 		return;
 	}
 	now = hal_mono_ms();
@@ -381,6 +391,7 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 		    du_may_commit(du, now))
 			du_commit(d, now);
 		wsconn_flush_all();
+		ilpd_local_flush_all(d);
 		return;
 	}
 	/* sync: the iteration's output is held until its changes are durable.
@@ -393,11 +404,14 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 		/* No balance change since the group was written (changes only
 		 * accumulate until the next write): what this iteration queued
 		 * needs no more than the group in flight, so it goes with it. */
-		if (!dirty)
+		if (!dirty) {
 			wsconn_mark_output();
+			ilpd_local_mark(d);
+		}
 		return;
 	}
-	if (lc->commit_interval_ms > 0 && (dirty || wsconn_output_waiting())) {
+	if (lc->commit_interval_ms > 0 &&
+	    (dirty || wsconn_output_waiting() || ilpd_local_waiting(d))) {
 		if (du->window_end == 0)
 			du->window_end = now + lc->commit_interval_ms;
 		if (now < du->window_end)
@@ -409,6 +423,7 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 
 		/* Everything queued so far goes when this group is durable. */
 		wsconn_mark_output();
+		ilpd_local_mark(d);
 		r = ilpd_persist_commit_start(&du->p, &d->sw, now);
 		if (r == 1)
 			return;
@@ -420,6 +435,36 @@ void ilpd_durable_flush(struct ilpd_daemon *d)
 	/* Nothing left to make durable (or a snapshot just was, or the commit
 	 * failed: released all the same, see durable.h): everything goes. */
 	wsconn_flush_all();
+	ilpd_local_flush_all(d);
+}
+
+void ilpd_durable_sync_now(struct ilpd_daemon *d)
+{
+	struct ilpd_durable *du = &d->dur;
+	int64_t now;
+	int r;
+
+	if (!du->store_open || du->mode != ILPD_DUR_SYNC)
+		return;
+	du_complete(d, true);   /* the group in flight: its output goes */
+	now = hal_mono_ms();
+	du->window_end = 0;
+	if (ilpd_persist_dirty(&du->p, &d->sw) && du_may_commit(du, now)) {
+		wsconn_mark_output();
+		ilpd_local_mark(d);
+		r = ilpd_persist_commit_start(&du->p, &d->sw, now);
+		if (r == 1) {
+			du_complete(d, true);   /* releases what was marked */
+			return;
+		}
+		if (r < 0)
+			du_failed(du, now);
+		else
+			du_ok(du);
+	}
+	/* As ilpd_durable_flush with nothing left to write (or a failure). */
+	wsconn_flush_all();
+	ilpd_local_flush_all(d);
 }
 
 bool ilpd_durable_stalled(const struct ilpd_durable *du)
@@ -463,6 +508,7 @@ void ilpd_durable_stop(struct ilpd_daemon *d)
 	du->store_open = false;
 	wsconn_hold_output(false);
 	wsconn_flush_all();
+	ilpd_local_hold(d, false);   /* every held callback runs, once */
 }
 
 /* ---- --dump-state ---------------------------------------------------------- */

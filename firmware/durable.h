@@ -23,7 +23,9 @@
  *             write, the waiting output goes at once (wsconn_flush_all) -
  *             never while a sync runs. So no byte leaves before every
  *             ledger change made before it was queued (at iteration
- *             granularity) is durable. With commit_interval_ms > 0 the output of
+ *             granularity) is durable. The local account's send
+ *             callbacks for Fulfills are held and released the same way
+ *             (local.h "Durability"). With commit_interval_ms > 0 the output of
  *             every iteration in the window waits until the window closes
  *             and shares one group: all output (not only Fulfills) is
  *             delayed by up to the window plus the sync.
@@ -87,6 +89,14 @@ int ilpd_durable_wait(struct ilpd_daemon *d, int wait);
 /* End of an iteration: commit as the mode says, then release the output
  * (instead of a bare wsconn_flush_all()); in sync mode, see "The loop". */
 void ilpd_durable_flush(struct ilpd_daemon *d);
+
+/* Sync mode, mid-iteration: makes every ledger change so far durable now
+ * (waits for the group in flight, then writes and syncs one more, the loop
+ * blocked meanwhile) and releases all held output and local callbacks, as
+ * the end of an iteration with nothing left to write would. For the local
+ * account when its ring of held Fulfills is full (local.h). A failed
+ * commit releases all the same (see above). Nothing in other modes. */
+void ilpd_durable_sync_now(struct ilpd_daemon *d);
 
 /* A reload succeeded: the peer set may have changed (persist.h). */
 void ilpd_durable_peers_changed(struct ilpd_daemon *d);

@@ -25,9 +25,21 @@
  *   id never matches a reused slot. Delivery slots whose packet is no
  *   longer pending to the local account (expired, aborted) are reclaimed
  *   when a slot is needed.
+ * - Sync mode (local.h "Durability"): a send's Fulfill is appended to the
+ *   ring and its callback runs only when durable.c releases it
+ *   (lc_hold_run, oldest first); a Reject calls back at once. The send
+ *   slot stays taken while its Fulfill is held (cancel_ctx still works on
+ *   it). An entry is dropped from the ring only after its callback
+ *   returned (the bytes are the callback's); what callbacks append goes at
+ *   the tail. A release asked for while callbacks run (a callback caused
+ *   it) only raises the bound of the run in progress. No wrap-around: the
+ *   ring restarts at 0 when it empties, and a Fulfill that does not fit
+ *   its free end forces a sync (ilpd_durable_sync_now), after which it is
+ *   durable and is called back at once.
  *
  * Memory: struct ilpd_local inside struct ilpd_daemon (local.h gives the
- * figure: tables plus two ILP packet buffers). No heap, no timers.
+ * figure: tables, two ILP packet buffers and the ring of held Fulfills).
+ * No heap, no timers.
  * Logs: local.enabled, local.unavailable (INFO/WARN), local.wrong_condition,
  * local.late (DEBUG).
  */
@@ -143,6 +155,13 @@ int ilpd_local_start(struct ilpd_daemon *d)
 	memset(&L->st, 0, sizeof(L->st));
 	memset(L->dlv, 0, sizeof(L->dlv));
 	memset(L->snd, 0, sizeof(L->snd));
+	L->hold = false;
+	L->running = false;
+	L->seq = 0;
+	L->mark = 0;
+	L->upto = 0;
+	L->head = 0;
+	L->tail = 0;
 	if (!required && !d->conf->admin_listen.enabled)
 		return 0;
 	/* Only a configured or requested account is worth refusing the start;
@@ -379,18 +398,52 @@ int ilpd_local_reject(struct ilpd_daemon *d, uint32_t id, const char *code,
 
 /* ---- sending ------------------------------------------------------------ */
 
-/* Ends send `tag` with reply (pkt, n): the slot is freed first, so the
- * callback may send again. */
-static void lc_complete(struct ilpd_local *L, uint32_t tag, const uint8_t *pkt, size_t n)
+/* Sync mode: appends send `tag`'s Fulfill to the ring; false if it does
+ * not fit the free end. */
+static bool lc_hold_put(struct ilpd_local *L, uint32_t tag, const uint8_t *pkt, size_t n)
 {
+	uint32_t h[3];
+
+	if (n > ILPD_LOCAL_HOLD_PKT ||
+	    ILPD_LOCAL_HOLD_ENTRY(n) > sizeof(L->ring) - L->tail)
+		return false;
+	h[0] = tag;
+	h[1] = ++L->seq;
+	h[2] = (uint32_t)n;
+	memcpy(L->ring + L->tail, h, sizeof(h));
+	memcpy(L->ring + L->tail + sizeof(h), pkt, n);
+	L->tail += ILPD_LOCAL_HOLD_ENTRY(n);
+	L->st.held++;
+	return true;
+}
+
+/* Ends send `tag` with reply (pkt, n): the slot is freed first, so the
+ * callback may send again. In sync mode a Fulfill is held instead (or,
+ * with the ring full, made durable at once). */
+static void lc_complete(struct ilpd_daemon *d, uint32_t tag, const uint8_t *pkt, size_t n)
+{
+	struct ilpd_local *L = &d->local;
 	uint32_t i = LC_IDX(tag);
 	struct ilpd_local_snd *s;
 	ilpd_local_done cb;
 	void *ctx;
 
-	if (i >= ILPD_LOCAL_SENDS || !L->snd[i].used || L->snd[i].gen != LC_GEN(tag))
+	if (i >= ILPD_LOCAL_SENDS || !L->snd[i].used || L->snd[i].gen != LC_GEN(tag) ||
+	    L->snd[i].held)
 		return;
 	s = &L->snd[i];
+	if (L->hold && ilp_packet_type(pkt, n) == ILP_TYPE_FULFILL) {
+		if (lc_hold_put(L, tag, pkt, n)) {
+			s->held = true;
+			return;   /* lc_hold_run calls back once it is durable */
+		}
+		/* No room: durable now (the loop waits for the disk). The
+		 * slot is checked again: callbacks ran meanwhile. */
+		L->st.sync_forced++;
+		ilpd_durable_sync_now(d);
+		if (!s->used || s->gen != LC_GEN(tag) || s->held)
+			return;   /* cannot happen: only we end this send */
+	}
 	cb = s->cb;
 	ctx = s->ctx;
 	s->used = false;
@@ -401,7 +454,74 @@ static void lc_complete(struct ilpd_local *L, uint32_t tag, const uint8_t *pkt, 
 
 void ilpd_local_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act)
 {
-	lc_complete(&d->local, act->tag, act->pkt, act->len);
+	lc_complete(d, act->tag, act->pkt, act->len);
+}
+
+/* Calls back the held Fulfills with seq <= upto, oldest first (the ring's
+ * order). Those held by what the callbacks cause have later seqs and
+ * wait; a nested call only raises the bound. */
+static void lc_hold_run(struct ilpd_local *L, uint32_t upto)
+{
+	if (L->running) {
+		if ((int32_t)(upto - L->upto) > 0)
+			L->upto = upto;
+		return;
+	}
+	L->running = true;
+	L->upto = upto;
+	while (L->head < L->tail) {
+		struct ilpd_local_snd *s;
+		uint32_t h[3];
+		ilpd_local_done cb = NULL;
+		void *ctx = NULL;
+
+		memcpy(h, L->ring + L->head, sizeof(h));
+		if ((int32_t)(h[1] - L->upto) > 0)
+			break;
+		s = &L->snd[LC_IDX(h[0])];
+		if (LC_IDX(h[0]) < ILPD_LOCAL_SENDS && s->used && s->held &&
+		    s->gen == LC_GEN(h[0])) {
+			cb = s->cb;
+			ctx = s->ctx;
+			s->used = false;
+			s->held = false;
+			L->st.sends_now--;
+		}
+		if (cb != NULL)
+			cb(ctx, L->ring + L->head + sizeof(h), h[2]);
+		L->head += ILPD_LOCAL_HOLD_ENTRY(h[2]);
+		if (L->head == L->tail)
+			L->head = L->tail = 0;
+	}
+	L->running = false;
+}
+
+void ilpd_local_hold(struct ilpd_daemon *d, bool on)
+{
+	if (!on)
+		ilpd_local_flush_all(d);
+	d->local.hold = on;
+}
+
+void ilpd_local_mark(struct ilpd_daemon *d)
+{
+	d->local.mark = d->local.seq;
+}
+
+void ilpd_local_release_marked(struct ilpd_daemon *d)
+{
+	lc_hold_run(&d->local, d->local.mark);
+}
+
+void ilpd_local_flush_all(struct ilpd_daemon *d)
+{
+	d->local.mark = d->local.seq;
+	lc_hold_run(&d->local, d->local.seq);
+}
+
+bool ilpd_local_waiting(const struct ilpd_daemon *d)
+{
+	return d->local.head < d->local.tail;
 }
 
 /* A Reject of our own for send `tag`, before the switch saw it. */
@@ -411,7 +531,7 @@ static void lc_refuse(struct ilpd_daemon *d, uint32_t tag, const char *code, con
 
 	if (lc_reject_encode(d, code, msg, NULL, 0, d->reply, sizeof(d->reply), &len) != ILP_OK)
 		len = 0;   /* cannot happen: fixed short texts */
-	lc_complete(&d->local, tag, d->reply, len);
+	lc_complete(d, tag, d->reply, len);
 }
 
 int ilpd_local_send(struct ilpd_daemon *d, const uint8_t *prepare, size_t n,
@@ -437,6 +557,7 @@ int ilpd_local_send(struct ilpd_daemon *d, const uint8_t *prepare, size_t n,
 	L->snd[i].gen = lc_next_gen(L->snd[i].gen);
 	L->snd[i].cb = cb;
 	L->snd[i].ctx = ctx;
+	L->snd[i].held = false;
 	L->st.sends_now++;
 	L->st.sent++;
 	tag = lc_id(L->snd[i].gen, (size_t)i);

@@ -21,6 +21,27 @@
  * the switch made, e.g. F02 no route or R00 at the expiry). It MAY run
  * before ilpd_local_send() returns (a Reject the switch makes at once).
  *
+ * Durability ([ledger] durability = sync, durable.h). A Fulfill moves
+ * money: its callback is held exactly as BTP output is held, so an
+ * application is never told "paid" before the ledger change that goes with
+ * it is on stable storage. The Fulfill is copied into a ring of held
+ * replies; the durable loop marks the held replies where it marks the
+ * wsconn output (ilpd_local_mark) and runs their callbacks, oldest first,
+ * where it releases it (ilpd_local_release_marked: the group's sync is
+ * done, also after a failed one, as for the output) or flushes all
+ * (ilpd_local_flush_all: nothing left to make durable, and at a clean
+ * stop, so every callback still runs exactly once). A Reject moves no
+ * persisted balance (the packet's reservation is dropped): it is given
+ * at once. Answers to deliveries (ilpd_local_answer) go to the source
+ * over BTP and are held with the rest of the output already. Room
+ * rule: when a Fulfill does not fit the ring's free end, ilpd makes the
+ * ledger durable there and then (ilpd_durable_sync_now: the group in
+ * flight and a new one, the loop waiting for the disk; counted in
+ * sync_forced) and calls back at once; nothing is refused and nothing is
+ * reserved. The ring starts again at its beginning whenever it empties.
+ * With durability interval or off nothing is held and callbacks run as
+ * the reply arrives.
+ *
  * Money: the local account is a ledger slot like a peer's (its balance
  * persists under the name "local"): its balance falls by what it receives
  * (not limited: min_balance unlimited) and rises by what it sends, up to
@@ -108,6 +129,8 @@ struct ilpd_local_stats {
 	uint64_t no_slot;         /* T03: every delivery slot busy */
 	uint64_t sent;            /* ilpd_local_send accepted */
 	uint64_t send_full;       /* ilpd_local_send refused: no slot */
+	uint64_t held;            /* Fulfills held until durable (sync mode) */
+	uint64_t sync_forced;     /* ... that found the ring full: synced at once */
 	uint32_t deliveries_now;
 	uint32_t sends_now;
 };
@@ -140,12 +163,29 @@ struct ilpd_local_snd {              /* 24 bytes on LP64 */
 	void *ctx;
 	uint16_t gen;                    /* tag = gen << 16 | index */
 	bool used;
+	bool held;                       /* its Fulfill waits in the ring */
 };
+
+/* The ring of held Fulfills (sync mode, see "Durability" above): entries
+ * of 12 bytes (tag, seq, length) + the packet rounded up to 4 bytes.
+ * Board-overridable; the default holds two of the largest Fulfills the
+ * local account can get (or ~1,000 small ones) on host and rpi, the
+ * router's one. */
+#define ILPD_LOCAL_HOLD_PKT \
+	(ILP_FULFILL_MAX_SIZE < ILPD_LOCAL_PKT_MAX ? ILP_FULFILL_MAX_SIZE : ILPD_LOCAL_PKT_MAX)
+#define ILPD_LOCAL_HOLD_ENTRY(n) (12u + (((uint32_t)(n) + 3u) & ~3u))
+#ifndef ILPD_LOCAL_HOLD_BYTES
+#define ILPD_LOCAL_HOLD_BYTES (2 * ILPD_LOCAL_HOLD_ENTRY(ILPD_LOCAL_HOLD_PKT))
+#endif
+_Static_assert(ILPD_LOCAL_HOLD_BYTES >= ILPD_LOCAL_HOLD_ENTRY(ILPD_LOCAL_HOLD_PKT),
+	       "the hold ring takes at least the largest Fulfill");
 
 /* Memory: ILPD_LOCAL_SLOTS * 40 + ILPD_LOCAL_SENDS * 24 + 2 *
  * ILPD_LOCAL_PKT_MAX (41,997: a send's Prepare, rewritten in place by the
- * switch; an answer built by accept/reject) + ~100 bytes: host (64 + 64
- * slots) 88,184 bytes, rpi (32 + 32) 86,136, router (16 + 16) 85,112. */
+ * switch; an answer built by accept/reject) + ILPD_LOCAL_HOLD_BYTES (held
+ * Fulfills: 65,640 on host and rpi, 32,820 on the router) + ~140 bytes:
+ * host (64 + 64 slots) 153,856 bytes, rpi (32 + 32) 151,808, router
+ * (16 + 16) 117,968 (LP64). */
 struct ilpd_local {
 	bool on;                         /* the account exists (peer is valid) */
 	bool want;                       /* ilpd_local_enable before the start */
@@ -157,6 +197,13 @@ struct ilpd_local {
 	struct ilpd_local_snd snd[ILPD_LOCAL_SENDS];
 	uint8_t out[ILPD_LOCAL_PKT_MAX];     /* a send's Prepare */
 	uint8_t ans[ILPD_LOCAL_PKT_MAX];     /* an answer being built */
+	bool hold;                       /* sync mode: Fulfills wait (durable.c) */
+	bool running;                    /* lc_hold_run is calling back */
+	uint32_t seq;                    /* the last held Fulfill's seq */
+	uint32_t mark;                   /* seq covered by the group being synced */
+	uint32_t upto;                   /* lc_hold_run: call back up to this seq */
+	uint32_t head, tail;             /* ring: entries in [head, tail) */
+	uint8_t ring[ILPD_LOCAL_HOLD_BYTES];   /* headers memcpy'd: no alignment */
 };
 
 /* daemon.c: after the switch is built, before the ledger is loaded:
@@ -173,5 +220,17 @@ void ilpd_local_reply(struct ilpd_daemon *d, const struct ilp_sw_action *act);
 /* reload.c: [local] prefix and limits of the new configuration apply;
  * ildcp_client.c: the node's address or asset changed (IL-DCP). */
 void ilpd_local_reconfigure(struct ilpd_daemon *d);
+
+/* durable.c, next to the matching wsconn calls (see "Durability"):
+ * hold: on at the start in sync mode; off (every held callback runs first)
+ * at the start of the other modes and at the stop. mark: the Fulfills held
+ * so far wait for the group being written. release_marked: the group is
+ * synced (or failed): their callbacks run. flush_all: every held callback
+ * runs (those a callback causes meanwhile wait). waiting: any held. */
+void ilpd_local_hold(struct ilpd_daemon *d, bool on);
+void ilpd_local_mark(struct ilpd_daemon *d);
+void ilpd_local_release_marked(struct ilpd_daemon *d);
+void ilpd_local_flush_all(struct ilpd_daemon *d);
+bool ilpd_local_waiting(const struct ilpd_daemon *d);
 
 #endif /* ILPD_LOCAL_H */

@@ -25,4 +25,7 @@
  * each way); larger ones fail (T00). */
 #define ILPD_HTTPC_SLOTS 4
 #define ILPD_HTTPC_BUF 8192
+/* Fulfills of local sends held until durable (firmware/local.h
+ * "Durability"): room for the largest one (32 KiB); more forces a sync. */
+#define ILPD_LOCAL_HOLD_BYTES 32820
 #endif

@@ -17,6 +17,10 @@
  * the local account to bob gets bob's Fulfill / Reject through the callback
  * exactly once, F02 for no route; a child under the prefix still wins;
  * without a handler test.d is F02 again; the local balance persists.
+ * Sync mode (test_send_durable, a store whose sync ends when the test says
+ * so): a send's Fulfill callback runs only after the sync of its group,
+ * once; Rejects at once; a full ring forces a sync; a stop runs a held
+ * callback.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -522,12 +526,16 @@ static struct {
 	uint8_t type;
 	char code[4];
 	void *ctx;
+	uint64_t syncs;              /* the ledger's completed syncs at the call */
+	bool sync_pending;           /* a group's sync was in flight at the call */
 } ds;
 
 static void done(void *ctx, const uint8_t *reply, size_t n)
 {
 	ds.calls++;
 	ds.ctx = ctx;
+	ds.syncs = dmn.dur.p.stats.syncs;
+	ds.sync_pending = ilpd_persist_sync_pending(&dmn.dur.p);
 	ds.type = (uint8_t)ilp_packet_type(reply, n);
 	ds.code[0] = '\0';
 	if (ds.type == ILP_TYPE_REJECT) {
@@ -660,6 +668,219 @@ static void test_send(void)
 	CHECK_EQ(ilpd_local_get_stats(&dmn)->sends_now, 0);   /* all answered T01/T03 */
 }
 
+/* A store whose asynchronous sync completes only when fake_done is set
+ * (the real one does the work then), as in test_durable.c. */
+static const struct hal_store_ops *fake_good;
+static bool fake_done;
+static int fake_starts;
+
+static int fake_sync_start(struct hal_store *s)
+{
+	(void)s;
+	fake_starts++;
+	return HAL_STORE_OK;
+}
+
+static int fake_sync_finish(struct hal_store *s, bool wait)
+{
+	if (!fake_done && !wait)
+		return HAL_STORE_BUSY;
+	return fake_good->sync(s);
+}
+
+/* c answers its Prepare `id` with a Fulfill (fulfillment f) carrying
+ * BIG_FULFILL - 39 bytes of data: a BIG_FULFILL-byte packet. */
+#define BIG_FULFILL 32040
+static void big_fulfill(struct cli *c, uint32_t id, const uint8_t f[32])
+{
+	static uint8_t data[BIG_FULFILL - 39], pkt[BIG_FULFILL + 64], frame[BIG_FULFILL + 128];
+	struct ilp_fulfill ff = { f, data, sizeof(data) };
+	size_t len = 0, flen = 0;
+
+	memset(data, 'x', sizeof(data));
+	CHECK_EQ(ilp_fulfill_encode(&ff, pkt, sizeof(pkt), &len), ILP_OK);
+	CHECK_EQ(len, BIG_FULFILL);
+	CHECK_EQ(btp_ilp_encode(BTP_RESPONSE, id, pkt, len, frame, sizeof(frame), &flen), ILP_OK);
+	CHECK_EQ(wsconn_send(&c->ws, WS_OP_BINARY, frame, flen), 0);
+}
+
+/* Sync mode: a send's Fulfill reaches the callback only after the sync of
+ * the group holding its balance change is done, exactly once; a Reject
+ * goes at once; a Fulfill that finds the ring full is synced there and
+ * then; a clean stop runs a held callback once. Local delivery's answer goes
+ * over BTP and is held like any output. */
+static void test_send_durable(void)
+{
+	static struct hal_store_ops fake;
+	char ledger[256];
+	uint8_t pkt[512], f[32];
+	struct ilp_fulfill ff = { f, NULL, 0 };
+	const struct ilpd_local_stats *st;
+	uint64_t syncs;
+	size_t len, flen = 0;
+	static int ctxk[8];
+	uint32_t ida, idk[8];
+	int lp, i, j, k, n0, ctx1, ctx2;
+
+	memset(&ds, 0, sizeof(ds));
+	memset(&hs, 0, sizeof(hs));
+	ilpd_local_set_handler(&dmn, handler, &hs);
+	snprintf(ledger, sizeof(ledger), "[ledger]\nstate_file = %s/send.state\n", dir);
+	CHECK_EQ(start(ledger), 0);
+	CHECK_EQ(dmn.dur.mode, ILPD_DUR_SYNC);
+	lp = ilpd_local_peer(&dmn);
+	CHECK(lp >= 0);
+	st = ilpd_local_get_stats(&dmn);
+	cli_connect(&bob);
+	cli_connect(&alice);
+	for (i = 0; i < 200 && ilpd_persist_sync_pending(&dmn.dur.p); i++)
+		ilpd_daemon_step(&dmn, 5);
+	fake_good = dmn.dur.store.ops;
+	fake = *fake_good;
+	fake.sync_start = fake_sync_start;
+	fake.sync_finish = fake_sync_finish;
+	dmn.dur.store.ops = &fake;
+	fake_done = false;
+	fake_starts = 0;
+	syncs = dmn.dur.p.stats.syncs;
+
+	/* alice's Prepare to the local account, answered below (the test's
+	 * clients are wsconns too: their output is held as ilpd's is) */
+	alice.type = 0;
+	cli_prepare(&alice, 20, "test.d", 9, 5000, "hello", false);
+	run_until(&hs.calls, 1);
+	CHECK_EQ(hs.calls, 1);
+
+	/* to bob, fulfilled: the Fulfill's balance change is written and its
+	 * sync started; the callback waits for the sync */
+	memset(f, 7, sizeof(f));
+	len = make_prepare(pkt, sizeof(pkt), "test.d.bob", 40, f);
+	CHECK_EQ(ilpd_local_send(&dmn, pkt, len, done, &ctx1), ILP_OK);
+	run_until(&bob.prepares, 1);
+	CHECK_EQ(bob.prepares, 1);
+	CHECK_EQ(ilp_fulfill_encode(&ff, pkt, sizeof(pkt), &flen), ILP_OK);
+	cli_answer(&bob, pkt, flen);
+	for (i = 0; i < 200 && fake_starts == 0; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(fake_starts, 1);
+	CHECK_EQ(bal(lp), 40);                  /* the switch has it... */
+	for (i = 0; i < 20; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(ds.calls, 0);                  /* ...the application not yet */
+	CHECK(ilpd_persist_sync_pending(&dmn.dur.p));
+	CHECK(ilpd_local_waiting(&dmn));
+	CHECK_EQ_U64(st->held, 1);
+	CHECK_EQ(st->sends_now, 1);
+
+	/* meanwhile: a Reject moves no balance and goes at once (F02) */
+	len = make_prepare(pkt, sizeof(pkt), "g.nowhere", 5, f);
+	CHECK_EQ(ilpd_local_send(&dmn, pkt, len, done, &ctx2), ILP_OK);
+	CHECK_EQ(ds.calls, 1);
+	CHECK(ds.ctx == &ctx2);
+	CHECK(strcmp(ds.code, "F02") == 0);
+
+	/* and local delivery: alice's Fulfill from the handler is BTP output,
+	 * held with the rest while a sync runs */
+	CHECK_EQ(ilpd_local_accept(&dmn, hs.id, NULL, 0), ILP_OK);
+	for (i = 0; i < 20; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(alice.answers, 0);
+
+	/* the sync completes: the callback runs, once, after it */
+	fake_done = true;
+	run_until(&ds.calls, 2);
+	CHECK_EQ(ds.calls, 2);
+	CHECK(ds.ctx == &ctx1);
+	CHECK_EQ(ds.type, ILP_TYPE_FULFILL);
+	CHECK(ds.syncs > syncs);
+	CHECK(!ds.sync_pending);
+	run_until(&alice.answers, 1);
+	CHECK_EQ(alice.answers, 1);
+	CHECK_EQ(alice.type, ILP_TYPE_FULFILL);
+	for (i = 0; i < 200 && ilpd_persist_sync_pending(&dmn.dur.p); i++)
+		ilpd_daemon_step(&dmn, 5);
+	for (i = 0; i < 20; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(ds.calls, 2);
+	CHECK(!ilpd_local_waiting(&dmn));
+	CHECK_EQ(st->sends_now, 0);
+
+	/* a full ring: bob fulfills k sends together, each with 32,000 bytes
+	 * of data; the ring holds k - 1 of them, the last does not fit: ilpd
+	 * syncs there and then and calls back all k, each once, after the
+	 * sync, the last one last. (bob's answers go together: the test's
+	 * clients are held too while a sync runs.) */
+	fake_done = false;
+	fake_starts = 0;
+	k = (int)(sizeof(dmn.local.ring) / ILPD_LOCAL_HOLD_ENTRY(BIG_FULFILL)) + 1;
+	CHECK(k <= (int)(sizeof(ctxk) / sizeof(ctxk[0])));
+	for (j = 0; j < k; j++) {
+		memset(f, 30 + j, sizeof(f));
+		len = make_prepare(pkt, sizeof(pkt), "test.d.bob", 1, f);
+		CHECK_EQ(ilpd_local_send(&dmn, pkt, len, done, &ctxk[j]), ILP_OK);
+		run_until(&bob.prepares, 2 + j);
+		CHECK_EQ(bob.prepares, 2 + j);
+		idk[j] = bob.prep_id;
+	}
+	syncs = dmn.dur.p.stats.syncs;
+	for (j = 0; j < k; j++) {
+		memset(f, 30 + j, sizeof(f));
+		big_fulfill(&bob, idk[j], f);
+	}
+	run_until(&ds.calls, 2 + k);
+	CHECK_EQ(ds.calls, 2 + k);
+	CHECK(st->sync_forced >= 1);
+	CHECK(fake_starts >= 1);
+	CHECK(ds.ctx == &ctxk[k - 1]);
+	CHECK_EQ(ds.type, ILP_TYPE_FULFILL);
+	CHECK(ds.syncs > syncs);
+	CHECK(!ds.sync_pending);
+	CHECK(!ilpd_local_waiting(&dmn));
+	CHECK_EQ(dmn.local.tail, 0);            /* emptied: starts again at 0 */
+	CHECK_EQ(st->sends_now, 0);
+	for (i = 0; i < 20; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(ds.calls, 2 + k);
+	n0 = 1 + k;
+
+	/* bob fulfills C while the sync never ends; the stop runs the held
+	 * callback once, D (unanswered) gets its Reject once */
+	fake_starts = 0;
+	memset(f, 23, sizeof(f));
+	len = make_prepare(pkt, sizeof(pkt), "test.d.bob", 1, f);
+	CHECK_EQ(ilpd_local_send(&dmn, pkt, len, done, &ctx1), ILP_OK);
+	run_until(&bob.prepares, n0 + 1);
+	ida = bob.prep_id;
+	len = make_prepare(pkt, sizeof(pkt), "test.d.bob", 1, f);
+	CHECK_EQ(ilpd_local_send(&dmn, pkt, len, done, &ctx2), ILP_OK);
+	run_until(&bob.prepares, n0 + 2);
+	CHECK_EQ(bob.prepares, n0 + 2);
+	CHECK_EQ(ilp_fulfill_encode(&ff, pkt, sizeof(pkt), &flen), ILP_OK);
+	bob.prep_id = ida;
+	cli_answer(&bob, pkt, flen);
+	for (i = 0; i < 200 && fake_starts == 0; i++)
+		ilpd_daemon_step(&dmn, 5);
+	CHECK_EQ(fake_starts, 1);
+	CHECK_EQ(ds.calls, 2 + k);
+	wsconn_abort(&bob.ws, "test over");
+	wsconn_abort(&alice.ws, "test over");
+	ilpd_daemon_stop(&dmn, 0);
+	for (i = 0; i < 100 && !ilpd_daemon_done(&dmn); i++)
+		ilpd_daemon_step(&dmn, 10);
+	CHECK(ilpd_daemon_done(&dmn));
+	CHECK_EQ(ds.calls, 3 + k);              /* D's Reject */
+	CHECK(ds.ctx == &ctx2);
+	CHECK(ilpd_local_waiting(&dmn));
+	ilpd_durable_stop(&dmn);
+	CHECK_EQ(ds.calls, 4 + k);
+	CHECK(ds.ctx == &ctx1);
+	CHECK_EQ(ds.type, ILP_TYPE_FULFILL);
+	CHECK_EQ(st->sends_now, 0);
+	CHECK(!ilpd_local_waiting(&dmn));
+	dmn.dur.store.ops = fake_good;
+	ilpd_local_set_handler(&dmn, NULL, NULL);
+}
+
 /* The local account's balance persists under its name. */
 static void test_persisted(void)
 {
@@ -759,6 +980,7 @@ int main(void)
 	TH_RUN(test_config_local);
 	TH_RUN(test_delivery);
 	TH_RUN(test_send);
+	TH_RUN(test_send_durable);
 	TH_RUN(test_persisted);
 	{
 		char cmd[128];
