@@ -20,10 +20,11 @@
 #include <string.h>
 
 #include "ccp_glue.h"
-#include "httpd.h"
 #include "deliver.h"
+#include "local.h"
 #include "settle_api.h"
 #include "settle_glue.h"
+#include "httpd.h"
 #include "hal/hal_log.h"
 #include "hal/hal_time.h"
 #include "net/http.h"
@@ -124,6 +125,31 @@ static void adm_persist_json(const struct ilpd_daemon *d, struct adm_buf *b)
 		   du->failed || ilpd_durable_stalled(du) ? "false" : "true");
 }
 
+/* ilpd's own account (local.h): not a link, so not in "peers"; its
+ * balance has the ledger's sign (what the account owes the connector:
+ * negative = what the applications received through it, net). */
+static void adm_local_json(const struct ilpd_daemon *d, struct adm_buf *b)
+{
+	const struct ilpd_local_stats *st = ilpd_local_get_stats(d);
+	int i = ilpd_local_peer(d);
+
+	if (i < 0) {
+		adm_printf(b, ",\"local\":null");
+		return;
+	}
+	adm_printf(b, ",\"local\":{\"name\":\"" ILPD_LOCAL_NAME "\",\"handler\":%s,"
+		   "\"balance\":\"%lld\",\"pendingIn\":\"%llu\",\"pendingOut\":\"%llu\","
+		   "\"delivered\":%llu,\"answered\":%llu,\"late\":%llu,"
+		   "\"wrongCondition\":%llu,\"sent\":%llu}",
+		   d->local.handler != NULL ? "true" : "false",
+		   (long long)d->sw.ledger.slot[i].balance,
+		   (unsigned long long)d->sw.ledger.slot[i].pending_in,
+		   (unsigned long long)d->sw.ledger.slot[i].pending_out,
+		   (unsigned long long)st->delivered, (unsigned long long)st->answered,
+		   (unsigned long long)st->late, (unsigned long long)st->wrong_condition,
+		   (unsigned long long)st->sent);
+}
+
 size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 {
 	struct adm_buf b = { out, cap, 0, false };
@@ -178,7 +204,9 @@ size_t ilpd_health_json(const struct ilpd_daemon *d, char *out, size_t cap)
 		adm_printf(&b, "}");
 		sep = ",";
 	}
-	adm_printf(&b, "]}\n");
+	adm_printf(&b, "]");
+	adm_local_json(d, &b);
+	adm_printf(&b, "}\n");
 	return b.overflow ? 0 : b.len;
 }
 

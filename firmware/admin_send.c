@@ -249,8 +249,17 @@ int ilpd_admin_send_route(struct ilpd_daemon *d, const struct ilpd_http_req *rq,
 		for (i = 0; known[i] != NULL; i++)
 			if (m->key_len == strlen(known[i]) && memcmp(m->key, known[i], m->key_len) == 0)
 				break;
-		if (known[i] == NULL)
-			return ilpd_http_error(rs, 400, "unknown key", NULL);
+		if (known[i] == NULL) {
+			/* name the key, as /admin/peers does (bytes it cannot
+			 * show as text become '?'; long names are cut) */
+			static char kb[65];
+			size_t k;
+
+			for (k = 0; k < m->key_len && k < sizeof(kb) - 1; k++)
+				kb[k] = m->key[k] >= 0x20 && m->key[k] < 0x7f ? (char)m->key[k] : '?';
+			kb[k] = '\0';
+			return ilpd_http_error(rs, 400, "unknown key", kb);
+		}
 	}
 	memset(&p, 0, sizeof(p));
 	/* destination */

@@ -68,8 +68,8 @@ static const char main_usage[] =
 "               reconnect_max_ms (30000)\n"
 "  [admin]      listen (127.0.0.1:7769 | off): GET /health, /metrics, /routes\n"
 "               (open), the admin API under /admin/ (POST /admin/ilp/send, ...):\n"
-"               token (or token_file), allowed_ips (127.0.0.0/8, ::1)\n"
-"               state_dir (<[ledger] state_file's dir>: admin.ini, the API's peers/routes)\n"
+"               token (or token_file), allowed_ips (127.0.0.0/8, ::1), state_dir\n"
+"               (<[ledger] state_file's dir>: admin.ini, the API's peers/routes)\n"
 "  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
 "  [log]        level (info), stderr (true), syslog (false)\n"
 "  [peer NAME]  relation (parent|peer|child), url (ws://HOST:PORT/PATH to dial;\n"
@@ -88,15 +88,6 @@ static const char main_usage[] =
 "               once its balance change is on disk. Restart to change\n"
 "               durability or state_file. See man ilpd, DURABLE LEDGER.\n";
 
-/* Settlement's part of --help (its own literal: each stays under 4095 bytes). */
-static const char main_usage_settle[] =
-"  Settlement   [peer NAME] settlement_engine (none; http://127.0.0.1:PORT of the\n"
-"               peer's RFC 38 engine, loopback unless allow_remote_engine),\n"
-"               settle_threshold (none: ilpd pays when the balance falls below\n"
-"               it), settle_to (0), settlement_scale (asset_scale);\n"
-"               [settlement] listen (off; 127.0.0.1:PORT: the engines' API),\n"
-"               allow_remote (false). See man ilpd, SETTLEMENT.\n";
-
 /* --help: [local], ilpd's own account (config_local.c, local.h). */
 static const char main_usage_local[] =
 "  [local]      ilpd's own account (peer 'local'): handler_url (none;\n"
@@ -106,6 +97,33 @@ static const char main_usage_local[] =
 "               (half the HTTP client slots), queue, allow_remote (false),\n"
 "               max_balance (unlimited). Condition must be SHA-256(SHA-256(data))\n"
 "               or F05. See man ilpd, [local]; docs/applications.md.\n";
+
+/* Settlement's part of --help (its own literal: each stays under 4095 bytes). */
+static const char main_usage_settle[] =
+"  Settlement   [peer NAME] settlement_engine (none; http://127.0.0.1:PORT of the\n"
+"               peer's RFC 38 engine, loopback unless allow_remote_engine),\n"
+"               settle_threshold (none: ilpd pays when the balance falls below\n"
+"               it), settle_to (0), settlement_scale (asset_scale);\n"
+"               [settlement] listen (off; 127.0.0.1:PORT: the engines' API),\n"
+"               allow_remote (false). See man ilpd, SETTLEMENT.\n";
+
+/* --help: every HTTP endpoint ilpd serves or calls. */
+static const char main_usage_http[] =
+"\n"
+"HTTP endpoints (man ilpd, ADMIN ENDPOINTS and SETTLEMENT; docs/applications.md):\n"
+"  [admin] listen, open to allowed_ips:\n"
+"    GET /            the dashboard (read-only; /#token=T sends the token)\n"
+"    GET /health      JSON status: node, transport, peers, ledger, settlement\n"
+"    GET /metrics     Prometheus text\n"
+"    GET /routes      the routing table (static, children, CCP-learned)\n"
+"  [admin] listen, with 'Authorization: Bearer TOKEN' when [admin] token is set:\n"
+"    POST /admin/ilp/send                   send a Prepare from ilpd's own account\n"
+"    GET|POST /admin/peers, GET|DELETE /admin/peers/NAME   peers, kept in admin.ini\n"
+"    GET|POST /admin/routes, DELETE /admin/routes/PREFIX   routes (PREFIX or default)\n"
+"  [settlement] listen, for the settlement engines (RFC 38):\n"
+"    POST /accounts/ID/settlements, POST /accounts/ID/messages\n"
+"  Called by ilpd: POST <[local] handler_url>/handle-packet (local delivery);\n"
+"    POST|DELETE <settlement_engine>/accounts[/ID[/settlements|/messages]].\n";
 
 /* The rest of --help (one literal would exceed the 4095 bytes C11 promises). */
 static const char main_usage2[] =
@@ -346,6 +364,7 @@ int main(int argc, char **argv)
 			fputs(main_usage_local, stdout);
 			fputs(main_usage2, stdout);
 			fputs(main_usage_settle, stdout);
+			fputs(main_usage_http, stdout);
 			return 0;
 		}
 		if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {

@@ -209,7 +209,7 @@ send_bad() {  # BODY KEY(or null) WHAT
 send_bad '{"destination":' null "truncated JSON"
 send_bad 'not json' null "not JSON"
 send_bad '[1,2]' null "top level an array"
-send_bad '{"destination":"test.b.carol","amount":"1","data":"","x":1}' null "unknown key"
+send_bad '{"destination":"test.b.carol","amount":"1","data":"","x":1}' '"x"' "unknown key (named)"
 send_bad '{"amount":"1","data":""}' '"destination"' "missing destination"
 send_bad '{"destination":5,"amount":"1","data":""}' '"destination"' "destination a number"
 send_bad '{"destination":"not an address!","amount":"1","data":""}' '"destination"' "bad ILP address"
@@ -348,6 +348,11 @@ else bad "ilpctl admin send rejected: rc $rc $out"; fi
 out=$("$ilpctl" admin send --to test.b.carol.x --amount 3 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q 'HTTP 401'; then ok "ilpctl admin send without a token: exit 1, HTTP 401"
 else bad "ilpctl admin no token: rc $rc $out"; fi
+# /health shows ilpd's own account: 10 + 5 + 3 were fulfilled from it (the
+# ledger's sign: the account owes the connector what it spent).
+lb=$(curl -s --max-time 5 "$A/health" | python3 -c 'import json,sys; l=json.load(sys.stdin).get("local"); print(l["balance"] if l else "none")')
+if [ "$lb" = 18 ]; then ok "/health local: balance 18 after 10 + 5 + 3 fulfilled"
+else bad "/health local balance: $lb (want 18)"; fi
 out=$("$ilpctl" admin --token-file "$work/token" --url "http://127.0.0.1:$P_CA" send --to test.c.x --amount 1 2>&1); rc=$?
 if [ $rc = 1 ] && echo "$out" | grep -q '"code":"F02"'; then ok "ilpctl admin --token-file --url (C: F02, exit 1)"
 else bad "ilpctl admin --token-file: rc $rc $out"; fi
