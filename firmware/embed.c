@@ -109,8 +109,11 @@ int ilpd_start_file(const char *path, char *err, size_t errcap)
 {
 	struct ilpd_conf_err e;
 
-	if (embed_state != EMBED_IDLE || path == NULL)
+	if (embed_state != EMBED_IDLE || path == NULL) {
+		embed_err(err, errcap, embed_state != EMBED_IDLE ? "already started (one "
+			  "connector per process, started once)" : "no configuration file", "");
 		return ILPD_E_ARG;
+	}
 	return embed_loaded(ilpd_conf_load_file(ilpd_boot_conf(), path, &e), &e,
 			    path, err, errcap);
 }
@@ -129,6 +132,26 @@ static bool embed_put(size_t *len, const char *s, bool user)
 	return true;
 }
 
+/* The setting on line `line` of the INI text built from s (a section
+ * header line counts as its first setting), or n. */
+static size_t embed_setting_at(const struct ilpd_setting *s, size_t n, int line)
+{
+	const char *section = NULL;
+	int l = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (section == NULL || strcmp(section, s[i].section) != 0) {
+			section = s[i].section;
+			if (++l == line)
+				return i;
+		}
+		if (++l == line)
+			return i;
+	}
+	return n;
+}
+
 int ilpd_start_settings(const struct ilpd_setting *s, size_t n, char *err,
 			size_t errcap)
 {
@@ -136,8 +159,11 @@ int ilpd_start_settings(const struct ilpd_setting *s, size_t n, char *err,
 	struct ilpd_conf_err e;
 	size_t len = 0, i;
 
-	if (embed_state != EMBED_IDLE || (s == NULL && n > 0))
+	if (embed_state != EMBED_IDLE || (s == NULL && n > 0)) {
+		embed_err(err, errcap, embed_state != EMBED_IDLE ? "already started (one "
+			  "connector per process, started once)" : "settings is NULL", "");
 		return ILPD_E_ARG;
+	}
 	embed_ini[0] = 0;
 	for (i = 0; i < n; i++) {
 		bool ok = true;
@@ -160,9 +186,21 @@ int ilpd_start_settings(const struct ilpd_setting *s, size_t n, char *err,
 			return ILPD_E_ARG;
 		}
 	}
-	return embed_loaded(ilpd_conf_load_string(ilpd_boot_conf(), "(settings)",
-						  embed_ini, &e),
-			    &e, "(settings)", err, errcap);
+	if (ilpd_conf_load_string(ilpd_boot_conf(), "(settings)", embed_ini, &e) != 0) {
+		/* "settings[i]: message": the caller's array index, not a line of
+		 * the text built from it; whole-file rules name no setting */
+		size_t at = embed_setting_at(s, n, e.line);
+
+		if (err != NULL && errcap > 0) {
+			if (at < n)
+				snprintf(err, errcap, "settings[%zu] [%s] %s: %s", at,
+					 s[at].section, s[at].key, e.msg + e.text);
+			else
+				snprintf(err, errcap, "settings: %s", e.msg + e.text);
+		}
+		return ILPD_E_CONFIG;
+	}
+	return embed_loaded(0, &e, "(settings)", err, errcap);
 }
 
 /* ---- local delivery ------------------------------------------------------ */
@@ -226,9 +264,23 @@ int ilpd_accept(uint32_t id, const uint8_t *data, size_t n)
 	return embed_answer_err(ilpd_local_accept(ilpd_boot_daemon(), id, data, n));
 }
 
+/* An ILP error code: a class letter (F final, T temporary, R relative)
+ * and two digits or capitals, as RFC 0027 lists them ("F99", "T04"). */
+static bool embed_code_ok(const char *c)
+{
+	int i;
+
+	if (c == NULL || strlen(c) != 3 || (c[0] != 'F' && c[0] != 'T' && c[0] != 'R'))
+		return false;
+	for (i = 1; i < 3; i++)
+		if (!((c[i] >= '0' && c[i] <= '9') || (c[i] >= 'A' && c[i] <= 'Z')))
+			return false;
+	return true;
+}
+
 int ilpd_reject(uint32_t id, const char *code, const char *message)
 {
-	if (embed_state != EMBED_RUNNING || code == NULL || strlen(code) != 3)
+	if (embed_state != EMBED_RUNNING || !embed_code_ok(code))
 		return ILPD_E_ARG;
 	return embed_answer_err(ilpd_local_reject(ilpd_boot_daemon(), id, code,
 						  message != NULL ? message : "", NULL, 0));

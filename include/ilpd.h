@@ -50,8 +50,13 @@ struct ilpd_setting {
 
 /* Loads the configuration from an INI file, or from `n` settings, checks it
  * and starts the connector (ledger recovered, listeners open, peers
- * dialled). On ILPD_E_CONFIG, err holds "FILE:LINE: message"; on other
- * errors a reason (also logged). err may be NULL. */
+ * dialled). On ILPD_E_CONFIG, err holds "FILE:LINE: message" (a file) or
+ * "settings[I] [SECTION] KEY: message" (I: the index in s; "settings:
+ * message" for a rule about the whole configuration); on other errors a
+ * reason (also logged). err may be NULL. A connector starts once per
+ * process: a second start (also after ilpd_finish) is ILPD_E_ARG. After the
+ * configuration, admin.ini in [admin] state_dir is loaded on top, as the
+ * daemon does (peers and routes made through the admin API). */
 int ilpd_start_file(const char *path, char *err, size_t errcap);
 int ilpd_start_settings(const struct ilpd_setting *s, size_t n, char *err,
 			size_t errcap);
@@ -75,8 +80,9 @@ typedef void (*ilpd_packet_handler)(void *user, const struct ilpd_packet *p);
 int ilpd_set_packet_handler(ilpd_packet_handler h, void *user);
 
 /* Fulfill packet `id` (fulfillment = SHA-256 of its data) with reply data
- * (at most 32767 bytes), or reject it with a 3-character ILP code ("F99")
- * and a message. ILPD_E_GONE if it is no longer waiting. */
+ * (at most 32767 bytes), or reject it with an ILP error code (F, T or R and
+ * two digits or capitals: "F99", "T04"; anything else is ILPD_E_ARG) and a
+ * message. ILPD_E_GONE if it is no longer waiting. */
 int ilpd_accept(uint32_t id, const uint8_t *data, size_t n);
 int ilpd_reject(uint32_t id, const char *code, const char *message);
 

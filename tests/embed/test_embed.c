@@ -68,7 +68,7 @@ int main(void)
 
 	err[0] = 0;
 	CHECK(ilpd_start_settings(unknown, 2, err, sizeof(err)) == ILPD_E_CONFIG);
-	CHECK(strncmp(err, "(settings):3: ", 14) == 0);
+	CHECK(strncmp(err, "settings[1] [node] colour: ", 27) == 0);
 	CHECK(strstr(err, "colour") != NULL);
 
 	if (ilpd_start_settings(good, sizeof(good) / sizeof(good[0]), err, sizeof(err)) != 0) {
@@ -76,7 +76,9 @@ int main(void)
 		return 1;
 	}
 	CHECK(strcmp(ilpd_address(), "test.embed") == 0);
+	err[0] = 0;
 	CHECK(ilpd_start_settings(good, 1, err, sizeof(err)) == ILPD_E_ARG);
+	CHECK(strstr(err, "already started") != NULL);
 	CHECK(ilpd_fds(f, 16, &timeout) >= 2);
 	CHECK(timeout >= 0 && timeout <= 1000);
 	CHECK(ilpd_balance("nobody", &bal) == ILPD_E_ARG);
@@ -89,6 +91,9 @@ int main(void)
 	CHECK(strcmp(done_code, "F02") == 0);
 	CHECK(ilpd_balance("local", &bal) == 0 && bal == 0);
 	CHECK(ilpd_reject(12345, "F99", "nothing waits") == ILPD_E_GONE);
+	CHECK(ilpd_reject(12345, "XYZ", "not an ILP code") == ILPD_E_ARG);
+	CHECK(ilpd_reject(12345, "F9", "too short") == ILPD_E_ARG);
+	CHECK(ilpd_reject(12345, "f99", "lower case") == ILPD_E_ARG);
 
 	ilpd_stop(100);
 	for (i = 0; i < 300 && !ilpd_done(); i++)
