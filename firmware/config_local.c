@@ -20,8 +20,12 @@
  *                      falls by what it receives (0: it can only send what
  *                      it has received)
  *
- * Rules: the loopback rule is checked once the whole section is read
- * (allow_remote may come after handler_url), at handler_url's line; a
+ * Rules: handler_url's HOST must be an IP address or localhost: a name
+ * would need a blocking DNS lookup at each request (the event loop would
+ * wait), and an onion name would even go to the local DNS (ilpd never
+ * looks onion names up itself). This and the loopback rule are checked
+ * once the whole file is read (allow_remote may come after handler_url,
+ * onion_suffixes after [local]), at handler_url's line; a
  * [peer] named "local" is refused by conf_begin_peer (config_peer.c: the
  * name of ilpd's own account in the switch and the ledger). Nothing is resolved or connected here. Memory:
  * struct ilpd_local_conf (~4.6 KB with the URL's path) inside struct
@@ -124,6 +128,22 @@ static bool lc_loopback(const char *h)
 	return parts == 4;
 }
 
+/* NULL if the URL's host is an IP address or localhost, else why not. */
+static const char *lc_host_literal(const struct ilpd_conf *c, const char *h)
+{
+	uint8_t a[16];
+	bool v6;
+
+	if (ilpd_host_is_onion(&c->transport, h))
+		return "has an onion URL: the handler is not reached through the proxy "
+		       "(ilpd never looks onion names up itself); give its IP address "
+		       "or localhost";
+	if (conf_ieq(h, "localhost") || ilpd_ip_parse(h, strlen(h), a, &v6) == 0)
+		return NULL;
+	return "must have an IP address or localhost as HOST: a host name would be "
+	       "looked up (a blocking DNS query) at each request";
+}
+
 int conf_set_local(struct conf_parse *st, int k, const char *v)
 {
 	struct ilpd_local_conf *l = &st->c->local;
@@ -185,10 +205,16 @@ void conf_finish_local(struct conf_parse *st)
 	const struct ilpd_conf *c = st->c;
 	const struct ilpd_local_conf *l = &c->local;
 	const int *kl = st->key_line[SEC_LOCAL];
+	const char *why;
 
 	/* A [peer] named "local" is refused where it starts (conf_begin_peer,
 	 * which admin.ini's peers go through too). */
-	if (l->handler && !l->allow_remote && !lc_loopback(l->handler_url.host))
+	if (!l->handler)
+		return;
+	why = lc_host_literal(c, l->handler_url.host);
+	if (why != NULL)
+		conf_fail(st, kl[K_LC_HANDLER_URL], "'handler_url' %s", why);
+	else if (!l->allow_remote && !lc_loopback(l->handler_url.host))
 		conf_fail(st, kl[K_LC_HANDLER_URL], "'handler_url' must be a loopback "
 			  "address (127.0.0.1, ::1, localhost) unless allow_remote = true");
 }

@@ -16,8 +16,10 @@
  *   allow_remote         bool [false]: listen may be a non-loopback address
  *
  * Rules: the keys are checked at their line; the cross-key rules (scale
- * default, settle_to > settle_threshold, loopback) at the end of the file,
- * reported at the key's line. Memory: none of its own (the fields live in
+ * default, settle_to > settle_threshold, loopback, HOST an IP address or
+ * localhost) at the end of the file, reported at the key's line. An engine
+ * named by a host name would be looked up (blocking DNS) at each request,
+ * an onion name even by the local DNS: both are refused. Memory: none of its own (the fields live in
  * struct ilpd_peer_conf and struct ilpd_conf). No heap.
  */
 #include <stdio.h>
@@ -60,6 +62,22 @@ static const char *conf_engine_url(const char *v, struct ilpd_url *u)
 	}
 	return NULL;
 }
+/* NULL if the engine's host is an IP address or localhost, else why not. */
+static const char *conf_engine_literal(const struct ilpd_conf *c, const char *h)
+{
+	uint8_t a[16];
+	bool v6;
+
+	if (ilpd_host_is_onion(&c->transport, h))
+		return "has an onion URL: engines are not reached through the proxy "
+		       "(ilpd never looks onion names up itself); give its IP address "
+		       "or localhost";
+	if (conf_ieq(h, "localhost") || ilpd_ip_parse(h, strlen(h), a, &v6) == 0)
+		return NULL;
+	return "must have an IP address or localhost as HOST: a host name would be "
+	       "looked up (a blocking DNS query) at each request";
+}
+
 const char *const conf_settlement_keys[] = { "listen", "allow_remote", NULL };
 
 int conf_set_peer_settle(struct conf_parse *st, int k, const char *v)
@@ -101,12 +119,17 @@ int conf_set_peer_settle(struct conf_parse *st, int k, const char *v)
 void conf_finish_peer_settle(struct conf_parse *st, size_t i)
 {
 	struct ilpd_peer_conf *p = &st->c->peer[i];
+	const char *why;
 
 	if (!p->settle_scale_set)
 		p->settle_scale = p->rate.scale;
 	if (!p->settle_engine)
 		return;
-	if (!p->allow_remote_engine && !ilpd_host_is_loopback(p->settle_url.host))
+	why = conf_engine_literal(st->c, p->settle_url.host);
+	if (why != NULL)
+		conf_fail(st, p->settle_line, "'settlement_engine' of peer '%s' %s",
+			  p->name, why);
+	else if (!p->allow_remote_engine && !ilpd_host_is_loopback(p->settle_url.host))
 		conf_fail(st, p->settle_line, "'settlement_engine' of peer '%s' is not "
 			  "loopback (127.0.0.0/8, ::1, localhost); set allow_remote_engine "
 			  "= true to use it", p->name);

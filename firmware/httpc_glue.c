@@ -307,6 +307,25 @@ static struct ilpd_httpc_slot *hc_pick(struct ilpd_httpc *hc, const char *ip,
 	return free_s != NULL ? free_s : idle_other;
 }
 
+/* "localhost" -> "127.0.0.1", an IP literal -> itself: true; any other
+ * host (never looked up): false, ip "". */
+static bool hc_literal(const char *host, char ip[HAL_IP_STR_MAX])
+{
+	size_t n = strlen(host);
+	uint8_t a[16];
+	bool v6;
+
+	ip[0] = '\0';
+	if (conf_ieq(host, "localhost")) {
+		strcpy(ip, "127.0.0.1");
+		return true;
+	}
+	if (n >= HAL_IP_STR_MAX || ilpd_ip_parse(host, n, a, &v6) != 0)
+		return false;
+	memcpy(ip, host, n + 1);
+	return true;
+}
+
 int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 		       const char *method, const char *path,
 		       const char *extra_headers, const uint8_t *body, size_t n,
@@ -326,16 +345,11 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 		return ILP_ERR_FULL;
 	}
 	/* Numeric hosts are copied through and "localhost" is 127.0.0.1;
-	 * other names are looked up, blocking (the header says to use
-	 * literals). */
-	if (conf_ieq(url->host, "localhost")) {
-		strcpy(ip, "127.0.0.1");
-		resolved = true;
-	} else {
-		resolved = hal_resolve(url->host, ip) == HAL_NET_OK;
-	}
-	if (!resolved)
-		ip[0] = '\0';
+	 * nothing is ever looked up (a name would block the loop, an onion
+	 * name would leak to the local DNS): any other host fails to connect.
+	 * The configuration refuses such URLs (config_local.c,
+	 * config_settle.c). */
+	resolved = hc_literal(url->host, ip);
 	s = hc_pick(hc, ip, url->port);
 	if (s == NULL) {
 		hc->st.full++;

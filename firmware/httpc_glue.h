@@ -16,10 +16,11 @@
  *
  * Rules:
  * - URLs are http:// only (no TLS), to an IPv4/IPv6 literal or
- *   "localhost" (taken as 127.0.0.1, no lookup). Any other name is looked
- *   up with hal_resolve() at each request: blocking, and libc's resolver
- *   may allocate, so configurations should use literals. No unix sockets
- *   (the HAL has none).
+ *   "localhost" (taken as 127.0.0.1). Nothing is ever looked up: a
+ *   lookup would block the event loop, and an onion name would go to the
+ *   local DNS. A request to any other host fails with
+ *   ILPD_HTTPC_ERR_CONNECT; the configuration refuses such URLs
+ *   (handler_url, settlement_engine). No unix sockets (the HAL has none).
  * - One request per connection at a time (no pipelining). A finished
  *   connection whose response allows keep-alive stays open, idle, for at
  *   most ILPD_HTTPC_IDLE_MS and is reused by the next request to the same

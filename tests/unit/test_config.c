@@ -497,6 +497,19 @@ static const struct bad_case bad_cases[] = {
 	    "t.ini:7: route prefix 'bogus.x' is not a valid ILP address or scheme"),
 	BAD(NODE P "[routes]\ng.x =\n", "t.ini:7: a route needs a peer name"),
 	BAD(NODE P "[routes]\n[routes]\n", "t.ini:7: duplicate section [routes] (first at line 6)"),
+	/* [local] handler_url: an IP address or localhost, never a name to
+	 * look up (even with allow_remote), never an onion name */
+	BAD(NODE "[local]\nallow_remote = yes\nhandler_url = http://shop.lan:3100\n",
+	    "t.ini:5: 'handler_url' must have an IP address or localhost as HOST: a "
+	    "host name would be looked up (a blocking DNS query) at each request"),
+	BAD(NODE "[local]\nhandler_url = http://127.0.0.1.evil.com/\n",
+	    "t.ini:4: 'handler_url' must have an IP address or localhost as HOST"),
+	BAD(NODE "[local]\nhandler_url = http://abcdefghij234567.onion/\nallow_remote = yes\n",
+	    "t.ini:4: 'handler_url' has an onion URL: the handler is not reached through "
+	    "the proxy (ilpd never looks onion names up itself); give its IP address or "
+	    "localhost"),
+	BAD(NODE "[local]\nhandler_url = http://shop.ANON.\nallow_remote = yes\n",
+	    "t.ini:4: 'handler_url' has an onion URL"),
 };
 
 static void test_bad_table(void)
@@ -938,6 +951,7 @@ static const char *const bad_files[] = {
 	"key-outside-section.ini", "ledger-durability.ini", "ledger-relative-path.ini",
 	"ledger-commit-range.ini", "ledger-sync-range.ini", "ledger-window-mode.ini",
 	"ledger-period-mode.ini", "settle-to-threshold.ini", "settlement-engine-remote.ini",
+	"handler-url-name.ini", "settlement-engine-onion.ini",
 };
 
 static void test_files(void)

@@ -104,6 +104,22 @@ static void test_bad(void)
 		   "t.ini:8: bad 'settlement_engine'");
 	EXPECT_ERR(NODE P "settlement_engine = http://10.1.2.3:3000\n",
 		   "t.ini:8: 'settlement_engine' of peer 'bob' is not loopback");
+	/* a host name would be looked up at each request (blocking), an onion
+	 * name by the local DNS: both refused, even with allow_remote_engine */
+	EXPECT_ERR(NODE P "settlement_engine = http://engine.lan:3000\n"
+		   "allow_remote_engine = true\n",
+		   "t.ini:8: 'settlement_engine' of peer 'bob' must have an IP address "
+		   "or localhost as HOST: a host name would be looked up (a blocking DNS "
+		   "query) at each request");
+	EXPECT_ERR(NODE P "settlement_engine = http://127.evil.com:3000\n",
+		   "t.ini:8: 'settlement_engine' of peer 'bob' must have an IP address");
+	EXPECT_ERR(NODE P "settlement_engine = http://abcdefghij234567.onion:3000\n"
+		   "allow_remote_engine = true\n",
+		   "t.ini:8: 'settlement_engine' of peer 'bob' has an onion URL: engines "
+		   "are not reached through the proxy (ilpd never looks onion names up "
+		   "itself)");
+	EXPECT_ERR(NODE P "settlement_engine = http://x.example.onion./\n",
+		   "t.ini:8: 'settlement_engine' of peer 'bob' has an onion URL");
 	EXPECT_ERR(NODE P "settlement_engine = http://127.0.0.1:3000\n"
 		   "settle_threshold = -10\nsettle_to = -10\n",
 		   "t.ini:10: 'settle_to' (-10) of peer 'bob' must be greater than "
