@@ -21,6 +21,10 @@
  * - The HTTP client pool is shared (settlement engines use it too): a
  *   delivery that finds it full waits in the queue and a 20 ms timer
  *   retries.
+ * - Transit notifications never take the slots deliveries need: one
+ *   starts only while nothing is queued, at least one of max_requests
+ *   stays free after it, and fewer than max(1, max_requests / 4) are in
+ *   flight; each is abandoned after DL_TRANSIT_MAX_MS (1 s).
  * Memory: ilpd_deliver_state (deliver.h); stack only otherwise. No heap.
  */
 #include "deliver.h"
@@ -38,8 +42,9 @@
 struct ilpd_deliver ilpd_deliver_state;
 
 #define DL_RETRY_MS 20
-/* An isTransit notification's request is abandoned after this long. */
-#define DL_TRANSIT_MAX_MS 5000
+/* An isTransit notification's request is abandoned after this long: a
+ * server that does not answer them holds a slot no longer than this. */
+#define DL_TRANSIT_MAX_MS 1000
 /* Event kinds (rate-limited separately). */
 enum { DL_LOG_BAD = 0, DL_LOG_DOWN = 1 };
 #define DL_LOG_EVERY_MS 1000
@@ -58,6 +63,27 @@ static uint32_t dl_busy(const struct ilpd_deliver *s)
 	for (i = 0; i < ILPD_HTTPC_SLOTS; i++)
 		n += s->req[i].used;
 	return n;
+}
+
+static uint32_t dl_transit_busy(const struct ilpd_deliver *s)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < ILPD_HTTPC_SLOTS; i++)
+		n += s->req[i].used && s->req[i].transit;
+	return n;
+}
+
+/* A transit notification may start now: nothing is queued, it leaves at
+ * least one of max_requests free for deliveries, and fewer than
+ * max(1, max_requests / 4) notifications are in flight (so with
+ * max_requests = 1 none is ever sent). */
+static bool dl_transit_ok(const struct ilpd_deliver *s)
+{
+	uint32_t cap = s->max_requests / 4 > 0 ? s->max_requests / 4 : 1;
+
+	return s->q_len == 0 && dl_busy(s) + 1 < s->max_requests &&
+	       dl_transit_busy(s) < cap;
 }
 
 /* Rate-limited event: one line a second per kind, the rest counted. */
@@ -402,7 +428,7 @@ void ilpd_deliver_transit(struct ilpd_daemon *d, const uint8_t *pkt, size_t n)
 	(void)d;
 	if (!s->on || !s->transit)
 		return;
-	if (s->q_len > 0 || dl_busy(s) >= s->max_requests ||
+	if (!dl_transit_ok(s) ||
 	    ilp_prepare_decode(pkt, n, &pr, NULL) != ILP_OK ||
 	    dl_send(s, 0, &pr, true) != DL_SENT)
 		s->st.transit_dropped++;
@@ -558,7 +584,7 @@ size_t ilpd_deliver_metrics_text(char *out, size_t cap)
 		{ "ilpd_local_transit_sent_total", "counter",
 		  "isTransit notifications sent (notify_transit).", st->transit_sent },
 		{ "ilpd_local_transit_dropped_total", "counter",
-		  "isTransit notifications dropped: no free request slot.", st->transit_dropped },
+		  "isTransit notifications dropped: no request slot to spare (deliveries first).", st->transit_dropped },
 		{ "ilpd_local_transit_failed_total", "counter",
 		  "isTransit notifications without a 2xx answer.", st->transit_failed },
 	};

@@ -26,9 +26,12 @@
  *   A Prepare whose request does not fit the client buffer (a router's
  *   8 KiB): T00 without a request (local.bad_reply reason=request_too_large).
  * - notify_transit: after a Prepare is forwarded to a peer, a POST with
- *   isTransit true is started only if a delivery slot is free and nothing
- *   is queued; otherwise it is dropped and counted. Its answer is ignored.
- *   Forwarding never waits for it.
+ *   isTransit true is started only if nothing is queued, at least one of
+ *   max_requests stays free for deliveries after it, and fewer than
+ *   max(1, max_requests / 4) notifications are in flight (max_requests 1:
+ *   never); otherwise it is dropped and counted. Its answer is ignored
+ *   and it is abandoned after 1 s (DL_TRANSIT_MAX_MS). Forwarding never
+ *   waits for it.
  * - Events are rate-limited to one a second per kind (later ones counted
  *   in suppressed=).
  *

@@ -3,13 +3,14 @@
 POST /handle-packet contract, docs/applications.md), Python standard library
 only (http.server, HTTP/1.1 keep-alive). Behaves like tests/apps/bls.js:
 
-    python3 bls.py PORT [SLOW_MS]     prints "listening port=PORT" when ready
+    python3 bls.py PORT [SLOW_MS [TRANSIT_MS]]   prints "listening port=PORT" when ready
 
 The last segment of the destination picks the answer: accept (and anything
 unknown), echo, reject-REASON, slow, garbage, wrongtypes, huge, toolong,
 big, err500, close (see bls.js). Every request is checked against the
 contract; GET /stats returns {"requests", "transit", "bad", "badWhy",
-"connections", "last"} (connections: TCP connections accepted). isTransit requests are answered accept and counted in transit.
+"connections", "last"} (connections: TCP connections accepted). isTransit requests are answered accept (after TRANSIT_MS, the optional
+third argument: a server slow to answer them) and counted in transit.
 """
 import base64
 import binascii
@@ -32,6 +33,7 @@ lock = threading.Lock()
 stats = {'requests': 0, 'transit': 0, 'bad': 0, 'badWhy': '', 'connections': 0,
          'last': None}
 slow_ms = 5000
+transit_ms = 0
 
 
 def check(b):
@@ -114,6 +116,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(400, {'error': 'bad request: ' + why})
             return
         if b['isTransit']:
+            if transit_ms > 0:
+                time.sleep(transit_ms / 1000.0)
             self.send_json(200, {'accept': True})
             return
         mode = b['destination'].split('.')[-1]
@@ -158,13 +162,15 @@ class Server(socketserver.ThreadingMixIn, HTTPServer):
 
 
 def main():
-    global slow_ms
+    global slow_ms, transit_ms
     if len(sys.argv) < 2:
-        print('usage: python3 bls.py PORT [SLOW_MS]', file=sys.stderr)
+        print('usage: python3 bls.py PORT [SLOW_MS [TRANSIT_MS]]', file=sys.stderr)
         sys.exit(2)
     port = int(sys.argv[1])
     if len(sys.argv) > 2:
         slow_ms = int(sys.argv[2])
+    if len(sys.argv) > 3:
+        transit_ms = int(sys.argv[3])
     srv = Server(('127.0.0.1', port), Handler)
     print('listening port=%d' % port, flush=True)
     srv.serve_forever()

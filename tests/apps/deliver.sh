@@ -24,6 +24,10 @@
 #   every request the server saw followed the contract; the /metrics lines;
 #   a reload without handler_url: F02, and with it again and max_requests 4:
 #   delivered, 4 requests + 2 queued; the server stopped: T01.
+# A server that never answers isTransit (bls.py TRANSIT_MS) with
+# max_requests 2: 4 forwarded at once send 1 notification (one slot stays
+# free), deliveries right after are fulfilled, the notification is
+# abandoned after 1 s.
 # Then end to end through two ilpds: sender -> ilpd A -> ilpd B -> B's local
 # server (node), with ilpctl and with a JS sender (ilp-plugin-btp, pinned in
 # tests/interop: installed with its `npm ci`; tests/apps/js_send.js).
@@ -381,6 +385,79 @@ EOF
 
 one_server node
 one_server python
+
+# ---- a server that never answers isTransit: deliveries keep their slots ------
+# max_requests = 2: at most one notification may be in flight (one slot
+# always stays free for deliveries) and it is abandoned after 1 s, so a
+# delivery right after 4 forwarded packets is answered well within 3 s.
+slow_transit() {
+	local sport btp admin apid sink_pid end t0 v
+	read -r sport btp admin <<<"$(free_ports 3)"
+	[ -n "${admin:-}" ] || die "could not pick free ports"
+	echo "---- a server that never answers isTransit (bls on $sport, ilpd BTP $btp)"
+	python3 "$here/bls.py" "$sport" "$SLOW_MS" 30000 >"$tmp/bls-transit.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	wait_port "$sport" 10 "$server_pid" || die "bls (slow transit) did not listen on $sport"
+	ini_common t test.a "$btp" "$admin"
+	cat >>"$tmp/t.ini" <<EOF
+
+[local]
+handler_url = http://127.0.0.1:$sport
+max_requests = 2
+queue = 2
+notify_transit = true
+
+[peer alice]
+relation = child
+token = alice-token
+
+[peer bob]
+relation = child
+token = bob-token
+EOF
+	start_ilpd t "$btp"
+	apid=$ilpd_pid
+	timeout 60 "$ilpctl" sink --url "ws://127.0.0.1:$btp" --token bob-token --username bob \
+		>"$tmp/sink-t.log" 2>&1 &
+	sink_pid=$!
+	pids+=("$sink_pid")
+	end=$((SECONDS + 10))
+	until grep -q '^sink address=' "$tmp/sink-t.log"; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$sink_pid" 2>/dev/null; then
+			bad "slow transit: ilpctl sink did not connect within 10 s"
+			break
+		fi
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	send "slow transit: 4 forwarded at once" "fulfilled=4 rejected=0" test.a.bob \
+		--count 4 --window 4
+	send "slow transit: 2 deliveries right after (3 s expiry) -> fulfilled" \
+		"fulfilled=2 rejected=0" test.a.accept --preimage data --count 2 --window 2 \
+		--expiry-ms 3000
+	v=$(metric "$admin" ilpd_local_transit_sent_total)
+	if [ "${v:-0}" -eq 1 ]; then
+		ok "slow transit: 1 notification sent (the others dropped: one slot stays free)"
+	else
+		bad "slow transit: ilpd_local_transit_sent_total ${v:-absent}, want 1"
+	fi
+	# abandoned after 1 s (DL_TRANSIT_MAX_MS), not held for the expiry
+	v=$(metric "$admin" ilpd_local_transit_failed_total)
+	while [ "${v:-0}" -lt 1 ] && [ $((($(date +%s%N) - t0) / 1000000)) -lt 2500 ]; do
+		sleep 0.05
+		v=$(metric "$admin" ilpd_local_transit_failed_total)
+	done
+	if [ "${v:-0}" -ge 1 ]; then
+		ok "slow transit: the unanswered notification was abandoned within 2.5 s"
+	else
+		bad "slow transit: no transit failure within 2.5 s (ilpd_local_transit_failed_total ${v:-absent})"
+	fi
+	stop_pid "$sink_pid"
+	stop_pid "$apid"
+	stop_pid "$server_pid"
+}
+slow_transit
 
 # ---- two hops: sender -> ilpd A -> ilpd B -> B's server -------------------
 echo "---- two ilpds"
