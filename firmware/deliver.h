@@ -38,8 +38,9 @@
  * Memory: struct ilpd_deliver (ilpd_deliver_state; pools.def lists it):
  * one scratch buffer of ILPD_HTTPC_BUF (the request body being built, then
  * a reply being parsed in place), the queue ring ILPD_DELIVER_QUEUE_BYTES,
- * the JSON node table (net/handle_packet.h, ~3 KiB), ILPD_LOCAL_SLOTS
- * queue entries and ILPD_HTTPC_SLOTS request records. Host ~148 KiB.
+ * the JSON node table (net/handle_packet.h, 512 values: 24 KiB on
+ * 64-bit), ILPD_LOCAL_SLOTS queue entries and ILPD_HTTPC_SLOTS request
+ * records. Host ~170 KiB.
  * No heap.
  */
 #ifndef ILPD_DELIVER_H

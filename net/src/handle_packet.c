@@ -22,6 +22,8 @@
 
 #include <string.h>
 
+_Static_assert(HP_JSON_NODES == 512, "HP_JSON_NODES_STR must spell HP_JSON_NODES");
+
 #include "ilp/oer.h"
 #include "net/base64.h"
 
@@ -171,8 +173,15 @@ int hp_parse_reply(struct hp_work *w, uint8_t *buf, size_t n,
 	if (n > HP_REPLY_MAX)
 		return hp_error(out, "reply too long");
 	json_init(&w->doc, w->nodes, HP_JSON_NODES, HP_JSON_DEPTH);
-	if (json_parse(&w->doc, buf, n) != 0)
+	if (json_parse(&w->doc, buf, n) != 0) {
+		/* Valid JSON past our bounds is not "not JSON": say which. */
+		if (w->doc.err != NULL && strcmp(w->doc.err, "too many values") == 0)
+			return hp_error(out, "reply has more than " HP_JSON_NODES_STR
+					" JSON values");
+		if (w->doc.err != NULL && strcmp(w->doc.err, "nested too deep") == 0)
+			return hp_error(out, "reply nests containers too deep");
 		return hp_error(out, "reply is not a JSON object");
+	}
 	memset(out, 0, sizeof(*out));
 	acc = json_node(&w->doc, json_member(&w->doc, 0, "accept"));
 	if (acc == NULL)

@@ -237,6 +237,42 @@ static void t_sizes(void)
 		n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, "%s1", b ? "," : "");
 	n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, "]}");
 	CHECK_EQ(hp_parse_reply(&work, rbuf, n, &r), ILP_ERR_INVALID);
+	CHECK(r.why != NULL && strcmp(r.why, "reply has more than 512 JSON values") == 0);
+	/* Too deep is said as such, not as "not a JSON object". */
+	n = (size_t)snprintf((char *)rbuf, sizeof(rbuf),
+			     "{\"accept\":true,\"x\":[[[[[[1]]]]]]}");
+	CHECK_EQ(hp_parse_reply(&work, rbuf, n, &r), ILP_ERR_INVALID);
+	CHECK(r.why != NULL && strcmp(r.why, "reply nests containers too deep") == 0);
+}
+
+/* Other members are ignored: 300 extra members (an application's own
+ * fields) still give the Fulfill; the table holds 512 values in all. */
+static void t_many_members(void)
+{
+	struct hp_reply r;
+	size_t n, b;
+
+	n = (size_t)snprintf((char *)rbuf, sizeof(rbuf), "{\"accept\":true");
+	for (b = 0; b < 300; b++)
+		n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, ",\"m%zu\":%zu", b, b);
+	n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, ",\"data\":\"AQID\"}");
+	CHECK_EQ(hp_parse_reply(&work, rbuf, n, &r), ILP_OK);
+	CHECK_EQ(r.kind, HP_ACCEPT);
+	CHECK_EQ(r.data_len, 3);
+	/* 511 values in all (the object and 510 members): still fine. */
+	n = (size_t)snprintf((char *)rbuf, sizeof(rbuf), "{\"accept\":false,"
+			     "\"rejectReason\":{\"code\":\"expired\"}");
+	for (b = 0; b < 511 - 4; b++)
+		n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, ",\"m%zu\":null", b);
+	n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, "}");
+	CHECK_EQ(hp_parse_reply(&work, rbuf, n, &r), ILP_OK);
+	CHECK_EQ(r.kind, HP_REJECT);
+	CHECK(memcmp(r.code, "R00", 4) == 0);
+	/* One value more than the table: the reason says so. */
+	n--;
+	n += (size_t)snprintf((char *)rbuf + n, sizeof(rbuf) - n, ",\"y\":1,\"z\":2}");
+	CHECK_EQ(hp_parse_reply(&work, rbuf, n, &r), ILP_ERR_INVALID);
+	CHECK(r.why != NULL && strcmp(r.why, "reply has more than 512 JSON values") == 0);
 }
 
 int main(void)
@@ -248,5 +284,6 @@ int main(void)
 	TH_RUN(t_reject_codes);
 	TH_RUN(t_errors);
 	TH_RUN(t_sizes);
+	TH_RUN(t_many_members);
 	return th_finish();
 }

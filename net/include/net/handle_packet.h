@@ -16,8 +16,9 @@
  *                                                    message optional
  * Unknown members are ignored; anything else (not JSON, accept not a bool,
  * data/code/message not strings, rejectReason not an object, base64 that
- * does not decode, data too long, more than HP_JSON_NODES values) is an
- * error result (the caller answers T00).
+ * does not decode, data too long, more than HP_JSON_NODES (512) values in
+ * all, containers nested more than HP_JSON_DEPTH deep) is an error result
+ * (the caller answers T00) whose reason says which.
  *
  * Reject codes: insufficient_funds T04, expired R00, invalid_request F00,
  * invalid_amount F03, unexpected_payment F06, application_error F99,
@@ -26,8 +27,8 @@
  * Memory: no heap, no globals. hp_build_body writes into the caller's
  * buffer (HP_BODY_MAX bytes always suffice). hp_parse_reply parses the
  * caller's buffer in place (JSON strings and the base64 data are decoded
- * where they lie) using struct hp_work (the JSON node table, about 3.6 KiB
- * on 64-bit targets) as scratch; the views it returns point into that
+ * where they lie) using struct hp_work (the JSON node table: 24 KiB on
+ * 64-bit targets, 14 KiB on 32-bit) as scratch; the views it returns point into that
  * buffer. Pure: no clock, no I/O, reentrant.
  */
 #ifndef NET_HANDLE_PACKET_H
@@ -51,7 +52,12 @@
  * message and other members. Longer replies are errors. */
 #define HP_REPLY_MAX (HP_B64_LEN(HP_DATA_MAX) + 8192)
 /* JSON values a reply may hold (unknown members count too). */
-#define HP_JSON_NODES 64
+/* JSON values a reply may hold (the top-level object, its members and
+ * everything inside them): room for hundreds of extra members; one more
+ * is an error "reply has more than 512 JSON values" (kept in step with
+ * HP_JSON_NODES_STR). 512 nodes: 24 KiB on 64-bit, 14 KiB on 32-bit. */
+#define HP_JSON_NODES 512
+#define HP_JSON_NODES_STR "512"
 #define HP_JSON_DEPTH 4
 
 enum hp_kind {
