@@ -452,6 +452,30 @@ static void dl_limits(struct ilpd_deliver *s)
 	snprintf(s->path, sizeof(s->path), "%.*s/handle-packet", (int)pl, p);
 }
 
+/* local.handler with the settings in force: always (start), or only when
+ * they differ from what it said last (a reload). */
+static void dl_log_on(struct ilpd_deliver *s, bool always)
+{
+	const struct ilpd_local_conf *c = dl_conf(s);
+	char line[sizeof(s->shown)];
+	int n, k;
+
+	k = snprintf(line, sizeof(line), "%s ", c->handler_url.host);
+	if (k < 0 || (size_t)k >= sizeof(line))
+		k = 0;
+	n = snprintf(line + k, sizeof(line) - (size_t)k, "port=%u path=%s max_requests=%u "
+		     "queue=%u timeout_margin_ms=%lld notify_transit=%s",
+		     (unsigned)c->handler_url.port, s->path, (unsigned)s->max_requests,
+		     (unsigned)s->queue_max, (long long)c->timeout_margin_ms,
+		     s->transit ? "true" : "false");
+	if (n < 0)
+		return;
+	if (!always && strcmp(line, s->shown) == 0)
+		return;
+	memcpy(s->shown, line, strlen(line) + 1);
+	hal_log(HAL_LOG_INFO, "local.handler", "%s", line + k);
+}
+
 int ilpd_deliver_start(struct ilpd_daemon *d)
 {
 	struct ilpd_deliver *s = &ilpd_deliver_state;
@@ -473,11 +497,7 @@ int ilpd_deliver_start(struct ilpd_daemon *d)
 		return -1;
 	}
 	s->on = true;
-	hal_log(HAL_LOG_INFO, "local.handler", "port=%u path=%s max_requests=%u queue=%u "
-		"timeout_margin_ms=%lld notify_transit=%s",
-		(unsigned)d->conf->local.handler_url.port, s->path, (unsigned)s->max_requests,
-		(unsigned)s->queue_max, (long long)d->conf->local.timeout_margin_ms,
-		s->transit ? "true" : "false");
+	dl_log_on(s, true);
 	return 0;
 }
 
@@ -519,6 +539,7 @@ void ilpd_deliver_reconfigure(struct ilpd_daemon *d)
 			s->transit = false;
 			ilpd_local_set_handler(d, NULL, NULL);
 			dl_flush(s, "T01", "local server removed.");
+			s->shown[0] = '\0';
 			hal_log(HAL_LOG_INFO, "local.handler", "port=none");
 		}
 		return;
@@ -528,6 +549,7 @@ void ilpd_deliver_reconfigure(struct ilpd_daemon *d)
 		return;
 	}
 	dl_limits(s);
+	dl_log_on(s, false);   /* "at start or after a reload" (ilpd.8) */
 	dl_pump(s);
 }
 

@@ -115,6 +115,9 @@ struct ilpd_deliver {
 	struct hp_work work;
 	char path[ILPD_CONF_PATH_MAX + 16];  /* "<url path>/handle-packet" */
 	char msg[256];            /* a Reject's message, NUL-terminated */
+	/* What the last local.handler line said (with the host): a reload
+	 * logs it again when it changes; "" while off. */
+	char shown[ILPD_CONF_HOST_MAX + ILPD_CONF_PATH_MAX + 192];
 	uint8_t scratch[ILPD_HTTPC_BUF];
 	uint8_t ring[ILPD_DELIVER_QUEUE_BYTES];
 };

@@ -27,7 +27,8 @@
 # A server that never answers isTransit (bls.py TRANSIT_MS) with
 # max_requests 2: 4 forwarded at once send 1 notification (one slot stays
 # free), deliveries right after are fulfilled, the notification is
-# abandoned after 1 s.
+# abandoned after 1 s; a reload to max_requests 3 logs local.handler again
+# (a reload that leaves [local] alone does not).
 # Then end to end through two ilpds: sender -> ilpd A -> ilpd B -> B's local
 # server (node), with ilpctl and with a JS sender (ilp-plugin-btp, pinned in
 # tests/interop: installed with its `npm ci`; tests/apps/js_send.js).
@@ -452,6 +453,25 @@ EOF
 		ok "slow transit: the unanswered notification was abandoned within 2.5 s"
 	else
 		bad "slow transit: no transit failure within 2.5 s (ilpd_local_transit_failed_total ${v:-absent})"
+	fi
+	# A reload that changes [local] logs local.handler again; one that
+	# changes nothing there does not.
+	v=$(grep -c 'event=local.handler ' "$tmp/t.log")
+	sed -i 's/^max_requests = 2/max_requests = 3/' "$tmp/t.ini"
+	reload_ilpd t "$apid"
+	if [ "$(grep -c 'event=local.handler ' "$tmp/t.log")" -eq $((v + 1)) ] &&
+		grep 'event=local.handler ' "$tmp/t.log" | tail -n 1 | grep -q ' max_requests=3 '; then
+		ok "reload max_requests 2 -> 3: local.handler logged again"
+	else
+		grep 'event=local.handler' "$tmp/t.log" | sed 's/^/  ilpd: /'
+		bad "reload max_requests 2 -> 3: no new local.handler line with max_requests=3"
+	fi
+	v=$(grep -c 'event=local.handler ' "$tmp/t.log")
+	reload_ilpd t "$apid"
+	if [ "$(grep -c 'event=local.handler ' "$tmp/t.log")" -eq "$v" ]; then
+		ok "reload without a [local] change: no local.handler line"
+	else
+		bad "reload without a [local] change logged local.handler"
 	fi
 	stop_pid "$sink_pid"
 	stop_pid "$apid"
