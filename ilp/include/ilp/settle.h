@@ -44,7 +44,7 @@
  * same quantity and credits nothing. The caller persists each entry with
  * the credit in one journal group.
  *
- * Memory: struct settle_state = ILPD_MAX_PEERS * 88 + SETTLE_KEYS * 32 +
+ * Memory: struct settle_state = ILPD_MAX_PEERS * 80 + SETTLE_KEYS * 32 +
  * 8 bytes (SETTLE_KEYS: half the peer slots, at least 8; host: 64 peers,
  * 32 keys: ~6.7 KiB; rpi 32/16: ~3.3 KiB; router 8/8: ~1 KiB). The keys
  * are persisted in the durable ledger's snapshots (journal.h), whose slot
