@@ -47,6 +47,7 @@ if grep -q -a -e __asan_init -e __tsan_init -e __msan_init "$ilpd"; then
 	die "$ilpd is a sanitizer build (it replaces malloc itself): use a plain build (preset host)"
 fi
 
+# shellcheck source=../lib/npm-ci.sh
 . "$here/../lib/npm-ci.sh"
 ilpd_npm_ci "$here" tests/settlement/run.sh 18
 
