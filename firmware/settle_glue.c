@@ -184,13 +184,17 @@ static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, 
 	uint8_t scale;
 	uint32_t f;
 
+	bool noq = false;
+
 	sp->busy = SG_IDLE;
 	sg_cfg(d, i, &c);
-	if (err == 0 && status / 100 == 2) {
-		if (!sg_quantity(body, n, &amount, &scale)) {
-			amount = st->engine_amount;    /* no quantity: all of it */
-			scale = c.engine_scale;
-		}
+	/* A 2xx must say how much the engine took (RFC 38: a quantity). One
+	 * that does not may not have queued anything: the request stays open
+	 * and goes again with the same key (an engine answers a repeated key
+	 * with its first answer), never counted as paid on a guess. */
+	if (err == 0 && status / 100 == 2 && !sg_quantity(body, n, &amount, &scale))
+		noq = true;
+	if (err == 0 && status / 100 == 2 && !noq) {
 		back = settle_accepted(st, &c, amount, scale, hal_wall_ms());
 		ledger_release_out(&d->sw.ledger, i, held);
 		sg_give_back(d, i, back);
@@ -220,7 +224,8 @@ static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, 
 	sp->next_try = hal_mono_ms() + settle_backoff_ms(f, SG_BACKOFF_MS, SG_BACKOFF_MAX_MS);
 	hal_log(f == 1 || f % 10 == 0 ? HAL_LOG_WARN : HAL_LOG_DEBUG, "settlement.failed",
 		"peer=%s action=settle status=%d error=%s attempts=%u retry_ms=%lld", sp->name,
-		status, err != 0 ? ilpd_httpc_strerror(err) : "status", (unsigned)f,
+		status, err != 0 ? ilpd_httpc_strerror(err) : noq ? "no_quantity" : "status",
+		(unsigned)f,
 		(long long)(sp->next_try - hal_mono_ms()));
 }
 

@@ -38,6 +38,7 @@ static uint16_t api_port, eng_port;
 static hal_fd eng_fd = HAL_FD_NONE;
 static int eng_io = -1;
 static int eng_status = 201;          /* answer to /settlements */
+static const char *eng_body;          /* its 2xx body; NULL: echo the request's */
 static char eng_seen[8][512];         /* request heads+bodies seen (ring) */
 #define ENG_LAST eng_seen[(eng_n - 1) % 8]
 static int eng_n;
@@ -61,8 +62,11 @@ static void eng_answer(int k)
 	memcpy(eng_seen[eng_n % 8], ec[k].buf, m);
 	eng_seen[eng_n++ % 8][m] = '\0';
 	body = body != NULL ? body + 4 : "";
-	if (strstr(ec[k].buf, "/settlements") != NULL)
+	if (strstr(ec[k].buf, "/settlements") != NULL) {
 		status = eng_status;
+		if (eng_body != NULL)
+			body = eng_body;
+	}
 	len = snprintf(out, sizeof(out), "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
 		       "Connection: close\r\n\r\n%s", status,
 		       status / 100 == 2 ? strlen(body) : 0, status / 100 == 2 ? body : "");
@@ -205,6 +209,7 @@ static void test_account_and_settlement(void)
 	struct settle_peer *st;
 	char k1[64] = "", *p;
 	int64_t t0;
+	uint32_t f0;
 	int n0;
 
 	CHECK(b >= 0);
@@ -230,6 +235,15 @@ static void test_account_and_settlement(void)
 	CHECK(strstr(eng_seen[1], "{\"amount\":\"150000\",\"scale\":4}") != NULL);
 	if (p != NULL)
 		memcpy(k1, p, 38);
+	/* a 2xx that names no quantity: not paid on a guess, asked again */
+	f0 = st->failures;
+	eng_status = 200;
+	eng_body = "ok";
+	WAIT_FOR(st->failures > f0);
+	CHECK(st->failures > f0);
+	CHECK_EQ_U64(st->settling, 1500);
+	CHECK_EQ_U64(st->settled_total, 0);
+	eng_body = NULL;
 	/* then 201: the same key again, closed */
 	eng_status = 201;
 	WAIT_FOR(st->settling == 0);
