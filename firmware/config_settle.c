@@ -12,7 +12,8 @@
  *   allow_remote_engine  bool [false]: settlement_engine may be a host
  *                        other than loopback
  * and the [settlement] section:
- *   listen               HOST:PORT of the engine->ilpd API (off by default)
+ *   listen               HOST:PORT of the engine->ilpd API (off by default);
+ *                        HOST an IP address or localhost
  *   allow_remote         bool [false]: listen may be a non-loopback address
  *
  * Rules: the keys are checked at their line; the cross-key rules (scale
@@ -162,8 +163,18 @@ int conf_set_settlement(struct conf_parse *st, int k, const char *v)
 void conf_finish_settlement(struct conf_parse *st)
 {
 	const struct ilpd_conf *c = st->c;
+	const char *h = c->settlement_listen.host;
+	uint8_t a[16];
+	bool v6;
 
-	if (c->settlement_listen.enabled && !c->settlement_allow_remote &&
+	/* an IP address or localhost, as for the engines: a name such as
+	 * 127.evil.example would be looked up (and is not loopback) */
+	if (c->settlement_listen.enabled && !conf_ieq(h, "localhost") &&
+	    ilpd_ip_parse(h, strlen(h), a, &v6) != 0)
+		conf_fail(st, c->settlement_listen_line, "[settlement] listen must have an "
+			  "IP address or localhost as HOST, not the name '%s' (a name "
+			  "would be looked up, a blocking DNS query)", h);
+	else if (c->settlement_listen.enabled && !c->settlement_allow_remote &&
 	    !ilpd_host_is_loopback(c->settlement_listen.host))
 		conf_fail(st, c->settlement_listen_line, "[settlement] listen must be a "
 			  "loopback address (engines credit balances through it); set "

@@ -951,7 +951,7 @@ static const char *const bad_files[] = {
 	"key-outside-section.ini", "ledger-durability.ini", "ledger-relative-path.ini",
 	"ledger-commit-range.ini", "ledger-sync-range.ini", "ledger-window-mode.ini",
 	"ledger-period-mode.ini", "settle-to-threshold.ini", "settlement-engine-remote.ini",
-	"handler-url-name.ini", "settlement-engine-onion.ini",
+	"handler-url-name.ini", "settlement-engine-onion.ini", "settlement-listen-name.ini",
 };
 
 static void test_files(void)

@@ -135,6 +135,14 @@ static void test_bad(void)
 	EXPECT_ERR(NODE P "[settlement]\nlisten = 0.0.0.0:7771\n",
 		   "t.ini:9: [settlement] listen must be a loopback address");
 	EXPECT_ERR(NODE P "[settlement]\nport = 1\n", "t.ini:9: unknown key 'port'");
+	/* a host name is refused, even one that starts like a loopback address */
+	EXPECT_ERR(NODE P "[settlement]\nlisten = 127.evil.example:7771\n",
+		   "t.ini:9: [settlement] listen must have an IP address or localhost as "
+		   "HOST, not the name '127.evil.example'");
+	EXPECT_ERR(NODE P "[settlement]\nlisten = engine.lan:7771\nallow_remote = true\n",
+		   "t.ini:9: [settlement] listen must have an IP address or localhost");
+	EXPECT_OK(NODE P "[settlement]\nlisten = localhost:7771\n");
+	EXPECT_OK(NODE P "[settlement]\nlisten = [::1]:7771\n");
 }
 
 int main(void)
