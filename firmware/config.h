@@ -153,7 +153,7 @@ struct ilpd_peer_conf {
 	uint8_t settle_scale;                /* settlement_scale [asset_scale] */
 	int64_t settle_to;                   /* [0] */
 	struct ilpd_url settle_url;          /* http://HOST:PORT[/PATH] */
-	int settle_line, settle_to_line;
+	int settle_line, settle_to_line, settle_scale_line;
 	int line;                            /* where [peer NAME] starts */
 };
 

@@ -8,7 +8,8 @@
  *                        below it; none [default]
  *   settle_to            integer [0]; the balance a settlement restores
  *                        (must be greater than settle_threshold)
- *   settlement_scale     0..255 [the peer's asset_scale]: the engine's scale
+ *   settlement_scale     0..255 [the peer's asset_scale]: the engine's scale,
+ *                        at most 19 from asset_scale (10^20 passes 2^64-1)
  *   allow_remote_engine  bool [false]: settlement_engine may be a host
  *                        other than loopback
  * and the [settlement] section:
@@ -27,6 +28,7 @@
 #include <string.h>
 
 #include "config_int.h"
+#include "ilp/settle.h"
 
 enum { K_SL_LISTEN, K_SL_ALLOW_REMOTE };
 
@@ -109,6 +111,7 @@ int conf_set_peer_settle(struct conf_parse *st, int k, const char *v)
 			return -1;
 		p->settle_scale = (uint8_t)x;
 		p->settle_scale_set = true;
+		p->settle_scale_line = st->line;
 		return 0;
 	case K_PEER_SETTLE_REMOTE:
 		return conf_bool(st, "allow_remote_engine", v, &p->allow_remote_engine);
@@ -124,6 +127,13 @@ void conf_finish_peer_settle(struct conf_parse *st, size_t i)
 
 	if (!p->settle_scale_set)
 		p->settle_scale = p->rate.scale;
+	/* 10^20 passes 2^64-1: with scales further apart no amount converts */
+	else if (p->settle_scale > p->rate.scale + SETTLE_SCALE_DIFF_MAX ||
+		 p->rate.scale > p->settle_scale + SETTLE_SCALE_DIFF_MAX)
+		conf_fail(st, p->settle_scale_line, "'settlement_scale' (%u) of peer '%s' is "
+			  "more than %u from its asset_scale (%u): amounts between the two "
+			  "scales do not fit in 64 bits", (unsigned)p->settle_scale, p->name,
+			  (unsigned)SETTLE_SCALE_DIFF_MAX, (unsigned)p->rate.scale);
 	if (!p->settle_engine)
 		return;
 	why = conf_engine_literal(st->c, p->settle_url.host);

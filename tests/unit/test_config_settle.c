@@ -128,6 +128,15 @@ static void test_bad(void)
 		   "settle_threshold = 1\n",
 		   "t.ini:8: 'settle_to' (0) of peer 'bob' must be greater");
 	EXPECT_ERR(NODE P "settlement_scale = 256\n", "t.ini:8: 'settlement_scale'");
+	/* scales more than 19 apart: 10^20 passes 2^64-1, nothing converts */
+	EXPECT_ERR(NODE P "settlement_engine = http://127.0.0.1:3000\nsettlement_scale = 26\n",
+		   "t.ini:9: 'settlement_scale' (26) of peer 'bob' is more than 19 from its "
+		   "asset_scale (6): amounts between the two scales do not fit in 64 bits");
+	EXPECT_ERR(NODE P "asset_scale = 30\nsettlement_scale = 10\n",
+		   "t.ini:9: 'settlement_scale' (10) of peer 'bob' is more than 19 from its "
+		   "asset_scale (30)");
+	EXPECT_OK(NODE P "settlement_engine = http://127.0.0.1:3000\nsettlement_scale = 25\n");
+	EXPECT_OK(NODE P "asset_scale = 25\n");
 	EXPECT_ERR(NODE P "settle_to = 1.5\n", "t.ini:8: 'settle_to'");
 	EXPECT_ERR(NODE P "allow_remote_engine = maybe\n", "t.ini:8: 'allow_remote_engine'");
 	EXPECT_ERR(NODE P "settle_to = 1\nsettle_to = 2\n",

@@ -70,6 +70,9 @@
 #endif
 #define SETTLE_KEYS ((uint32_t)ILPD_SETTLE_KEYS)
 #define SETTLE_DIGEST 16u
+/* Largest |engine scale - ledger scale| with which any amount converts:
+ * 10^19 < 2^64-1 < 10^20 (the configuration refuses more). */
+#define SETTLE_SCALE_DIFF_MAX 19u
 /* Longest decimal amount accepted: 2^64-1 has 20 digits. */
 #define SETTLE_AMOUNT_DIGITS 20u
 /* An outgoing key as text: "ilpd-" and 16 lowercase hex digits. */
