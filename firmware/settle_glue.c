@@ -40,6 +40,8 @@ struct sg_peer {
 	uint8_t busy;               /* SG_* request in flight */
 	uint32_t acct_failures;
 	uint32_t refusals;          /* settlements refused in a row (4xx) */
+	uint32_t cuts;              /* settlements in a row cut by the scale range */
+	int64_t next_start;         /* monotonic ms: no new settlement before */
 	bool darmed;                /* durability wait of the open settlement */
 	uint32_t dmark;
 	int64_t next_try;           /* monotonic ms */
@@ -250,6 +252,45 @@ static void sg_settle_send(struct ilpd_daemon *d, uint16_t i)
 		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
 }
 
+/* A settlement due for more than the engine's scale can express (scales
+ * far apart: at 19 one ledger unit is 10^19 engine units, the most one
+ * request can name): settlement.failed once, with the reason, and the next
+ * one waits the backoff, so a cut settlement is not asked for again and
+ * again at the tick's pace. True when nothing can be asked for at all. */
+static bool sg_range(struct ilpd_daemon *d, uint16_t i, const struct settle_cfg *c)
+{
+	struct sg_peer *sp = &sg_peer[i];
+	const struct settle_peer *st = &ilpd_settle_state.peer[i];
+	int64_t bal = d->sw.ledger.slot[i].balance;
+	uint64_t want, max;
+
+	if (!c->enabled || c->threshold == INT64_MAX || st->settling != 0 ||
+	    bal >= c->threshold || c->settle_to <= bal) {
+		sp->cuts = 0;
+		return false;
+	}
+	want = (uint64_t)c->settle_to - (uint64_t)bal;
+	max = settle_engine_max(c->ledger_scale, c->engine_scale);
+	if (want <= max) {
+		sp->cuts = 0;
+		return false;
+	}
+	if (sp->cuts < UINT32_MAX)
+		sp->cuts++;
+	if (sp->cuts == 1)
+		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=settle "
+			"reason=scale_range amount=%llu max=%llu ledger_scale=%u scale=%u "
+			"note=\"%s\"", sp->name, (unsigned long long)want,
+			(unsigned long long)max, (unsigned)c->ledger_scale,
+			(unsigned)c->engine_scale, max == 0 ?
+			"no amount converts to the engine's scale; nothing is asked for" :
+			"only part converts to the engine's scale; settled in parts, each after "
+			"the backoff");
+	sp->next_start = hal_mono_ms() + settle_backoff_ms(sp->cuts, SG_BACKOFF_MS,
+							   SG_BACKOFF_MAX_MS);
+	return max == 0;
+}
+
 /* A settlement is due: move it out of the balance, hold it, ask. */
 static void sg_settle_start(struct ilpd_daemon *d, uint16_t i)
 {
@@ -258,6 +299,10 @@ static void sg_settle_start(struct ilpd_daemon *d, uint16_t i)
 	uint64_t amount, eng, key = 0;
 
 	sg_cfg(d, i, &c);
+	if (hal_mono_ms() < sg_peer[i].next_start)
+		return;
+	if (sg_range(d, i, &c))
+		return;
 	if (settle_due(&c, st, d->sw.ledger.slot[i].balance, &amount, &eng) != 1)
 		return;
 	while (key == 0)

@@ -68,6 +68,16 @@ void settle_to_engine(uint64_t amount, uint8_t ledger_scale, uint8_t engine_scal
 	}
 }
 
+uint64_t settle_engine_max(uint8_t ledger_scale, uint8_t engine_scale)
+{
+	unsigned d;
+
+	if (engine_scale <= ledger_scale)
+		return UINT64_MAX;
+	d = (unsigned)(engine_scale - ledger_scale);
+	return d > 19 ? 0 : UINT64_MAX / settle_p10[d];
+}
+
 void settle_from_engine(uint64_t engine, uint8_t engine_scale, uint8_t ledger_scale,
 			uint64_t room, uint64_t *ledger, uint64_t *engine_used)
 {

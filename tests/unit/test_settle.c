@@ -60,6 +60,14 @@ static void test_to_engine(void)
 	CHECK_EQ_U64(u, 0);
 	settle_to_engine(5, 0, 255, &e, &u);
 	CHECK_EQ_U64(e, 0);
+	/* the largest amount that converts whole */
+	CHECK_EQ_U64(settle_engine_max(9, 9), UINT64_MAX);
+	CHECK_EQ_U64(settle_engine_max(9, 2), UINT64_MAX);
+	CHECK_EQ_U64(settle_engine_max(0, 1), UINT64_MAX / 10);
+	CHECK_EQ_U64(settle_engine_max(9, 28), 1);
+	CHECK_EQ_U64(settle_engine_max(9, 29), 0);
+	settle_to_engine(settle_engine_max(9, 28) + 5, 9, 28, &e, &u);
+	CHECK_EQ_U64(u, settle_engine_max(9, 28));
 }
 
 static void test_from_engine(void)

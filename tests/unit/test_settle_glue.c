@@ -331,6 +331,55 @@ static void test_health(void)
 	CHECK(n > 0 && strstr(out, "ilpd_settlements_total{outcome=\"refused\"} 1") != NULL);
 }
 
+static bool eng_saw(const char *what)
+{
+	int k;
+
+	for (k = 0; k < 8 && k < eng_n; k++)
+		if (strstr(eng_seen[(eng_n - 1 - k) % 8], what) != NULL)
+			return true;
+	return false;
+}
+
+/* dave's engine has scale 28, its ledger 9: one request can name at most
+ * one ledger unit (10^19 engine units). A settlement of 5 is asked for in
+ * parts, each after the backoff, never at the tick's pace. */
+static void test_scale_range(void)
+{
+	static struct ilpd_conf conf3;
+	static char t3[sizeof(text) + 256];
+	const char *why = NULL;
+	struct settle_peer *st;
+	int dv;
+
+	snprintf(t3, sizeof(t3), "%s[peer dave]\nrelation = peer\nurl = ws://127.0.0.1:1/\n"
+		 "token = t2\nasset_scale = 9\nsettlement_engine = http://127.0.0.1:%u/eng\n"
+		 "settle_threshold = -1\nsettle_to = 0\nsettlement_scale = 28\n", text,
+		 (unsigned)eng_port);
+	if (ilpd_conf_load_string(&conf3, "t3.ini", t3, &err) != 0) {
+		th_fail(__FILE__, __LINE__, "config: %s", err.msg);
+		return;
+	}
+	CHECK_EQ(ilpd_daemon_reload(&D, &conf3, &why), 0);
+	dv = ilpd_settle_peer(&D, "dave", 4);
+	CHECK(dv >= 0);
+	if (dv < 0)
+		return;
+	st = &ilpd_settle_state.peer[dv];
+	WAIT_FOR(eng_saw("{\"id\":\"dave\"}"));
+	run_for(150);
+	eng_status = 201;
+	CHECK_EQ(ledger_settle(&D.sw.ledger, (size_t)dv, 5), ILP_OK);
+	WAIT_FOR(st->requests >= 1 && st->settling == 0);
+	CHECK_EQ_U64(st->settled_total, 1);
+	CHECK(eng_saw("{\"amount\":\"10000000000000000000\",\"scale\":28}"));
+	run_for(300);
+	CHECK_EQ(st->requests, 1);                    /* not again at once */
+	WAIT_FOR(st->requests >= 2 && st->settling == 0);
+	CHECK_EQ_U64(st->settled_total, 2);
+	CHECK_EQ(D.sw.ledger.slot[dv].balance, -3);
+}
+
 /* bob removed by a reload: its account is deleted at the engine, and the
  * listener no longer knows it. */
 static void test_remove(void)
@@ -351,7 +400,8 @@ static void test_remove(void)
 	}
 	CHECK_EQ(ilpd_daemon_reload(&D, &conf2, &why), 0);
 	WAIT_FOR(eng_n > n0);
-	if (eng_n <= n0 || strstr(ENG_LAST, "DELETE /eng/accounts/bob HTTP/1.1") == NULL)
+	WAIT_FOR(eng_saw("DELETE /eng/accounts/bob HTTP/1.1"));
+	if (eng_n <= n0 || !eng_saw("DELETE /eng/accounts/bob HTTP/1.1"))
 		th_fail(__FILE__, __LINE__, "engine saw %d requests (had %d), last: %.80s", eng_n,
 			n0, eng_n > 0 ? ENG_LAST : "");
 	CHECK(slot_bob() < 0);
@@ -394,6 +444,7 @@ int main(void)
 	TH_RUN(test_account_and_settlement);
 	TH_RUN(test_credits);
 	TH_RUN(test_health);
+	TH_RUN(test_scale_range);
 	TH_RUN(test_remove);
 	ilpd_daemon_stop(&D, 0);
 	for (i = 0; i < 200 && !ilpd_daemon_done(&D); i++)

@@ -28,7 +28,9 @@
  *    engine units are asked for; the sub-unit remainder is not moved out of
  *    the balance (it stays owed and is settled with a later amount). When
  *    E > L, an amount whose conversion would pass 2^64-1 is cut to what
- *    fits, the rest stays in the balance.
+ *    fits (settle_engine_max), the rest stays in the balance; the glue
+ *    logs that once and waits the backoff before the next part. Scales
+ *    more than SETTLE_SCALE_DIFF_MAX apart are refused by the config.
  *  - incoming (engine scale E -> L): only whole ledger units are credited;
  *    the credited quantity is answered in the engine's scale, so the engine
  *    keeps the fraction it could not deliver and sends it again later
@@ -133,6 +135,12 @@ int settle_pow10_mul(uint64_t a, unsigned e, uint64_t *out) ILP_CHECK_RESULT;
  * amount - *used stays in the balance). Both 0 when nothing whole fits. */
 void settle_to_engine(uint64_t amount, uint8_t ledger_scale, uint8_t engine_scale,
 		      uint64_t *engine, uint64_t *used);
+
+/* The largest ledger amount whose conversion to the engine's scale fits in
+ * 64 bits: UINT64_MAX when engine_scale <= ledger_scale, 0 when no amount
+ * converts (scales more than 19 apart). A settlement for more is cut to it
+ * (settle_to_engine). */
+uint64_t settle_engine_max(uint8_t ledger_scale, uint8_t engine_scale);
 
 /* Engine units -> ledger units for a credit, at most `room` ledger units:
  * *ledger the whole ledger units credited and *engine_used the engine units
