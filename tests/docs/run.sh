@@ -130,4 +130,16 @@ elif [ -z "$wrong" ]; then
 else
 	bad "metric samples in the docs whose labels /metrics does not print (label keys shown):" "$wrong"
 fi
+# --- 4. settlement.md's remembered Idempotency-Keys per board match settle.h -----------
+# ILPD_SETTLE_KEYS = ILPD_MAX_PEERS / 2 (at least 8) on each board (ilp/include/ilp/settle.h).
+want=""
+for b in host rpi router; do
+	p=$(sed -n 's/^#define ILPD_MAX_PEERS \([0-9]*\).*/\1/p' "$root/boards/$b/ilpd_config.h")
+	k=$((p >= 16 ? p / 2 : 8))
+	want="$want $k on $b"
+done
+got=$(tr '\n' ' ' < "$root/docs/settlement.md" | grep -o 'keys are remembered:[^)]*' |
+	grep -o '[0-9]* on [a-z]*' | tr '\n' ' ')
+[ " $got" = "$want " ] && ok "settlement.md's remembered Idempotency-Keys ($want) match settle.h" ||
+	bad "settlement.md's remembered Idempotency-Keys: '$got', settle.h gives '$want'"
 finish
