@@ -371,7 +371,7 @@ static struct ilpd_conn *sg_conn(struct ilpd_daemon *d, uint16_t i)
 
 /* Answers a peer's peer.settle Prepare on its link (BTP Response). */
 static void sg_answer_peer(struct ilpd_daemon *d, const struct sg_msg *m, bool ok,
-			   const uint8_t *data, size_t n, const char *why)
+			   const uint8_t *data, size_t n, const char *code, const char *why)
 {
 	static const uint8_t zero[ILP_FULFILLMENT_LEN];
 	struct ilpd_conn *c = sg_conn(d, m->peer);
@@ -388,7 +388,7 @@ static void sg_answer_peer(struct ilpd_daemon *d, const struct sg_msg *m, bool o
 		struct ilp_reject rj;
 
 		memset(&rj, 0, sizeof(rj));
-		rj.code = (const uint8_t *)"T00";
+		rj.code = (const uint8_t *)code;
 		rj.triggered_by = d->sw.address;
 		rj.triggered_by_len = d->sw.cfg.address_len;
 		rj.message = (const uint8_t *)why;
@@ -408,13 +408,19 @@ static void sg_in_done(void *ctx, int err, int status, const uint8_t *body, size
 	struct ilpd_daemon *d = ilpd_settle_daemon;
 
 	if (err == 0 && status / 100 == 2 && n <= SG_MSG_DATA_MAX) {
-		sg_answer_peer(d, m, true, body, n, NULL);
+		sg_answer_peer(d, m, true, body, n, NULL, NULL);
 	} else {
 		sg_ctr.message_failures++;
 		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=message status=%d "
 			"error=%s", sg_name(d, m->peer), status,
 			err != 0 ? ilpd_httpc_strerror(err) : "status");
-		sg_answer_peer(d, m, false, NULL, 0, "settlement engine did not answer.");
+		/* R00: the sender answers its engine 504, as for a silent peer */
+		if (err == ILPD_HTTPC_ERR_TIMEOUT)
+			sg_answer_peer(d, m, false, NULL, 0, "R00",
+				       "settlement engine did not answer in time.");
+		else
+			sg_answer_peer(d, m, false, NULL, 0, "T00",
+				       "settlement engine did not answer.");
 	}
 	m->used = false;
 }
@@ -427,7 +433,7 @@ static int sg_hook(void *ctx, uint16_t from, uint32_t tag, int64_t expires_at,
 	struct sg_peer *sp;
 	struct sg_msg *m;
 	char path[SG_PATH_MAX];
-	int64_t left = expires_at - hal_wall_ms();
+	int64_t left = settle_msg_wait_ms(expires_at, hal_wall_ms(), SG_HTTP_MS);
 
 	if (from >= ILPD_MAX_PEERS || !sg_peer[from].on) {
 		*msg = "no settlement engine for this account.";
@@ -446,10 +452,6 @@ static int sg_hook(void *ctx, uint16_t from, uint32_t tag, int64_t expires_at,
 	m->out = false;
 	m->peer = from;
 	m->tag = tag;
-	if (left > SG_HTTP_MS)
-		left = SG_HTTP_MS;
-	if (left < 1)
-		left = 1;
 	m->deadline = hal_mono_ms() + left;
 	sg_path(path, sizeof(path), sp, "/messages");
 	if (ilpd_httpc_request(d, &sp->url, "POST", path,
@@ -523,6 +525,8 @@ bool ilpd_settle_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_f
 	struct ilp_fulfill fl;
 	const char *why;
 	struct sg_msg *m = NULL;
+	struct ilp_reject rj;
+	int status = 502;
 
 	if ((f->type != BTP_RESPONSE && f->type != BTP_ERROR) || !ilpd_settle_id(f->request_id))
 		return false;
@@ -540,10 +544,13 @@ bool ilpd_settle_answer(struct ilpd_daemon *d, uint16_t peer, const struct btp_f
 		m->done(m->ctx, 200, fl.data, fl.data_len);
 		return true;
 	}
+	if (ilp != NULL && ilp_len > 0 && ilp[0] == ILP_TYPE_REJECT &&
+	    ilp_reject_decode(ilp, ilp_len, &rj, &why) == ILP_OK)
+		status = settle_msg_reject_status(rj.code);
 	sg_ctr.message_failures++;
-	hal_log(HAL_LOG_INFO, "settlement.failed", "peer=%s action=message reason=rejected",
-		sg_name(d, peer));
-	m->done(m->ctx, 502, NULL, 0);
+	hal_log(HAL_LOG_INFO, "settlement.failed", "peer=%s action=message reason=%s",
+		sg_name(d, peer), status == 504 ? "timeout" : "rejected");
+	m->done(m->ctx, status, NULL, 0);
 	return true;
 }
 

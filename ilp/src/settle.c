@@ -218,6 +218,21 @@ int64_t settle_backoff_ms(uint32_t n, int64_t base_ms, int64_t max_ms)
 	return t < max_ms ? t : max_ms;
 }
 
+int64_t settle_msg_wait_ms(int64_t expires_at, int64_t now, int64_t max_ms)
+{
+	int64_t left;
+
+	if (expires_at < now + SETTLE_MSG_MARGIN_MS + 1)
+		return 1;
+	left = expires_at - now - SETTLE_MSG_MARGIN_MS;
+	return left < max_ms ? left : max_ms;
+}
+
+int settle_msg_reject_status(const uint8_t *code)
+{
+	return code != NULL && memcmp(code, "R00", 3) == 0 ? 504 : 502;
+}
+
 const struct settle_key_entry *settle_key_find(const struct settle_state *s,
 					       const uint8_t digest[SETTLE_DIGEST])
 {

@@ -204,6 +204,21 @@ static void test_backoff(void)
 	CHECK_EQ(settle_backoff_ms(100, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
 }
 
+static void test_messages(void)
+{
+	/* the peer's ilpd gives its engine until 1 s before the expiry, so
+	 * its reject arrives before the sender's own expiry */
+	CHECK_EQ(settle_msg_wait_ms(20000, 10000, 10000), 9000);
+	CHECK_EQ(settle_msg_wait_ms(60000, 10000, 10000), 10000);
+	CHECK_EQ(settle_msg_wait_ms(10500, 10000, 10000), 1);
+	CHECK_EQ(settle_msg_wait_ms(5000, 10000, 10000), 1);
+	/* a timeout (R00) is 504 to the sender's engine, like a silent peer */
+	CHECK_EQ(settle_msg_reject_status((const uint8_t *)"R00"), 504);
+	CHECK_EQ(settle_msg_reject_status((const uint8_t *)"T00"), 502);
+	CHECK_EQ(settle_msg_reject_status((const uint8_t *)"F02"), 502);
+	CHECK_EQ(settle_msg_reject_status(NULL), 502);
+}
+
 static void test_keys(void)
 {
 	uint8_t d[SETTLE_DIGEST];
@@ -272,6 +287,7 @@ int main(void)
 	TH_RUN(test_due);
 	TH_RUN(test_outcomes);
 	TH_RUN(test_backoff);
+	TH_RUN(test_messages);
 	TH_RUN(test_keys);
 	TH_RUN(test_parse);
 	return th_finish();

@@ -184,6 +184,17 @@ uint32_t settle_failed(struct settle_peer *p);
 /* Retry delay after n consecutive failures: min(base * 2^(n-1), max). */
 int64_t settle_backoff_ms(uint32_t n, int64_t base_ms, int64_t max_ms);
 
+/* peer.settle messages. The peer's ilpd gives its engine until the
+ * Prepare's expiry less SETTLE_MSG_MARGIN_MS (at most max_ms, at least 1):
+ * its reject then reaches the sender before the sender's own expiry. An
+ * engine that did not answer in that time is rejected with R00 (timed
+ * out), any other failure with T00. */
+#define SETTLE_MSG_MARGIN_MS 1000
+int64_t settle_msg_wait_ms(int64_t expires_at, int64_t now, int64_t max_ms);
+/* The HTTP status the sending ilpd answers its engine for a peer's reject
+ * code (3 bytes): 504 for a timeout (R00), 502 otherwise. */
+int settle_msg_reject_status(const uint8_t *code);
+
 /* Incoming credit keys. Looks up digest: the entry or NULL. */
 const struct settle_key_entry *settle_key_find(const struct settle_state *s,
 					       const uint8_t digest[SETTLE_DIGEST]);
