@@ -1,6 +1,8 @@
 /*
  * settle_req.c - RFC 38 engine -> connector requests: target and quantity
- * (see settle_req.h). Pure; memory: a node table on the stack.
+ * (see settle_req.h). A quantity's amount must be a JSON string of digits
+ * (RFC 38); a JSON number is refused. Pure; memory: a node table on the
+ * stack.
  */
 #include "net/settle_req.h"
 
@@ -70,13 +72,9 @@ int settle_req_quantity(uint8_t *body, size_t n, uint64_t *amount, uint8_t *scal
 		return -1;
 	}
 	*scale = (uint8_t)v;
-	if (a->type == JSON_STRING) {
-		r = settle_parse_amount(a->str, a->len, amount);
-	} else if (a->type == JSON_NUMBER) {
-		r = json_uint(a, UINT64_MAX, amount) == 0 ? 0 : -1;
-	} else {
-		r = -1;
-	}
+	/* RFC 38 amounts are strings (a JSON number past 2^53 is not exact in
+	 * most engines' languages): {"amount": 1} is refused, as its text says */
+	r = a->type == JSON_STRING ? settle_parse_amount(a->str, a->len, amount) : -1;
 	if (r != 0) {
 		*why = "amount must be a string of digits (0..18446744073709551615)";
 		return -1;

@@ -300,6 +300,9 @@ static void test_credits(void)
 	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n",
 		     "{\"amount\":-1,\"scale\":2}", out, sizeof(out)), 400);
 	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n",
+		     "{\"amount\":1,\"scale\":2}", out, sizeof(out)), 400);
+	CHECK(strstr(out, "amount must be a string of digits") != NULL);
+	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n",
 		     "{\"amount\":\"1\",\"scale\":300}", out, sizeof(out)), 400);
 	CHECK_EQ(api("POST", "/accounts/bob/settlements", "Idempotency-Key: c3\r\n", "{x",
 		     out, sizeof(out)), 400);

@@ -69,9 +69,12 @@ static void test_quantity(void)
 	CHECK_EQ(qty(" {\"scale\":0, \"amount\":\"18446744073709551615\", \"x\":[1]} ", &a, &s), 0);
 	CHECK_EQ_U64(a, UINT64_MAX);
 	CHECK_EQ(s, 0);
-	CHECK_EQ(qty("{\"amount\":42,\"scale\":255}", &a, &s), 0);
+	CHECK_EQ(qty("{\"amount\":\"42\",\"scale\":255}", &a, &s), 0);
 	CHECK_EQ_U64(a, 42);
 	CHECK_EQ(s, 255);
+	/* RFC 38 amounts are strings: a JSON number is refused, with the text */
+	CHECK_EQ(qty("{\"amount\":42,\"scale\":2}", &a, &s), -1);
+	CHECK_EQ(qty("{\"amount\":0,\"scale\":2}", &a, &s), -1);
 	CHECK_EQ(qty("{\"amount\":\"18446744073709551616\",\"scale\":1}", &a, &s), -1);
 	CHECK_EQ(qty("{\"amount\":\"-1\",\"scale\":1}", &a, &s), -1);
 	CHECK_EQ(qty("{\"amount\":-1,\"scale\":1}", &a, &s), -1);
