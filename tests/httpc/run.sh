@@ -9,6 +9,9 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 arg=${1:-}
+# The rest of the arguments: the emulator a cross build runs its tests under
+# (ctest passes CMAKE_CROSSCOMPILING_EMULATOR, e.g. qemu-s390x -L ...).
+[ $# -gt 0 ] && shift
 if [ -d "$arg" ]; then
 	bin="$arg/tests/test_httpc_glue"
 else
@@ -51,7 +54,7 @@ while [ ! -f "$work/ready" ]; do
 	sleep 0.1
 done
 
-timeout 120 "$bin" "$port"
+timeout 120 "$@" "$bin" "$port"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- server log" >&2

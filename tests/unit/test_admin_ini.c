@@ -183,6 +183,7 @@ static void test_round_trip(void)
 	conf.peer[i].line = a.line;
 	conf.peer[i].settle_line = a.settle_line;
 	conf.peer[i].settle_to_line = a.settle_to_line;
+	conf.peer[i].settle_scale_line = a.settle_scale_line;
 	if (memcmp(&conf.peer[i], &a, sizeof(a)) != 0)
 		th_fail(__FILE__, __LINE__, "round trip differs:\n%s", out);
 }

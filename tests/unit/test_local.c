@@ -814,6 +814,17 @@ static void test_send_durable(void)
 	fake_starts = 0;
 	k = (int)(sizeof(dmn.local.ring) / ILPD_LOCAL_HOLD_ENTRY(BIG_FULFILL)) + 1;
 	CHECK(k <= (int)(sizeof(ctxk) / sizeof(ctxk[0])));
+	/* bob's k answers wait in his own send buffer while the sync runs: on
+	 * a board whose ring is larger than one connection's send buffer (the
+	 * router: a 32,820-byte ring, 32 KiB buffers) they cannot, so this
+	 * case runs on the host and rpi boards (ctest of those presets) and
+	 * says so here. */
+	if ((size_t)k * (BIG_FULFILL + 128) > ILPD_CONN_TXBUF) {
+		printf("test_send_durable: full-ring case not run on this board: %d "
+		       "answers of %d bytes exceed one connection's send buffer (%d)\n",
+		       k, BIG_FULFILL, (int)ILPD_CONN_TXBUF);
+		k = 0;
+	}
 	for (j = 0; j < k; j++) {
 		memset(f, 30 + j, sizeof(f));
 		len = make_prepare(pkt, sizeof(pkt), "test.d.bob", 1, f);
@@ -827,17 +838,19 @@ static void test_send_durable(void)
 		memset(f, 30 + j, sizeof(f));
 		big_fulfill(&bob, idk[j], f);
 	}
-	run_until(&ds.calls, 2 + k);
-	CHECK_EQ(ds.calls, 2 + k);
-	CHECK(st->sync_forced >= 1);
-	CHECK(fake_starts >= 1);
-	CHECK(ds.ctx == &ctxk[k - 1]);
-	CHECK_EQ(ds.type, ILP_TYPE_FULFILL);
-	CHECK(ds.syncs > syncs);
-	CHECK(!ds.sync_pending);
-	CHECK(!ilpd_local_waiting(&dmn));
-	CHECK_EQ(dmn.local.tail, 0);            /* emptied: starts again at 0 */
-	CHECK_EQ(st->sends_now, 0);
+	if (k > 0) {
+		run_until(&ds.calls, 2 + k);
+		CHECK_EQ(ds.calls, 2 + k);
+		CHECK(st->sync_forced >= 1);
+		CHECK(fake_starts >= 1);
+		CHECK(ds.ctx == &ctxk[k - 1]);
+		CHECK_EQ(ds.type, ILP_TYPE_FULFILL);
+		CHECK(ds.syncs > syncs);
+		CHECK(!ds.sync_pending);
+		CHECK(!ilpd_local_waiting(&dmn));
+		CHECK_EQ(dmn.local.tail, 0);    /* emptied: starts again at 0 */
+		CHECK_EQ(st->sends_now, 0);
+	}
 	for (i = 0; i < 20; i++)
 		ilpd_daemon_step(&dmn, 5);
 	CHECK_EQ(ds.calls, 2 + k);
