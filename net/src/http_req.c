@@ -30,9 +30,9 @@ static int hr_content_length(const struct http_head *h, size_t *len)
 		seen = true;
 		v = x;
 	}
-	if (v > SIZE_MAX)
-		return -1;
-	*len = (size_t)v;
+	/* More than a 32-bit size_t holds is simply too large (413), as
+	 * on 64-bit boards, not malformed. */
+	*len = v > SIZE_MAX ? SIZE_MAX : (size_t)v;
 	return 0;
 }
 
