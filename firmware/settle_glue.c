@@ -121,13 +121,14 @@ static void sg_account_done(void *ctx, int err, int status, const uint8_t *body,
 	if (err == 0 && status / 100 == 2) {
 		sp->account_ok = true;
 		sp->acct_failures = 0;
-		st->engine_up = 1;
+		st->engine_up = SETTLE_ENGINE_REACHABLE;
 		hal_log(HAL_LOG_INFO, "settlement.account", "peer=%s action=create status=%d",
 			sp->name, status);
 		return;
 	}
 	sp->acct_failures++;
-	st->engine_up = err != 0 || status >= 500 ? 2 : 1;
+	st->engine_up = err != 0 ? SETTLE_ENGINE_UNREACHABLE :
+			status >= 500 ? SETTLE_ENGINE_ERROR : SETTLE_ENGINE_REACHABLE;
 	st->failures_total++;
 	sp->next_try = hal_mono_ms() + settle_backoff_ms(sp->acct_failures, SG_BACKOFF_MS,
 							SG_BACKOFF_MAX_MS);
@@ -221,7 +222,8 @@ static void sg_settle_done(void *ctx, int err, int status, const uint8_t *body, 
 		return;
 	}
 	f = settle_failed(st);
-	st->engine_up = 2;
+	/* it answered (5xx, or 2xx without a quantity): an error, not gone */
+	st->engine_up = err != 0 ? SETTLE_ENGINE_UNREACHABLE : SETTLE_ENGINE_ERROR;
 	sg_ctr.failed++;
 	sp->next_try = hal_mono_ms() + settle_backoff_ms(f, SG_BACKOFF_MS, SG_BACKOFF_MAX_MS);
 	hal_log(f == 1 || f % 10 == 0 ? HAL_LOG_WARN : HAL_LOG_DEBUG, "settlement.failed",
@@ -596,7 +598,7 @@ int ilpd_settle_credit(struct ilpd_daemon *d, uint16_t slot, const uint8_t diges
 	*key_idx = settle_key_add(&ilpd_settle_state, digest, slot, used, scale);
 	st->credited_total += credit;
 	st->credits++;
-	st->engine_up = 1;
+	st->engine_up = SETTLE_ENGINE_REACHABLE;
 	sg_ctr.credited++;
 	*out_amount = used;
 	*out_scale = scale;
@@ -744,6 +746,9 @@ void ilpd_settle_start(struct ilpd_daemon *d)
 		sg_cfg(d, i, &c);
 		settle_to_engine(st->settling, c.ledger_scale, c.engine_scale, &st->engine_amount,
 				 &used);
+		/* a request of this run: requested counts it as accepted will */
+		settle_resume(st);
+		sg_ctr.requested++;
 		hal_log(HAL_LOG_INFO, "settlement.requested", "peer=%s amount=%llu engine_amount=%llu "
 			"scale=%u resumed=yes", sg_name(d, i), (unsigned long long)st->settling,
 			(unsigned long long)st->engine_amount, (unsigned)c.engine_scale);
@@ -773,10 +778,16 @@ void ilpd_settle_stop(struct ilpd_daemon *d)
 
 /* ---- /health and /metrics ---------------------------------------------- */
 
+const struct settle_peer *ilpd_settle_peer_state(const struct ilpd_daemon *d, uint16_t i)
+{
+	(void)d;
+	return i < ILPD_MAX_PEERS && sg_peer[i].on ? &ilpd_settle_state.peer[i] : NULL;
+}
+
 size_t ilpd_settle_health_json(const struct ilpd_daemon *d, uint16_t i, char *out, size_t cap)
 {
 	const struct settle_peer *st = &ilpd_settle_state.peer[i];
-	static const char *const up[] = { "unknown", "reachable", "unreachable" };
+	static const char *const up[] = { "unknown", "reachable", "unreachable", "error" };
 	int n;
 
 	(void)d;
@@ -786,7 +797,7 @@ size_t ilpd_settle_health_json(const struct ilpd_daemon *d, uint16_t i, char *ou
 		     "\"settling\":\"%llu\",\"settled\":\"%llu\",\"credited\":\"%llu\","
 		     "\"lastSettlementMs\":%lld,\"lastSettlementAmount\":\"%llu\","
 		     "\"failures\":%u,\"failuresTotal\":%u,\"requests\":%u,\"credits\":%u}",
-		     up[st->engine_up < 3 ? st->engine_up : 0],
+		     up[st->engine_up <= SETTLE_ENGINE_ERROR ? st->engine_up : 0],
 		     sg_peer[i].account_ok ? "true" : "false",
 		     (unsigned long long)st->settling, (unsigned long long)st->settled_total,
 		     (unsigned long long)st->credited_total, (long long)st->last_ms,

@@ -107,6 +107,9 @@ void ilpd_settle_cancel_message(void *ctx);
 /* /health: ,"settlement":{...} for peer slot i (nothing when it has no
  * engine). Returns the length written, 0 if none or it does not fit. */
 size_t ilpd_settle_health_json(const struct ilpd_daemon *d, uint16_t i, char *out, size_t cap);
+/* Peer slot i's settlement state for the per-peer /metrics (admin.c), or
+ * NULL when it has no engine. */
+const struct settle_peer *ilpd_settle_peer_state(const struct ilpd_daemon *d, uint16_t i);
 /* /metrics lines. Returns the length, 0 if it does not fit. */
 size_t ilpd_settle_metrics_text(const struct ilpd_daemon *d, char *out, size_t cap);
 

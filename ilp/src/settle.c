@@ -165,6 +165,12 @@ void settle_begin(struct settle_peer *p, uint64_t ledger_amount, uint64_t engine
 	p->requests++;
 }
 
+void settle_resume(struct settle_peer *p)
+{
+	p->failures = 0;
+	p->requests++;
+}
+
 static void settle_close(struct settle_peer *p)
 {
 	p->settling = 0;
@@ -184,7 +190,7 @@ uint64_t settle_accepted(struct settle_peer *p, const struct settle_cfg *c,
 	p->settled_total += acc;
 	p->last_ms = now_ms;
 	p->last_amount = acc;
-	p->engine_up = 1;
+	p->engine_up = SETTLE_ENGINE_REACHABLE;
 	settle_close(p);
 	return back;
 }
@@ -193,7 +199,7 @@ uint64_t settle_refused(struct settle_peer *p)
 {
 	uint64_t back = p->settling;
 
-	p->engine_up = 1;
+	p->engine_up = SETTLE_ENGINE_REACHABLE;
 	p->failures_total++;
 	settle_close(p);
 	return back;

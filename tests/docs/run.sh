@@ -14,7 +14,8 @@
 #     every event listed there is logged by the code.
 #  3. /metrics examples: every ilpd_NAME{labels} in README.md, docs/*.md and
 #     docs/ilpd.8 has label keys (and their order) that firmware/admin.c
-#     prints for that metric.
+#     (or settle_glue.c / settle_api.c, whose lines /metrics appends) prints
+#     for that metric.
 # Prints PASS:/FAIL: lines and "N passed, N failed"; exits non-zero on failure.
 #
 # Usage: tests/docs/run.sh
@@ -116,7 +117,8 @@ fi
 # (The lobby metrics are printed as "%s{listener=...}" from a table of names.)
 perl -0777 -ne 's/"\s*\n\s*"//g; while (/(ilpd_[a-z0-9_]+)\{([^}]*)\}/g) { my ($n, $l) = ($1, $2); my @k = ($l =~ /([a-z_]+)=/g); print "$n\{" . join(",", @k) . "}\n" }
 	if (/%s\{listener=/) { print "$1\{listener}\n" while /"(ilpd_lobby_[a-z_]+)"/g }' \
-	"$root/firmware/admin.c" | sort -u > "$work/code-labels"
+	"$root/firmware/admin.c" "$root/firmware/settle_glue.c" "$root/firmware/settle_api.c" |
+	sort -u > "$work/code-labels"
 perl -ne 's/\\-/-/g; while (/(ilpd_[a-z0-9_]+)\{([^}]*)\}/g) { my ($n, $l) = ($1, $2); my @k = ($l =~ /([a-z_]+)=/g); print "$ARGV: $n\{" . join(",", @k) . "}\n" }' \
 	"$root/README.md" "$root"/docs/*.md "$root/docs/ilpd.8" | sort -u > "$work/doc-labels"
 nl=$(wc -l < "$work/doc-labels")

@@ -204,6 +204,26 @@ static void test_backoff(void)
 	CHECK_EQ(settle_backoff_ms(100, INT64_MAX / 2 + 1, INT64_MAX), INT64_MAX);
 }
 
+static void test_resume(void)
+{
+	struct settle_peer p;
+
+	memset(&p, 0, sizeof(p));
+	p.settling = 10;
+	p.key = 5;
+	p.failures = 3;
+	/* a settlement held again after a restart is a request of this run */
+	settle_resume(&p);
+	CHECK_EQ(p.requests, 1);
+	CHECK_EQ(p.failures, 0);
+	CHECK_EQ_U64(p.settling, 10);
+	CHECK_EQ_U64(p.key, 5);
+	/* a refusal counts as a failure in failures_total */
+	(void)settle_refused(&p);
+	CHECK_EQ(p.failures_total, 1);
+	CHECK_EQ(p.engine_up, SETTLE_ENGINE_REACHABLE);
+}
+
 static void test_messages(void)
 {
 	/* the peer's ilpd gives its engine until 1 s before the expiry, so
@@ -287,6 +307,7 @@ int main(void)
 	TH_RUN(test_due);
 	TH_RUN(test_outcomes);
 	TH_RUN(test_backoff);
+	TH_RUN(test_resume);
 	TH_RUN(test_messages);
 	TH_RUN(test_keys);
 	TH_RUN(test_parse);

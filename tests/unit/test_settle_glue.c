@@ -229,6 +229,15 @@ static void test_account_and_settlement(void)
 	CHECK_EQ(D.sw.ledger.slot[b].balance, 0);
 	CHECK_EQ_U64(D.sw.ledger.slot[b].pending_out, 1500);   /* held against min_balance */
 	CHECK(st->failures >= 1);
+	{
+		/* it answered: an error, not unreachable */
+		char h[1024];
+
+		(void)ilpd_settle_health_json(&D, (uint16_t)b, h, sizeof(h));
+		if (strstr(h, "\"engine\":\"error\"") == NULL)
+			th_fail(__FILE__, __LINE__, "after a 503: %s", h);
+		CHECK_EQ(st->engine_up, SETTLE_ENGINE_ERROR);
+	}
 	CHECK(eng_n >= 2);
 	p = strstr(eng_seen[1], "Idempotency-Key: ");
 	CHECK(p != NULL && strstr(eng_seen[1], "POST /eng/accounts/bob/settlements") != NULL);
@@ -332,6 +341,29 @@ static void test_health(void)
 	CHECK(strstr(out, "\"credited\":\"1234\"") != NULL);
 	n = ilpd_settle_metrics_text(&D, out, sizeof(out));
 	CHECK(n > 0 && strstr(out, "ilpd_settlements_total{outcome=\"refused\"} 1") != NULL);
+	/* per peer, on /metrics (admin.c) */
+	{
+		static char m[ILPD_ADMIN_OUT_MAX];
+		static const char *const want[] = {
+			"ilpd_peer_settling{peer=\"bob\"} 0\n",
+			"ilpd_peer_settled_total{peer=\"bob\"} 2700\n",
+			"ilpd_peer_credited_total{peer=\"bob\"} 1234\n",
+			"ilpd_peer_engine_reachable{peer=\"bob\"} 1\n",
+			"# TYPE ilpd_peer_settlement_failures_total counter\n",
+			"ilpd_peer_last_settlement_ms{peer=\"bob\"} 1",
+		};
+		const char *f;
+		size_t k;
+
+		n = ilpd_metrics_text(&D, m, sizeof(m));
+		CHECK(n > 0);
+		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+			if (strstr(m, want[k]) == NULL)
+				th_fail(__FILE__, __LINE__, "/metrics lacks %s", want[k]);
+		/* 3 failed attempts (503, 2xx without a quantity) and a refusal */
+		f = strstr(m, "ilpd_peer_settlement_failures_total{peer=\"bob\"} ");
+		CHECK(f != NULL && atoi(strchr(f, ' ') + 1) >= 3);
+	}
 }
 
 static bool eng_saw(const char *what)

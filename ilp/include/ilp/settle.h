@@ -89,6 +89,11 @@ struct settle_cfg {
 	uint8_t engine_scale;    /* settlement_scale */
 };
 
+/* engine_up: no call yet; the engine answered; it did not (no connection,
+ * timeout); it answered with an error (5xx, or a 2xx naming no quantity). */
+enum { SETTLE_ENGINE_UNKNOWN = 0, SETTLE_ENGINE_REACHABLE = 1, SETTLE_ENGINE_UNREACHABLE = 2,
+       SETTLE_ENGINE_ERROR = 3 };
+
 /* State of one peer. Persisted: settling, key, engine_amount (journal). */
 struct settle_peer {
 	uint64_t settling;       /* ledger units out of the balance, request open */
@@ -98,11 +103,11 @@ struct settle_peer {
 	uint64_t credited_total; /* ledger units credited by our engine (this run) */
 	int64_t last_ms;         /* when the last settlement was accepted; 0 none */
 	uint64_t last_amount;    /* its amount (ledger units) */
-	uint32_t failures;       /* consecutive failed attempts */
-	uint32_t failures_total;
-	uint32_t requests;       /* settlement requests started */
+	uint32_t failures;       /* consecutive failed attempts of the open request */
+	uint32_t failures_total; /* failed attempts (no answer, 5xx) and refusals (4xx) */
+	uint32_t requests;       /* settlement requests started or resumed (this run) */
 	uint32_t credits;        /* credits applied (duplicates not counted) */
-	uint8_t engine_up;       /* 0 unknown, 1 reachable, 2 unreachable */
+	uint8_t engine_up;       /* SETTLE_ENGINE_*: how the last call went */
 	uint8_t pad[7];
 };
 
@@ -166,6 +171,10 @@ int settle_due(const struct settle_cfg *c, const struct settle_peer *p, int64_t 
  * key must be non-zero. */
 void settle_begin(struct settle_peer *p, uint64_t ledger_amount, uint64_t engine_amount,
 		  uint64_t key);
+
+/* A settlement open when ilpd stopped is held again at start (the state
+ * file kept it): it counts as a request of this run. */
+void settle_resume(struct settle_peer *p);
 
 /* The engine accepted `accepted_engine` (in its scale) of the open request
  * at time now_ms: returns the ledger units to give back to the balance
