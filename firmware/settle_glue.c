@@ -31,6 +31,7 @@
 #define SG_HTTP_MS 10000          /* deadline of one engine call */
 #define SG_MSG_EXPIRY_MS 10000    /* peer.settle Prepare expiry */
 #define SG_PATH_MAX (ILPD_CONF_PATH_MAX + 64)
+#define SG_DELETE_TRIES 20        /* DELETE /accounts/:id attempts (~8 min) */
 
 enum { SG_IDLE = 0, SG_ACCOUNT, SG_SETTLE, SG_DELETE };
 
@@ -38,7 +39,8 @@ struct sg_peer {
 	bool on;                    /* has an engine (from the link's settings) */
 	bool account_ok;            /* POST /accounts answered 2xx */
 	uint8_t busy;               /* SG_* request in flight */
-	uint32_t acct_failures;
+	uint32_t acct_failures;     /* POST /accounts, or DELETE while deleting */
+	bool deleting;              /* removed: DELETE /accounts/:id pending */
 	uint32_t refusals;          /* settlements refused in a row (4xx) */
 	uint32_t cuts;              /* settlements in a row cut by the scale range */
 	int64_t next_start;         /* monotonic ms: no new settlement before */
@@ -101,6 +103,37 @@ static void sg_path(char *out, size_t cap, const struct sg_peer *sp, const char 
 
 /* ---- ilpd -> engine ---------------------------------------------------- */
 
+static void sg_sync(struct ilpd_daemon *d);
+
+/* The answer to DELETE /accounts/:id of a removed peer: done on 2xx or 4xx
+ * (404: already gone); no answer or 5xx: again after the backoff, at most
+ * SG_DELETE_TRIES times. A finished slot may be taken by a new peer. */
+static void sg_delete_done(struct sg_peer *sp, int err, int status)
+{
+	sp->busy = SG_IDLE;
+	if (err == 0 && status / 100 != 5) {
+		hal_log(status / 100 == 2 ? HAL_LOG_INFO : HAL_LOG_WARN, "settlement.account",
+			"peer=%s action=delete status=%d attempts=%u", sp->name, status,
+			(unsigned)sp->acct_failures + 1u);
+	} else if (++sp->acct_failures < SG_DELETE_TRIES) {
+		sp->next_try = hal_mono_ms() + settle_backoff_ms(sp->acct_failures, SG_BACKOFF_MS,
+								SG_BACKOFF_MAX_MS);
+		if (sp->acct_failures == 1 || sp->acct_failures % 10 == 0)
+			hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=delete_account "
+				"status=%d error=%s attempts=%u", sp->name, status,
+				err != 0 ? ilpd_httpc_strerror(err) : "status",
+				(unsigned)sp->acct_failures);
+		return;
+	} else {
+		hal_log(HAL_LOG_WARN, "settlement.failed", "peer=%s action=delete_account "
+			"status=%d error=%s attempts=%u final=yes note=\"the account stays at "
+			"the engine\"", sp->name, status,
+			err != 0 ? ilpd_httpc_strerror(err) : "status", (unsigned)sp->acct_failures);
+	}
+	memset(sp, 0, sizeof(*sp));
+	sg_sync(ilpd_settle_daemon);   /* a new peer waiting for the slot */
+}
+
 static void sg_account_done(void *ctx, int err, int status, const uint8_t *body, size_t n)
 {
 	struct sg_peer *sp = ctx;
@@ -110,11 +143,7 @@ static void sg_account_done(void *ctx, int err, int status, const uint8_t *body,
 	(void)body;
 	(void)n;
 	if (sp->busy == SG_DELETE) {
-		sp->busy = SG_IDLE;
-		hal_log(err == 0 && status / 100 == 2 ? HAL_LOG_INFO : HAL_LOG_WARN,
-			"settlement.account", "peer=%s action=delete status=%d%s%s", sp->name,
-			status, err != 0 ? " error=" : "", err != 0 ? ilpd_httpc_strerror(err) : "");
-		memset(sp, 0, sizeof(*sp));
+		sg_delete_done(sp, err, status);
 		return;
 	}
 	sp->busy = SG_IDLE;
@@ -149,6 +178,19 @@ static void sg_account(struct ilpd_daemon *d, uint16_t i)
 	if (ilpd_httpc_request(d, &sp->url, "POST", path, NULL, (const uint8_t *)body,
 			       (size_t)n, hal_mono_ms() + SG_HTTP_MS, sg_account_done, sp) == 0)
 		sp->busy = SG_ACCOUNT;
+	else
+		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
+}
+
+static void sg_delete(struct ilpd_daemon *d, uint16_t i)
+{
+	struct sg_peer *sp = &sg_peer[i];
+	char path[SG_PATH_MAX];
+
+	sg_path(path, sizeof(path), sp, "");
+	if (ilpd_httpc_request(d, &sp->url, "DELETE", path, NULL, NULL, 0,
+			       hal_mono_ms() + SG_HTTP_MS, sg_account_done, sp) == 0)
+		sp->busy = SG_DELETE;
 	else
 		sp->next_try = hal_mono_ms() + SG_BACKOFF_MS;
 }
@@ -645,9 +687,12 @@ static void sg_run(struct ilpd_daemon *d)
 	for (i = 0; i < ILPD_MAX_PEERS; i++) {
 		struct sg_peer *sp = &sg_peer[i];
 
-		if (!sp->on || sp->busy != SG_IDLE || now < sp->next_try || d->stopping)
+		if (sp->busy != SG_IDLE || now < sp->next_try || d->stopping)
 			continue;
-		if (!sp->account_ok)
+		if (!sp->on) {
+			if (sp->deleting)
+				sg_delete(d, i);
+		} else if (!sp->account_ok)
 			sg_account(d, i);
 		else if (ilpd_settle_state.peer[i].settling != 0)
 			(ilpd_settle_durable(d, ilpd_persist_settle_written(&d->dur.p, i, -1),
@@ -683,6 +728,14 @@ static void sg_sync(struct ilpd_daemon *d)
 		if (want && sp->on && strcmp(sp->name, l->peer.name) == 0 &&
 		    memcmp(&sp->url, &l->peer.settle_url, sizeof(sp->url)) == 0)
 			continue;
+		if (want && sp->deleting && strcmp(sp->name, l->peer.name) == 0) {
+			/* re-added before its account was deleted: keep it */
+			ilpd_httpc_cancel_ctx(d, sp);
+			hal_log(HAL_LOG_INFO, "settlement.account", "peer=%s action=delete "
+				"cancelled=yes note=\"the peer is back\"", sp->name);
+			sp->deleting = false;
+			sp->busy = SG_IDLE;
+		}
 		if (sp->on) {
 			/* removed (or another engine / name): drop the old account */
 			struct settle_peer *st = &ilpd_settle_state.peer[i];
@@ -693,21 +746,15 @@ static void sg_sync(struct ilpd_daemon *d)
 					"settling=%llu note=\"open settlement abandoned with the peer\"",
 					sp->name, (unsigned long long)st->settling);
 			settle_clear_peer(&ilpd_settle_state, i);
-			{
-				char path[SG_PATH_MAX];
-
-				sg_path(path, sizeof(path), sp, "");
-				sp->on = false;
-				if (ilpd_httpc_request(d, &sp->url, "DELETE", path, NULL, NULL, 0,
-						       hal_mono_ms() + SG_HTTP_MS, sg_account_done,
-						       sp) == 0)
-					sp->busy = SG_DELETE;
-				else
-					memset(sp, 0, sizeof(*sp));
-			}
+			sp->on = false;
+			sp->account_ok = false;
+			sp->deleting = true;
+			sp->acct_failures = 0;
+			sp->busy = SG_IDLE;
+			sg_delete(d, i);   /* retried by the tick (sg_run) */
 		}
-		if (!want || sp->busy != SG_IDLE)
-			continue;   /* a slot still deleting is set up on a later sync */
+		if (!want || sp->busy != SG_IDLE || sp->deleting)
+			continue;   /* a slot still deleting is set up when it is done */
 		memset(sp, 0, sizeof(*sp));
 		sp->on = true;
 		sp->url = l->peer.settle_url;

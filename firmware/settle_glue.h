@@ -10,7 +10,9 @@
  * - Account id at the engine = the peer's name. POST /accounts {"id"} for
  *   every peer with settlement_engine (at start, after a reload, retried
  *   with backoff until it answers 2xx); DELETE /accounts/:id when such a
- *   peer is removed by a reload (once, not retried).
+ *   peer is removed by a reload (no answer or 5xx: again with the same
+ *   backoff, at most SG_DELETE_TRIES times, while the peer stays removed;
+ *   re-adding it drops the delete; the slot takes a new peer once done).
  * - A settlement is due when the balance falls below settle_threshold
  *   (checked every SG_TICK_MS). The amount is moved out of the balance
  *   (ledger_settle) and held as an outgoing reservation while the request
