@@ -31,9 +31,9 @@
  *   /accounts/:id/messages; its 2xx body is fulfilled back (zero
  *   fulfillment), anything else is a T00 Reject.
  *
- * Memory: struct settle_state (ilp/settle.h) + ILPD_MAX_PEERS * 584 bytes
+ * Memory: struct settle_state (ilp/settle.h) + ILPD_MAX_PEERS * 600 bytes
  * (struct sg_peer on LP64: the engine's URL, with host and path, is most of
- * it; host 37,376 B) + SG_MSG_MAX * 2 message slots (40 bytes each) + a
+ * it; host 38,400 B) + SG_MSG_MAX * 2 message slots (40 bytes each) + a
  * 4.25 KiB frame buffer; static in settle_glue.c, outside the memory map's
  * pools (docs/memory.md lists it). No heap.
  * Logs: settlement.* events (docs/ilpd.8).
