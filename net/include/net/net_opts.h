@@ -88,9 +88,11 @@
 #define ILPD_MAX_ADMIN_CONNS 4
 #endif
 
-/* Largest admin HTTP response (/metrics grows with the number of peers). */
+/* Largest admin HTTP response (/metrics grows with the number of peers:
+ * up to ~900 bytes of a peer's link metrics, and ~490 more for a peer with
+ * a settlement engine, at their widest values). */
 #ifndef ILPD_ADMIN_OUT_MAX
-#define ILPD_ADMIN_OUT_MAX (10240 + ILPD_MAX_PEERS * 768)
+#define ILPD_ADMIN_OUT_MAX (10240 + ILPD_MAX_PEERS * 1408)
 #endif
 
 /* HTTP client (firmware/httpc_glue.h): connections to the local
