@@ -171,7 +171,7 @@ static int dm_send_frame(struct ilpd_daemon *d, struct ilpd_conn *c, size_t len)
 	return 0;
 }
 
-static void dm_send_btp_error(struct ilpd_daemon *d, struct ilpd_conn *c,
+void ilpd_send_btp_error(struct ilpd_daemon *d, struct ilpd_conn *c,
 			      uint32_t id, const char *code, const char *name,
 			      const char *msg)
 {
@@ -182,7 +182,7 @@ static void dm_send_btp_error(struct ilpd_daemon *d, struct ilpd_conn *c,
 		(void)dm_send_frame(d, c, len);
 }
 
-static void dm_send_btp_response(struct ilpd_daemon *d, struct ilpd_conn *c, uint32_t id)
+void ilpd_send_btp_response(struct ilpd_daemon *d, struct ilpd_conn *c, uint32_t id)
 {
 	struct btp_frame_out f;
 	size_t len;
@@ -306,12 +306,12 @@ static void dm_request(struct ilpd_daemon *d, struct ilpd_link *l,
 	struct ilp_sw_action act;
 
 	if (f->type == BTP_TRANSFER) {
-		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
+		ilpd_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
 				  "transfers are not supported");
 		return;
 	}
 	if (!btp_ilp_find(f, &ilp, &ilp_len)) {
-		dm_send_btp_response(d, c, f->request_id);
+		ilpd_send_btp_response(d, c, f->request_id);
 		return;
 	}
 	if (d->stopping) {
@@ -422,7 +422,7 @@ void ilpd_link_arm(struct ilpd_daemon *d, struct ilpd_link *l, int64_t delay)
 	l->timer = ev_timer_add(&d->loop, ev_now(&d->loop) + delay, ilpd_link_timer, l);
 }
 
-static void dm_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
+void ilpd_link_up(struct ilpd_daemon *d, struct ilpd_link *l)
 {
 	l->state = LINK_UP;
 	l->hop = -1;
@@ -455,7 +455,7 @@ void ilpd_schedule_dial(struct ilpd_daemon *d, struct ilpd_link *l)
 	ilpd_link_arm(d, l, delay);
 }
 
-static void dm_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason)
+void ilpd_link_down(struct ilpd_daemon *d, struct ilpd_link *l, const char *reason)
 {
 	struct ilp_sw_action act;
 	bool was_up = l->state == LINK_UP;
@@ -500,112 +500,7 @@ int ilpd_conn_alloc(struct ilpd_daemon *d)
 	return found;
 }
 
-/* ---- authentication ----------------------------------------------------- */
-
-/* Constant-time token match against every inbound link; -1 if none. */
-static int dm_find_token(const struct ilpd_daemon *d, const uint8_t *tok, size_t len)
-{
-	uint8_t given[ILPD_CONF_TOKEN_MAX + 1];
-	int found = -1;
-	size_t i;
-
-	memset(given, 0, sizeof(given));
-	if (len > ILPD_CONF_TOKEN_MAX)
-		return -1;
-	memcpy(given, tok, len);
-	for (i = 0; i < ILPD_MAX_PEERS; i++) {
-		const struct ilpd_peer_conf *p = d->link[i].conf;
-		uint8_t want[ILPD_CONF_TOKEN_MAX + 1];
-		size_t wl;
-		int same;
-
-		if (p == NULL)
-			continue;
-		wl = strlen(p->token);
-		memset(want, 0, sizeof(want));
-		memcpy(want, p->token, wl);
-		same = hal_memeq_ct(given, want, sizeof(want)) == 0 && wl == len;
-		if (same && !p->outbound && found < 0)
-			found = (int)i;
-	}
-	return found;
-}
-
-static void dm_auth_inbound(struct ilpd_daemon *d, struct ilpd_conn *c,
-			    const struct btp_frame *f)
-{
-	struct btp_auth a;
-	const char *why = "";
-	struct ilpd_link *l;
-	int peer;
-
-	if (btp_auth_parse(f, &a, &why) != ILP_OK) {
-		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
-				  "Auth packet must have auth and auth_token subprotocols");
-		wsconn_close(&c->ws, WS_CLOSE_POLICY, "not an auth frame");
-		d->ctr.auth_failures++;
-		hal_log(HAL_LOG_WARN, "peer.auth_failed", "reason=\"first frame is not auth\"");
-		return;
-	}
-	peer = dm_find_token(d, a.token, a.token_len);
-	if (peer < 0) {
-		dm_send_btp_error(d, c, f->request_id, "F00", "NotAcceptedError",
-				  "invalid auth_token");
-		wsconn_close(&c->ws, WS_CLOSE_POLICY, "invalid token");
-		d->ctr.auth_failures++;
-		hal_log(HAL_LOG_WARN, "peer.auth_failed", "reason=\"unknown token\"");
-		return;
-	}
-	l = &d->link[peer];
-	if (l->conn >= 0) {
-		/* A new session replaces the old one (as ilp-plugin-btp does). */
-		struct ilpd_conn *old = &d->conn[l->conn];
-
-		old->link = -1;
-		dm_link_down(d, l, "replaced by a new connection");
-		wsconn_close(&old->ws, WS_CLOSE_NORMAL, "replaced");
-	}
-	if (c->auth_timer >= 0) {
-		ev_timer_del(&d->loop, c->auth_timer);
-		c->auth_timer = -1;
-	}
-	c->link = peer;
-	l->conn = (int)c->index;
-	dm_send_btp_response(d, c, f->request_id);
-	dm_link_up(d, l);
-}
-
-/* Outbound link in LINK_AUTH: the answer to our auth Message. */
-static void dm_auth_answer(struct ilpd_daemon *d, struct ilpd_link *l,
-			   struct ilpd_conn *c, const struct btp_frame *f)
-{
-	if (f->request_id != l->auth_id)
-		return;
-	if (f->type == BTP_RESPONSE) {
-		dm_link_up(d, l);
-		return;
-	}
-	l->auth_failures++;
-	d->ctr.auth_failures++;
-	hal_log(HAL_LOG_WARN, "peer.auth_failed", "peer=%s reason=\"refused by the peer\"",
-		l->conf->name);
-	wsconn_close(&c->ws, WS_CLOSE_POLICY, "auth refused");
-}
-
 /* ---- connection callbacks ----------------------------------------------- */
-
-void ilpd_conn_auth_deadline(struct ev_loop *loop, int id, void *arg)
-{
-	struct ilpd_conn *c = arg;
-
-	(void)loop;
-	(void)id;
-	c->auth_timer = -1;
-	if (c->used && c->link < 0) {
-		hal_log(HAL_LOG_INFO, "conn.auth_timeout", "conn=%u", (unsigned)c->index);
-		wsconn_abort(&c->ws, "no auth in time");
-	}
-}
 
 static void dm_on_open(struct wsconn *w, void *user)
 {
@@ -657,12 +552,12 @@ static void dm_on_message(struct wsconn *w, uint8_t opcode, uint8_t *data,
 	}
 	d->ctr.btp_frames_in++;
 	if (c->link < 0) {
-		dm_auth_inbound(d, c, &f);
+		ilpd_auth_inbound(d, c, &f);
 		return;
 	}
 	l = &d->link[c->link];
 	if (l->state == LINK_AUTH) {
-		dm_auth_answer(d, l, c, &f);
+		ilpd_auth_answer(d, l, c, &f);
 		return;
 	}
 	if (l->state != LINK_UP)
@@ -735,7 +630,7 @@ static void dm_on_close(struct wsconn *w, const char *reason, void *user)
 	}
 	c->used = false;
 	if (c->link >= 0 && d->link[c->link].conn == (int)c->index)
-		dm_link_down(d, &d->link[c->link], reason);
+		ilpd_link_down(d, &d->link[c->link], reason);
 	else
 		hal_log(HAL_LOG_DEBUG, "conn.closed", "conn=%u reason=\"%s\"",
 			(unsigned)c->index, reason);
@@ -787,7 +682,7 @@ void ilpd_link_drop(struct ilpd_daemon *d, struct ilpd_link *l, const char *reas
 	if (c != NULL) {
 		/* Detach first: the close callback must not touch this link. */
 		c->link = -1;
-		dm_link_down(d, l, reason);
+		ilpd_link_down(d, l, reason);
 		wsconn_close(&c->ws, WS_CLOSE_NORMAL, reason);
 	}
 	ilp_switch_set_peer_up(&d->sw, l->index, false);
