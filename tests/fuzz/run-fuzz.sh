@@ -55,6 +55,9 @@ fi
 if [ -f "$src/net/src/httpc.c" ]; then
 	targets="$targets fuzz_httpc"
 fi
+if [ -f "$src/net/src/settle_req.c" ]; then
+	targets="$targets fuzz_settle_req"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ilpd-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
