@@ -281,6 +281,8 @@ struct ilpd_admin_auth {
 	char token[ILPD_CONF_TOKEN_MAX + 1]; /* "" : none */
 	struct ilpd_cidr allow[ILPD_ADMIN_ALLOW_MAX];
 	size_t nallow;
+	int allow_line;                      /* 0: allowed_ips not given (the
+					      * default gates /admin/ only) */
 	int token_line;                      /* 0: not given */
 	int token_file_line;
 };

@@ -211,6 +211,7 @@ static int conf_allowed_ips(struct conf_parse *st, const char *v)
 	const char *p = v;
 
 	a->nallow = 0;
+	a->allow_line = st->line;
 	for (;;) {
 		const char *e = strchr(p, ','), *why;
 		size_t n;

@@ -275,6 +275,17 @@ int ilpd_http_unauthorized(struct ilpd_daemon *d, const struct ilpd_http_req *rq
 
 /* ---- requests ------------------------------------------------------------------ */
 
+/* True if a request target is under /admin (the API the default
+ * allowed_ips keeps to loopback): "/admin", "/admin/...", "/admin?...". */
+static bool httpd_admin_target(const struct http_str *t)
+{
+	static const char pre[] = "/admin";
+	const size_t n = sizeof(pre) - 1;
+
+	return t->n >= n && memcmp(t->p, pre, n) == 0 &&
+	       (t->n == n || t->p[n] == '/' || t->p[n] == '?');
+}
+
 static void httpd_request(struct ilpd_daemon *d, struct ilpd_http_conn *a)
 {
 	struct http_head h;
@@ -295,7 +306,11 @@ static void httpd_request(struct ilpd_daemon *d, struct ilpd_http_conn *a)
 		}
 		return;
 	}
-	if (!a->allowed) {
+	/* allowed_ips as given gates every path; the default (loopback) only
+	 * /admin/, so /health, /metrics, /routes and the read-only page stay
+	 * where [admin] listen puts them, as before allowed_ips existed. */
+	if (!a->allowed && (d->conf->admin_auth.allow_line != 0 || fr.status != 0 ||
+			    httpd_admin_target(&h.target))) {
 		char t[65];
 		size_t tn = fr.status == 0 ? (h.target.n < 64 ? h.target.n : 64) : 0;
 

@@ -68,7 +68,8 @@ static const char main_usage[] =
 "               reconnect_max_ms (30000)\n"
 "  [admin]      listen (127.0.0.1:7769 | off): GET /health, /metrics, /routes\n"
 "               (open), the admin API under /admin/ (POST /admin/ilp/send, ...):\n"
-"               token (or token_file), allowed_ips (127.0.0.0/8, ::1), state_dir\n"
+"               token (or token_file), allowed_ips (127.0.0.0/8, ::1 for /admin/;\n"
+"               set: every path), state_dir\n"
 "               (<[ledger] state_file's dir>: admin.ini, the API's peers/routes)\n"
 "  [limits]     min_message_window_ms (1000), max_hold_time_ms (30000)\n"
 "  [log]        level (info), stderr (true), syslog (false)\n"
@@ -111,7 +112,7 @@ static const char main_usage_settle[] =
 static const char main_usage_http[] =
 "\n"
 "HTTP endpoints (man ilpd, ADMIN ENDPOINTS and SETTLEMENT; docs/applications.md):\n"
-"  [admin] listen, open to allowed_ips:\n"
+"  [admin] listen, open (or to allowed_ips, when it is set):\n"
 "    GET /            the dashboard (read-only; /#token=T sends the token)\n"
 "    GET /health      JSON status: node, transport, peers, ledger, settlement\n"
 "    GET /metrics     Prometheus text\n"

@@ -11,6 +11,10 @@
 #   - a peer `url = ws://127.0.0.1:Q/...` becomes ws://GATEWAY:Q/... (lwIP
 #     does not route 127/8), and a DNAT rule sends what arrives from the TAP
 #     device for GATEWAY:Q to the Linux listener on 127.0.0.1:Q;
+#   - a [local] handler_url = http://127.0.0.1:R becomes http://GATEWAY:R
+#     (allow_remote = true added), DNAT'ed like a peer's url;
+#   - [admin] gets allowed_ips = 127.0.0.0/8, ::1, GATEWAY/32: the Linux
+#     side's connections arrive from GATEWAY;
 #   - a [netif] section (device, addresses) is appended;
 # then execs the real ilpd on it (under the emulator, if any): the PID,
 # the signals and the exit status are ilpd's own. Other arguments (e.g.
@@ -43,6 +47,18 @@ rewrite() {   # IN OUT
 			line="${BASH_REMATCH[1]}0.0.0.0:$port${BASH_REMATCH[3]}"
 			nat OUTPUT -d 127.0.0.1 -p tcp --dport "$port" \
 				-j DNAT --to-destination "$ILPD_LWIP_ADDR"
+		elif [[ $line =~ ^([[:space:]]*handler_url[[:space:]]*=[[:space:]]*http://)(127\.0\.0\.1|localhost):([0-9]+)(.*)$ ]]; then
+			# [local] handler_url: the business-logic server on the
+			# Linux side's 127.0.0.1, reached at GATEWAY like a peer's url
+			# (not loopback for ilpd, so allow_remote = true is added)
+			port=${BASH_REMATCH[3]}
+			line="${BASH_REMATCH[1]}$ILPD_LWIP_GW:$port${BASH_REMATCH[4]}"$'\n'"allow_remote = true"
+			nat PREROUTING -i "$ILPD_LWIP_IF" -d "$ILPD_LWIP_GW" -p tcp --dport "$port" \
+				-j DNAT --to-destination "127.0.0.1:$port"
+		elif [[ $line =~ ^[[:space:]]*\[admin\][[:space:]]*$ ]]; then
+			# the Linux side's connections reach lwIP from GATEWAY (the
+			# namespace masquerades): let it use the admin API as 127.0.0.1
+			line="$line"$'\n'"allowed_ips = 127.0.0.0/8, ::1, $ILPD_LWIP_GW/32"
 		elif [[ $line =~ ^([[:space:]]*url[[:space:]]*=[[:space:]]*wss?://)(127\.0\.0\.1|localhost):([0-9]+)(.*)$ ]]; then
 			host=${BASH_REMATCH[2]}
 			port=${BASH_REMATCH[3]}

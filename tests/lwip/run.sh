@@ -183,6 +183,14 @@ case $health in
 	die "no answer to GET http://$addr:7769/health within 20 s"
 	;;
 esac
+# No [admin] allowed_ips in this configuration: the default keeps only the
+# admin API to loopback, and the Linux side is not loopback for lwIP.
+code=$(in_ns curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$addr:7769/admin/peers")
+if [ "$code" = 403 ]; then
+	ok "GET /admin/peers from $gw: 403 (default allowed_ips keeps the admin API to loopback)"
+else
+	bad "GET /admin/peers from $gw: $code, want 403"
+fi
 if grep -q 'event=net.up stack=lwip' "$tmp/ilpd.log"; then
 	ok "ilpd logged net.up (lwIP on tap0)"
 else
