@@ -387,6 +387,11 @@ int ilpd_conf_peer_index(const struct ilpd_conf *c, const char *name);
  * build without TLS (ILPD_TLS=none), with a reason saying so. */
 int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why);
 
+/* Parses "http://HOST[:PORT][/PATH]" (port 80 if absent, path "/") into
+ * u, tls false: [local] handler_url and the HTTP client. Credentials, '#',
+ * blanks and other schemes are refused. 0, or -1 with a static reason. */
+int ilpd_http_url_parse(const char *s, struct ilpd_url *u, const char **why);
+
 /* True if a running daemon can keep its TLS configurations under `n`
  * (the [tls] files and [btp] tls are unchanged); a reload that changes
  * them needs a restart. */

@@ -59,45 +59,6 @@ void conf_local_defaults(struct ilpd_conf *c)
 	l->max_balance = INT64_MAX;
 }
 
-/* "http://HOST[:PORT][/PATH]" into u (tls false, port 80 if absent, path
- * "/" if absent). NULL, or a static reason. */
-static const char *lc_http_url(const char *s, struct ilpd_url *u)
-{
-	static const char scheme[] = "http://";
-	const char *auth, *path, *why;
-	size_t i, alen, plen;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch <= 0x20 || ch >= 0x7f || ch == '#')
-			return "URL contains a blank, a control byte or '#'";
-	}
-	if (strncmp(s, scheme, sizeof(scheme) - 1) != 0)
-		return "expected http://HOST[:PORT][/PATH] (https is not supported)";
-	auth = s + sizeof(scheme) - 1;
-	alen = strcspn(auth, "/?");
-	if (memchr(auth, '@', alen) != NULL)
-		return "credentials in URLs are refused";
-	memset(u, 0, sizeof(*u));
-	u->tls = false;
-	why = conf_hostport(auth, alen, u->host, &u->port, 80);
-	if (why != NULL)
-		return why;
-	path = auth + alen;
-	plen = strlen(path);
-	if (plen == 0) {
-		strcpy(u->path, "/");
-		return NULL;
-	}
-	if (path[0] != '/')
-		return "the path must start with '/'";
-	if (plen > ILPD_CONF_PATH_MAX)
-		return "path too long";
-	memcpy(u->path, path, plen + 1);
-	return NULL;
-}
-
 /* 127.0.0.0/8 written as four decimal numbers, ::1 (any spelling of zero
  * groups is not accepted: "::1" and "0:0:0:0:0:0:0:1"), or localhost. */
 static bool lc_loopback(const char *h)
@@ -154,8 +115,7 @@ int conf_set_local(struct conf_parse *st, int k, const char *v)
 	l->line = st->sec_line[SEC_LOCAL];
 	switch (k) {
 	case K_LC_HANDLER_URL:
-		why = lc_http_url(v, &l->handler_url);
-		if (why != NULL) {
+		if (ilpd_http_url_parse(v, &l->handler_url, &why) != 0) {
 			conf_fail(st, st->line, "'handler_url': %s", why);
 			return -1;
 		}

@@ -99,21 +99,71 @@ static size_t url_scheme(const char *s, bool *tls)
 	return 0;
 }
 
-int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
+/* NULL if the URL text has no blank, control byte, non-ASCII byte or '#'. */
+static const char *url_chars(const char *s)
 {
-	bool tls = false;
-	size_t skip, alen, plen, i;
-	const char *auth, *path;
+	size_t i;
 
-	*why = NULL;
 	for (i = 0; s[i] != '\0'; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
-			*why = "URL contains a blank, a control byte or '#'";
-			return -1;
-		}
+		if (ch <= 0x20 || ch >= 0x7f || ch == '#')
+			return "URL contains a blank, a control byte or '#'";
 	}
+	return NULL;
+}
+
+/* What follows "scheme://": HOST[:PORT] without credentials (cred_why
+ * refuses them) and the path ("/" if absent) into u. NULL or why not. */
+static const char *url_rest(const char *auth, struct ilpd_url *u, uint16_t dport,
+			    const char *cred_why)
+{
+	size_t alen = strcspn(auth, "/?"), plen;
+	const char *path, *why;
+
+	if (memchr(auth, '@', alen) != NULL)
+		return cred_why;
+	why = conf_hostport(auth, alen, u->host, &u->port, dport);
+	if (why != NULL)
+		return why;
+	path = auth + alen;
+	plen = strlen(path);
+	if (plen == 0) {
+		strcpy(u->path, "/");
+		return NULL;
+	}
+	if (path[0] != '/')
+		return "the path must start with '/'";
+	if (plen > ILPD_CONF_PATH_MAX)
+		return "path too long";
+	memcpy(u->path, path, plen + 1);
+	return NULL;
+}
+
+int ilpd_http_url_parse(const char *s, struct ilpd_url *u, const char **why)
+{
+	static const char scheme[] = "http://";
+
+	memset(u, 0, sizeof(*u));
+	*why = url_chars(s);
+	if (*why != NULL)
+		return -1;
+	if (strncmp(s, scheme, sizeof(scheme) - 1) != 0) {
+		*why = "expected http://HOST[:PORT][/PATH] (https is not supported)";
+		return -1;
+	}
+	*why = url_rest(s + sizeof(scheme) - 1, u, 80, "credentials in URLs are refused");
+	return *why != NULL ? -1 : 0;
+}
+
+int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
+{
+	bool tls = false;
+	size_t skip;
+
+	*why = url_chars(s);
+	if (*why != NULL)
+		return -1;
 	skip = url_scheme(s, &tls);
 	if (skip == 0) {
 		*why = "expected ws://HOST[:PORT][/PATH]";
@@ -126,31 +176,9 @@ int ilpd_url_parse(const char *s, struct ilpd_url *u, const char **why)
 	}
 #endif
 	u->tls = tls;
-	auth = s + skip;
-	alen = strcspn(auth, "/?");
-	if (memchr(auth, '@', alen) != NULL) {
-		*why = "credentials in URLs are refused (put the secret in 'token')";
-		return -1;
-	}
-	*why = conf_hostport(auth, alen, u->host, &u->port, tls ? 443 : 80);
-	if (*why != NULL)
-		return -1;
-	path = auth + alen;
-	plen = strlen(path);
-	if (plen == 0) {
-		strcpy(u->path, "/");
-		return 0;
-	}
-	if (path[0] != '/') {
-		*why = "the path must start with '/'";
-		return -1;
-	}
-	if (plen > ILPD_CONF_PATH_MAX) {
-		*why = "path too long";
-		return -1;
-	}
-	memcpy(u->path, path, plen + 1);
-	return 0;
+	*why = url_rest(s + skip, u, tls ? 443 : 80,
+			"credentials in URLs are refused (put the secret in 'token')");
+	return *why != NULL ? -1 : 0;
 }
 
 /* "HOST:PORT", "[V6]:PORT", or "off"/"" (disabled). */

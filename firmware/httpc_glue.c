@@ -429,63 +429,6 @@ void ilpd_httpc_cancel_ctx(struct ilpd_daemon *d, void *ctx)
 	}
 }
 
-static bool hc_url_char_ok(const char *s, const char **why)
-{
-	size_t i;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		if (ch <= 0x20 || ch >= 0x7f || ch == '#') {
-			*why = "URL contains a blank, a control byte or '#'";
-			return false;
-		}
-	}
-	return true;
-}
-
-int ilpd_httpc_url_parse(const char *s, struct ilpd_url *u, const char **why)
-{
-	const char *auth, *path;
-	size_t alen, plen;
-
-	*why = NULL;
-	if (!hc_url_char_ok(s, why))
-		return -1;
-	if (strncmp(s, "http://", 7) != 0) {
-		*why = strncmp(s, "https://", 8) == 0 ?
-			"https:// is not supported (local HTTP only): use http://" :
-			"expected http://HOST[:PORT][/PATH]";
-		return -1;
-	}
-	u->tls = false;
-	auth = s + 7;
-	alen = strcspn(auth, "/?");
-	if (memchr(auth, '@', alen) != NULL) {
-		*why = "credentials in URLs are refused";
-		return -1;
-	}
-	*why = conf_hostport(auth, alen, u->host, &u->port, 80);
-	if (*why != NULL)
-		return -1;
-	path = auth + alen;
-	plen = strlen(path);
-	if (plen == 0) {
-		strcpy(u->path, "/");
-		return 0;
-	}
-	if (path[0] != '/') {
-		*why = "the path must start with '/'";
-		return -1;
-	}
-	if (plen > ILPD_CONF_PATH_MAX) {
-		*why = "path too long";
-		return -1;
-	}
-	memcpy(u->path, path, plen + 1);
-	return 0;
-}
-
 bool ilpd_httpc_url_is_loopback(const struct ilpd_url *u)
 {
 	const char *h = u->host;

@@ -150,11 +150,7 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 /* Drops every request made with ctx: no callback for them after this. */
 void ilpd_httpc_cancel_ctx(struct ilpd_daemon *d, void *ctx);
 
-/* Parses "http://HOST[:PORT][/PATH]" (port 80 if absent; HOST a name, an
- * IPv4 literal or [IPv6]) into *u (tls false). 0, or -1 with a static
- * reason in *why. Credentials, '#', blanks and other schemes are refused. */
-int ilpd_httpc_url_parse(const char *s, struct ilpd_url *u, const char **why);
-
+/* URLs: ilpd_http_url_parse (config.h). */
 /* True if u's host is loopback: 127.0.0.0/8, ::1 or "localhost". */
 bool ilpd_httpc_url_is_loopback(const struct ilpd_url *u);
 

@@ -415,26 +415,26 @@ static void test_url(void)
 	struct ilpd_url u;
 	const char *why;
 
-	CHECK_EQ(ilpd_httpc_url_parse("http://127.0.0.1:3100", &u, &why), 0);
+	CHECK_EQ(ilpd_http_url_parse("http://127.0.0.1:3100", &u, &why), 0);
 	CHECK(strcmp(u.host, "127.0.0.1") == 0 && u.port == 3100 && !u.tls);
 	CHECK(strcmp(u.path, "/") == 0);
 	CHECK(ilpd_httpc_url_is_loopback(&u));
-	CHECK_EQ(ilpd_httpc_url_parse("http://[::1]/x/y", &u, &why), 0);
+	CHECK_EQ(ilpd_http_url_parse("http://[::1]/x/y", &u, &why), 0);
 	CHECK(strcmp(u.host, "::1") == 0 && u.port == 80 && strcmp(u.path, "/x/y") == 0);
 	CHECK(ilpd_httpc_url_is_loopback(&u));
-	CHECK_EQ(ilpd_httpc_url_parse("http://localhost:8080/", &u, &why), 0);
+	CHECK_EQ(ilpd_http_url_parse("http://localhost:8080/", &u, &why), 0);
 	CHECK(ilpd_httpc_url_is_loopback(&u));
-	CHECK_EQ(ilpd_httpc_url_parse("http://10.0.0.1:80", &u, &why), 0);
+	CHECK_EQ(ilpd_http_url_parse("http://10.0.0.1:80", &u, &why), 0);
 	CHECK(!ilpd_httpc_url_is_loopback(&u));
-	CHECK_EQ(ilpd_httpc_url_parse("http://127.evil.com", &u, &why), 0);
+	CHECK_EQ(ilpd_http_url_parse("http://127.evil.com", &u, &why), 0);
 	CHECK(!ilpd_httpc_url_is_loopback(&u));
-	CHECK_EQ(ilpd_httpc_url_parse("https://127.0.0.1", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("ws://127.0.0.1", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("http://u:p@127.0.0.1", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("http://127.0.0.1:0", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("http://127.0.0.1:99999", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("http://a b", &u, &why), -1);
-	CHECK_EQ(ilpd_httpc_url_parse("http://", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("https://127.0.0.1", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("ws://127.0.0.1", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("http://u:p@127.0.0.1", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("http://127.0.0.1:0", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("http://127.0.0.1:99999", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("http://a b", &u, &why), -1);
+	CHECK_EQ(ilpd_http_url_parse("http://", &u, &why), -1);
 	CHECK(why != NULL);
 }
 
@@ -453,7 +453,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%s/", argv[1]);
-	if (ilpd_httpc_url_parse(url, &URL, &why) != 0) {
+	if (ilpd_http_url_parse(url, &URL, &why) != 0) {
 		fprintf(stderr, "bad port %s: %s\n", argv[1], why);
 		return 2;
 	}
