@@ -60,7 +60,7 @@ static int adm_usage(const char *fmt, ...)
 }
 
 /* http://host:port[/] */
-static int adm_url(const char *url, struct ilpctl_admin *a)
+int ilpctl_admin_url(const char *url, struct ilpctl_admin *a)
 {
 	const char *h, *c, *e;
 
@@ -346,7 +346,7 @@ int ilpctl_admin_main(int argc, char **argv)
 			return adm_usage("unknown option '%s'", argv[i]);
 		}
 	}
-	if (adm_url(url, &a) != 0)
+	if (ilpctl_admin_url(url, &a) != 0)
 		return adm_usage("URL must be http://HOST:PORT[/], not '%s'", url);
 	if (i >= argc)
 		return adm_usage("missing command");

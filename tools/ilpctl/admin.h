@@ -22,6 +22,9 @@ struct ilpctl_admin {
 	int timeout_ms;
 };
 
+/* "http://HOST:PORT[/]" ([V6] too) into a's host and port: 0 or -1. */
+int ilpctl_admin_url(const char *url, struct ilpctl_admin *a);
+
 /* One request: method, path ("/admin/peers"), a JSON body (NULL: none).
  * Returns the HTTP status and *body / *n (NUL-terminated, valid until the
  * next call), or -1 after printing why to stderr (connection, timeout,

@@ -5,91 +5,23 @@
  *   PEER  BALANCE  SETTLING  SETTLED  CREDITED  ENGINE  FAILURES  LAST_MS
  * ("-" for a peer without a settlement engine).
  *
- * Memory: a 256 KiB static response buffer and a static JSON node table
- * (net/json.h); blocking socket with a 5 s timeout. No heap. Exit 0, 1 on
- * a network/HTTP error or an unknown peer, 2 usage.
+ * The request is ilpctl admin's (admin.h: ilpctl_admin_call, 5 s timeout).
+ * Memory: a copy of the body (ILPCTL_ADMIN_RESP_MAX, static; the JSON
+ * reader decodes in place) and a static JSON node table (net/json.h). No
+ * heap. Exit 0, 1 on a network/HTTP error or an unknown peer, 2 usage.
  */
-#define _POSIX_C_SOURCE 200809L
 #include "settlement.h"
 
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
+#include "admin.h"
 #include "net/json.h"
 
-#define ST_MAX (256 * 1024)
 #define ST_NODES 16384
 
-static char st_buf[ST_MAX + 1];
+static char st_buf[ILPCTL_ADMIN_RESP_MAX + 1];
 static struct jnode st_nodes[ST_NODES];
-
-static long st_get(const char *url, const char *path)
-{
-	char host[256], port[16], req[512];
-	const char *h, *c, *e;
-	struct addrinfo hints, *res = NULL, *ai;
-	struct timeval tv = { 5, 0 };
-	long n = 0;
-	int fd = -1, rl;
-
-	if (strncmp(url, "http://", 7) != 0)
-		return -2;
-	h = url + 7;
-	e = strchr(h, '/');
-	if (e == NULL)
-		e = h + strlen(h);
-	c = memchr(h, ':', (size_t)(e - h));
-	if (c == NULL || c == h || (size_t)(c - h) >= sizeof(host) || e == c + 1 ||
-	    (size_t)(e - c - 1) >= sizeof(port))
-		return -2;
-	memcpy(host, h, (size_t)(c - h));
-	host[c - h] = '\0';
-	memcpy(port, c + 1, (size_t)(e - c - 1));
-	port[e - c - 1] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0)
-		return -1;
-	rl = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
-		      path, host);
-	if (rl < 0 || (size_t)rl >= sizeof(req) || send(fd, req, (size_t)rl, 0) != rl) {
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t r = recv(fd, st_buf + n, (size_t)(ST_MAX - n), 0);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += r;
-		if (n >= ST_MAX)
-			break;
-	}
-	close(fd);
-	st_buf[n] = '\0';
-	return n;
-}
 
 /* The text of member key of object obj (string or number), or "-". */
 static const char *st_val(const struct jdoc *d, uint32_t obj, const char *key, char *out,
@@ -110,9 +42,12 @@ static const char *st_val(const struct jdoc *d, uint32_t obj, const char *key, c
 int ilpctl_settlement_main(int argc, char **argv)
 {
 	struct jdoc doc;
+	struct ilpctl_admin adm;
 	const struct jnode *peers, *pe;
+	const char *resp;
 	char *body;
-	long n;
+	size_t n;
+	int status;
 	uint32_t i, s;
 	int shown = 0;
 
@@ -125,21 +60,22 @@ int ilpctl_settlement_main(int argc, char **argv)
 			"    consecutive failures, last settlement (ms since the epoch)\n");
 		return argc >= 2 ? 0 : 2;
 	}
-	n = st_get(argv[1], "/health");
-	if (n == -2) {
+	memset(&adm, 0, sizeof(adm));
+	adm.timeout_ms = 5000;
+	if (ilpctl_admin_url(argv[1], &adm) != 0) {
 		fprintf(stderr, "ilpctl settlement: URL must be http://HOST:PORT[/]\n");
 		return 2;
 	}
-	if (n <= 0) {
-		fprintf(stderr, "ilpctl settlement: %s: no answer\n", argv[1]);
+	status = ilpctl_admin_call(&adm, "GET", "/health", NULL, 0, &resp, &n);
+	if (status < 0)
+		return 1;   /* why is printed */
+	if (status != 200) {
+		fprintf(stderr, "ilpctl settlement: GET /health: HTTP %d\n", status);
 		return 1;
 	}
-	body = strstr(st_buf, "\r\n\r\n");
-	if (strncmp(st_buf, "HTTP/1.", 7) != 0 || body == NULL) {
-		fprintf(stderr, "ilpctl settlement: %.60s\n", st_buf);
-		return 1;
-	}
-	body += 4;
+	memcpy(st_buf, resp, n);
+	st_buf[n] = '\0';
+	body = st_buf;
 	json_init(&doc, st_nodes, ST_NODES, 6);
 	if (json_parse(&doc, (uint8_t *)body, strlen(body)) != 0) {
 		fprintf(stderr, "ilpctl settlement: /health is not JSON: %s\n", doc.err);
