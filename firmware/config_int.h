@@ -84,6 +84,12 @@ int conf_int(struct conf_parse *st, const char *key, const char *v,
 int conf_ms(struct conf_parse *st, const char *key, const char *v, int64_t *out);
 /* ASCII case-insensitive equality, b in lower case. */
 bool conf_ieq(const char *a, const char *b);
+
+/* NULL if host h of an http:// URL ilpd calls ([local] handler_url, a
+ * settlement_engine) is an IP address or localhost; else why not:
+ * onion_why for an onion name, else that a name would be looked up
+ * (blocking) at each request (config_url.c). */
+const char *conf_host_literal(const struct ilpd_conf *c, const char *h, const char *onion_why);
 /* true/false, yes/no, on/off, 1/0; 0 or -1 (reported). */
 int conf_bool(struct conf_parse *st, const char *key, const char *v, bool *out);
 /* A non-empty printable value into out[cap]; 0 or -1 (reported). */

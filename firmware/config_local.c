@@ -89,21 +89,11 @@ static bool lc_loopback(const char *h)
 	return parts == 4;
 }
 
-/* NULL if the URL's host is an IP address or localhost, else why not. */
-static const char *lc_host_literal(const struct ilpd_conf *c, const char *h)
-{
-	uint8_t a[16];
-	bool v6;
-
-	if (ilpd_host_is_onion(&c->transport, h))
-		return "has an onion URL: the handler is not reached through the proxy "
-		       "(ilpd never looks onion names up itself); give its IP address "
-		       "or localhost";
-	if (conf_ieq(h, "localhost") || ilpd_ip_parse(h, strlen(h), a, &v6) == 0)
-		return NULL;
-	return "must have an IP address or localhost as HOST: a host name would be "
-	       "looked up (a blocking DNS query) at each request";
-}
+/* The onion refusal of conf_host_literal for this key. */
+static const char lc_onion_why[] =
+	"has an onion URL: the handler is not reached through the proxy "
+	"(ilpd never looks onion names up itself); give its IP address "
+	"or localhost";
 
 int conf_set_local(struct conf_parse *st, int k, const char *v)
 {
@@ -171,7 +161,7 @@ void conf_finish_local(struct conf_parse *st)
 	 * which admin.ini's peers go through too). */
 	if (!l->handler)
 		return;
-	why = lc_host_literal(c, l->handler_url.host);
+	why = conf_host_literal(c, l->handler_url.host, lc_onion_why);
 	if (why != NULL)
 		conf_fail(st, kl[K_LC_HANDLER_URL], "'handler_url' %s", why);
 	else if (!l->allow_remote && !lc_loopback(l->handler_url.host))

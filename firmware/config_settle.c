@@ -65,21 +65,11 @@ static const char *conf_engine_url(const char *v, struct ilpd_url *u)
 	}
 	return NULL;
 }
-/* NULL if the engine's host is an IP address or localhost, else why not. */
-static const char *conf_engine_literal(const struct ilpd_conf *c, const char *h)
-{
-	uint8_t a[16];
-	bool v6;
-
-	if (ilpd_host_is_onion(&c->transport, h))
-		return "has an onion URL: engines are not reached through the proxy "
-		       "(ilpd never looks onion names up itself); give its IP address "
-		       "or localhost";
-	if (conf_ieq(h, "localhost") || ilpd_ip_parse(h, strlen(h), a, &v6) == 0)
-		return NULL;
-	return "must have an IP address or localhost as HOST: a host name would be "
-	       "looked up (a blocking DNS query) at each request";
-}
+/* The onion refusal of conf_host_literal for this key. */
+static const char settle_onion_why[] =
+	"has an onion URL: engines are not reached through the proxy "
+	"(ilpd never looks onion names up itself); give its IP address "
+	"or localhost";
 
 const char *const conf_settlement_keys[] = { "listen", "allow_remote", NULL };
 
@@ -136,7 +126,7 @@ void conf_finish_peer_settle(struct conf_parse *st, size_t i)
 			  (unsigned)SETTLE_SCALE_DIFF_MAX, (unsigned)p->rate.scale);
 	if (!p->settle_engine)
 		return;
-	why = conf_engine_literal(st->c, p->settle_url.host);
+	why = conf_host_literal(st->c, p->settle_url.host, settle_onion_why);
 	if (why != NULL)
 		conf_fail(st, p->settle_line, "'settlement_engine' of peer '%s' %s",
 			  p->name, why);

@@ -203,3 +203,15 @@ int conf_listen(struct conf_parse *st, const char *v,
 	return 0;
 }
 
+const char *conf_host_literal(const struct ilpd_conf *c, const char *h, const char *onion_why)
+{
+	uint8_t a[16];
+	bool v6;
+
+	if (ilpd_host_is_onion(&c->transport, h))
+		return onion_why;
+	if (conf_ieq(h, "localhost") || ilpd_ip_parse(h, strlen(h), a, &v6) == 0)
+		return NULL;
+	return "must have an IP address or localhost as HOST: a host name would be "
+	       "looked up (a blocking DNS query) at each request";
+}

@@ -429,22 +429,6 @@ void ilpd_httpc_cancel_ctx(struct ilpd_daemon *d, void *ctx)
 	}
 }
 
-bool ilpd_httpc_url_is_loopback(const struct ilpd_url *u)
-{
-	const char *h = u->host;
-	size_t i;
-
-	if (conf_ieq(h, "localhost") || strcmp(h, "::1") == 0)
-		return true;
-	if (strncmp(h, "127.", 4) != 0)
-		return false;
-	for (i = 4; h[i] != '\0'; i++) {
-		if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
-			return false;
-	}
-	return true;
-}
-
 unsigned ilpd_httpc_free_slots(const struct ilpd_daemon *d)
 {
 	unsigned n = 0;

@@ -151,8 +151,6 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 void ilpd_httpc_cancel_ctx(struct ilpd_daemon *d, void *ctx);
 
 /* URLs: ilpd_http_url_parse (config.h). */
-/* True if u's host is loopback: 127.0.0.0/8, ::1 or "localhost". */
-bool ilpd_httpc_url_is_loopback(const struct ilpd_url *u);
 
 /* Requests that can be accepted now (slots without a request). */
 unsigned ilpd_httpc_free_slots(const struct ilpd_daemon *d);
