@@ -22,7 +22,7 @@
 // 16 bytes, destination, amount a decimal string, expiresAt ISO 8601 with
 // ms, data base64, isTransit boolean); GET /stats returns the counts:
 // {"requests", "transit", "bad", "badWhy", "connections", "last"} (bad:
-// requests that broke it; connections: TCP connections accepted, fewer
+// requests that broke it; connections: TCP connections that carried a POST /handle-packet, fewer
 // than requests when ilpd keeps them alive; last: the last request body). isTransit requests are answered accept and
 // counted in transit.
 
@@ -115,13 +115,16 @@ const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/stats') {
       json(res, 200, stats)
     } else if (req.method === 'POST' && req.url === '/handle-packet') {
+      if (!req.socket.blsCounted) { // connections that carried ilpd's requests
+        req.socket.blsCounted = true
+        stats.connections++
+      }
       handle(req, res, Buffer.concat(chunks))
     } else {
       json(res, 404, { error: 'not found' })
     }
   })
 })
-server.on('connection', () => { stats.connections++ })
 server.keepAliveTimeout = 30000
 server.listen(port, '127.0.0.1', () => console.log('listening port=' + port))
 process.on('SIGTERM', () => process.exit(0))

@@ -9,7 +9,7 @@ The last segment of the destination picks the answer: accept (and anything
 unknown), echo, reject-REASON, slow, garbage, wrongtypes, huge, toolong,
 big, err500, close (see bls.js). Every request is checked against the
 contract; GET /stats returns {"requests", "transit", "bad", "badWhy",
-"connections", "last"} (connections: TCP connections accepted). isTransit requests are answered accept (after TRANSIT_MS, the optional
+"connections", "last"} (connections: TCP connections that carried a POST /handle-packet). isTransit requests are answered accept (after TRANSIT_MS, the optional
 third argument: a server slow to answer them) and counted in transit.
 """
 import base64
@@ -70,11 +70,6 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):   # quiet
         pass
 
-    def setup(self):
-        super().setup()
-        with lock:
-            stats['connections'] += 1
-
     def send_json(self, status, obj):
         body = json.dumps(obj).encode()
         self.send_response(status)
@@ -99,6 +94,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != '/handle-packet':
             self.send_json(404, {'error': 'not found'})
             return
+        if not getattr(self, 'counted', False):   # one handler per connection
+            self.counted = True
+            with lock:
+                stats['connections'] += 1
         try:
             b = json.loads(raw.decode('utf-8'))
         except (ValueError, UnicodeDecodeError):
