@@ -304,7 +304,7 @@ for i in 1 2 3 4 5 6; do
 	s=$(cat "$work/slow.$i")
 	case "$s" in
 	closed*|timeout*) secs=$(echo "$s" | awk '{print $3}')
-		python3 -c "import sys; sys.exit(0 if float('$secs') <= 7.0 else 1)" || slow_ok=0 ;;
+		python3 -c "import sys; sys.exit(0 if float('$secs') <= 10.0 else 1)" || slow_ok=0 ;;
 	*) slow_ok=0 ;;
 	esac
 done

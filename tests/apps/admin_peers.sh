@@ -83,7 +83,7 @@ cat > "$work/a.ini" <<EOF
 address = test.a
 [btp]
 listen = 127.0.0.1:$P_A
-ping_interval_ms = 500
+ping_interval_ms = 2000
 reconnect_min_ms = 50
 reconnect_max_ms = 400
 [admin]
@@ -254,10 +254,15 @@ if [ $rc -eq 1 ] && grep -q "state2/admin.ini:$badline: 'max_packet_amount' must
 else bad "--check-config bad admin.ini (rc=$rc)" "$work/check2.out"; fi
 
 # --- SIGHUP and restart keep what the API did --------------------------------------------
+n0=$(grep -c 'event=config.reloaded' "$work/a.log")
 kill -HUP $PID_A
-sleep 0.5
+for _ in $(seq 1 100); do   # up to 10 s for the reload's log line
+	[ "$(grep -c 'event=config.reloaded' "$work/a.log")" -gt "$n0" ] && break
+	sleep 0.1
+done
 r=$(api GET /admin/peers)
-if [[ "$r" == *'"name":"dave","source":"admin.ini"'* ]] && [[ "$r" != *'"name":"eve"'* ]]; then
+if [ "$(grep -c 'event=config.reloaded' "$work/a.log")" -gt "$n0" ] &&
+   [[ "$r" == *'"name":"dave","source":"admin.ini"'* ]] && [[ "$r" != *'"name":"eve"'* ]]; then
 	ok "SIGHUP reloads the INI file and admin.ini"
 else bad "after SIGHUP: $r" "$work/a.log"; fi
 kill -TERM $PID_A; wait $PID_A 2>/dev/null
