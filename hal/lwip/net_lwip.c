@@ -726,6 +726,20 @@ bool hal_net_has_own_stack(void)
 	return true;
 }
 
+/* lwIP has no unix sockets: the configuration refuses unix: engines in an
+ * lwIP build (hal_net_has_unix), so this is never reached from there. */
+bool hal_net_has_unix(void)
+{
+	return false;
+}
+
+int hal_unix_connect(const char *path, hal_fd *out)
+{
+	(void)path;
+	*out = HAL_FD_NONE;
+	return HAL_NET_ADDR;
+}
+
 static int lw_fail(char *why, size_t why_len, const char *msg, const char *val)
 {
 	if (why != NULL && why_len > 0)

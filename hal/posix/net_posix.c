@@ -13,6 +13,12 @@
  *   interrupted poll(2) returns 0 (the loop comes round again).
  * - Addresses are numeric IPv4 or IPv6 ("[::1]" brackets allowed), parsed
  *   with inet_pton. Only hal_resolve() ever looks a name up.
+ * - Unix sockets (hal_unix_connect): AF_UNIX SOCK_STREAM, with the same
+ *   flags but no TCP_NODELAY. A non-blocking connect to a unix socket never
+ *   says EINPROGRESS: it is done at once, or fails at once (ENOENT,
+ *   ECONNREFUSED: nothing listens; EAGAIN: the listener's backlog is full,
+ *   reported as HAL_NET_ERROR). hal_tcp_connect_result works on it
+ *   unchanged (SO_ERROR, then getpeername).
  * - hal_poll copies the caller's entries into a struct pollfd array on the
  *   stack (HAL_POLL_MAX entries, 4 KiB), because the HAL bit values are not
  *   poll(2)'s and casting between the two structs would break aliasing
@@ -30,6 +36,7 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 /* Numeric address plus port as a sockaddr; returns HAL_NET_OK or
@@ -246,6 +253,43 @@ int hal_tcp_connect_result(hal_fd fd)
 	len = (socklen_t)sizeof(ss);
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
 		return errno == ENOTCONN ? HAL_NET_AGAIN : HAL_NET_ERROR;
+	return HAL_NET_OK;
+}
+
+bool hal_net_has_unix(void)
+{
+	return true;
+}
+
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) > HAL_UNIX_PATH_MAX,
+	       "HAL_UNIX_PATH_MAX must leave room for the NUL in sun_path");
+
+int hal_unix_connect(const char *path, hal_fd *out)
+{
+	struct sockaddr_un sun;
+	size_t n;
+	int fd, r;
+
+	*out = HAL_FD_NONE;
+	if (path == NULL || path[0] != '/')
+		return HAL_NET_ADDR;
+	n = strlen(path);
+	if (n > HAL_UNIX_PATH_MAX)
+		return HAL_NET_ADDR;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, n + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return HAL_NET_ERROR;
+	if (connect(fd, (const struct sockaddr *)&sun, (socklen_t)sizeof(sun)) != 0 &&
+	    errno != EINPROGRESS && errno != EINTR) {
+		r = errno == ENOENT || errno == ECONNREFUSED ? HAL_NET_REFUSED :
+		    HAL_NET_ERROR;
+		close(fd);
+		return r;
+	}
+	*out = fd;
 	return HAL_NET_OK;
 }
 

@@ -5,7 +5,10 @@
  * poll(2); the lwIP backend maps them onto lwip_socket/lwip_poll. A hal_fd
  * is that backend's socket number and is only ever passed back to hal_*
  * functions (lwIP numbers overlap OS descriptors). Every socket returned is
- * non-blocking with TCP_NODELAY set. Memory: no objects; no heap.
+ * non-blocking; TCP ones have TCP_NODELAY set. The POSIX backend also
+ * connects to unix (AF_UNIX) stream sockets (hal_unix_connect): after the
+ * connect they are used with the same hal_tcp_* calls. Memory: no objects;
+ * no heap.
  * Thread/ISR: call from the event loop's thread only. With the lwIP
  * backend (hal/lwip/, NO_SYS=1 raw API) hal_poll also runs the stack: it
  * waits on the TAP device and lwIP's timers, feeds frames in, and reports
@@ -84,9 +87,28 @@ int hal_tcp_peer_ip(hal_fd fd, char *peer_ip);
  * hal_tcp_connect_result(). */
 int hal_tcp_connect(const char *ip, uint16_t port, hal_fd *out);
 
-/* After HAL_POLL_OUT on a connecting socket: HAL_NET_OK when connected,
- * HAL_NET_REFUSED / HAL_NET_ERROR / HAL_NET_TIMEOUT otherwise. */
+/* After HAL_POLL_OUT on a connecting socket (TCP or unix): HAL_NET_OK
+ * when connected, HAL_NET_REFUSED / HAL_NET_ERROR / HAL_NET_TIMEOUT
+ * otherwise. */
 int hal_tcp_connect_result(hal_fd fd);
+
+/* Longest unix socket path hal_unix_connect takes, in bytes without the
+ * NUL: Linux's sizeof(sockaddr_un.sun_path) - 1. */
+#define HAL_UNIX_PATH_MAX 107
+
+/* True if this backend connects to unix sockets (POSIX); false where it
+ * has none (lwIP). */
+bool hal_net_has_unix(void);
+
+/* Starts connecting to the unix stream socket at path (absolute, at most
+ * HAL_UNIX_PATH_MAX bytes), with hal_tcp_connect's contract: HAL_NET_OK
+ * with *out means the connect is under way (or done): wait for
+ * HAL_POLL_OUT, then call hal_tcp_connect_result(). HAL_NET_REFUSED when
+ * nothing listens there (no such file, or nobody accepts on it);
+ * HAL_NET_ADDR for a path that is empty, relative or too long, and always
+ * where hal_net_has_unix() is false; HAL_NET_ERROR otherwise (e.g. no
+ * permission to connect). No TCP_NODELAY (not TCP). */
+int hal_unix_connect(const char *path, hal_fd *out);
 
 /* Sends up to n bytes: the count sent (> 0), HAL_NET_AGAIN or HAL_NET_ERROR. */
 long hal_tcp_send(hal_fd fd, const void *buf, size_t n);
