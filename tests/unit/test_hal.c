@@ -1,5 +1,6 @@
 /*
- * test_hal.c - the POSIX HAL backend: loopback TCP (IPv4 and IPv6), poll,
+ * test_hal.c - the POSIX HAL backend: loopback TCP (IPv4 and IPv6), unix
+ * stream sockets (hal_unix_connect), poll,
  * clocks, randomness, log line format, and the crypto adapters (SHA-1,
  * base64, constant-time compare) with known answers.
  * Network: 127.0.0.1 / ::1 only, ephemeral ports; every wait is bounded.
@@ -10,7 +11,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,6 +224,90 @@ static void test_refused(void)
 		CHECK_EQ(r, HAL_NET_REFUSED);
 		CHECK_EQ(c, HAL_FD_NONE);
 	}
+}
+
+/* A unix stream listener at path made with plain POSIX calls; -1 if not. */
+static int unix_listener(const char *path)
+{
+	struct sockaddr_un sun;
+	size_t n = strlen(path);
+	int fd;
+
+	if (n >= sizeof(sun.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, n + 1);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 || listen(fd, 4) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void test_unix(void)
+{
+	char dir[] = "/tmp/ilpd-test-hal.XXXXXX", path[256], lng[HAL_UNIX_PATH_MAX + 2];
+	uint8_t buf[16];
+	hal_fd c;
+	int l, a, fl;
+	size_t n;
+
+	CHECK(hal_net_has_unix());
+	if (mkdtemp(dir) == NULL) {
+		th_fail(__FILE__, __LINE__, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/s.sock", dir);
+	/* no such file: refused at once, no descriptor */
+	CHECK_EQ(hal_unix_connect(path, &c), HAL_NET_REFUSED);
+	CHECK_EQ(c, HAL_FD_NONE);
+	l = unix_listener(path);
+	CHECK(l >= 0);
+	CHECK_EQ(hal_unix_connect(path, &c), HAL_NET_OK);
+	CHECK(c != HAL_FD_NONE);
+	CHECK(wait_ready(c, HAL_POLL_OUT) & HAL_POLL_OUT);
+	CHECK_EQ(hal_tcp_connect_result(c), HAL_NET_OK);
+	fl = fcntl(c, F_GETFL);
+	CHECK(fl >= 0 && (fl & O_NONBLOCK) != 0);
+	fl = fcntl(c, F_GETFD);
+	CHECK(fl >= 0 && (fl & FD_CLOEXEC) != 0);
+	a = accept(l, NULL, NULL);
+	CHECK(a >= 0);
+	/* the hal_tcp_* calls carry the bytes both ways */
+	CHECK_EQ(hal_tcp_send(c, "ping", 4), 4);
+	CHECK_EQ(read(a, buf, sizeof(buf)), 4);
+	CHECK(memcmp(buf, "ping", 4) == 0);
+	CHECK_EQ(write(a, "pong", 4), 4);
+	CHECK(wait_ready(c, HAL_POLL_IN) & HAL_POLL_IN);
+	CHECK_EQ(hal_tcp_recv(c, buf, sizeof(buf)), 4);
+	CHECK(memcmp(buf, "pong", 4) == 0);
+	CHECK_EQ(hal_tcp_recv(c, buf, sizeof(buf)), HAL_NET_AGAIN);
+	close(a);
+	CHECK(wait_ready(c, HAL_POLL_IN) != 0);
+	CHECK_EQ(hal_tcp_recv(c, buf, sizeof(buf)), 0);
+	hal_close(c);
+	/* the file stays, nobody listens: refused */
+	close(l);
+	CHECK_EQ(hal_unix_connect(path, &c), HAL_NET_REFUSED);
+	CHECK_EQ(c, HAL_FD_NONE);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	/* not a usable path */
+	CHECK_EQ(hal_unix_connect("", &c), HAL_NET_ADDR);
+	CHECK_EQ(hal_unix_connect("s.sock", &c), HAL_NET_ADDR);
+	CHECK_EQ(c, HAL_FD_NONE);
+	lng[0] = '/';
+	memset(lng + 1, 'x', sizeof(lng) - 2);
+	lng[sizeof(lng) - 1] = '\0';   /* HAL_UNIX_PATH_MAX + 1 bytes */
+	n = strlen(lng);
+	CHECK_EQ(n, HAL_UNIX_PATH_MAX + 1);
+	CHECK_EQ(hal_unix_connect(lng, &c), HAL_NET_ADDR);
+	lng[n - 1] = '\0';   /* HAL_UNIX_PATH_MAX: fits, and is not there */
+	CHECK_EQ(hal_unix_connect(lng, &c), HAL_NET_REFUSED);
 }
 
 static void test_bad_addresses(void)
@@ -673,6 +761,7 @@ int main(void)
 	TH_RUN(test_tcp_v4);
 	TH_RUN(test_tcp_v6);
 	TH_RUN(test_refused);
+	TH_RUN(test_unix);
 	TH_RUN(test_bad_addresses);
 	TH_RUN(test_poll);
 	TH_RUN(test_clocks);
