@@ -798,6 +798,10 @@ bool ilpd_admin_ini_peer_value(const struct ilpd_conf *c, const struct ilpd_peer
 	case K_PEER_SETTLE_ENGINE:   /* config_settle.c */
 		if (!p->settle_engine)
 			return false;
+		if (ilpd_url_is_unix(&p->settle_url)) {
+			w = snprintf(out, cap, "unix:%s", p->settle_url.host);
+			break;
+		}
 		w = snprintf(out, cap, "http://%s%s%s:%u%s",
 			     strchr(p->settle_url.host, ':') != NULL ? "[" : "", p->settle_url.host,
 			     strchr(p->settle_url.host, ':') != NULL ? "]" : "",

@@ -46,7 +46,8 @@
  *               [unlimited], max_balance (>= 0) [unlimited],
  *               settle_threshold [none] ("unlimited"/"none" may be written;
  *               ilpd settles when the balance falls below it),
- *               settlement_engine = http://HOST:PORT [none], settle_to [0],
+ *               settlement_engine = http://HOST:PORT or unix:/PATH [none],
+ *               settle_to [0],
  *               settlement_scale [asset_scale], allow_remote_engine [false]
  *               (config_settle.c, docs/settlement.md),
  *               max_in_flight (1..ILPD_MAX_PENDING)
@@ -116,6 +117,9 @@ struct ilpd_endpoint {
 };
 
 /* A parsed ws[s]://host:port/path. */
+/* A URL. A settlement_engine of unix:/PATH (config_settle.c) is held in
+ * the same struct: host is the absolute socket path (it starts with '/',
+ * which no host name or address does), port 0, path "" (ilpd_url_is_unix). */
 struct ilpd_url {
 	char host[ILPD_CONF_HOST_MAX + 1];
 	bool tls;                            /* wss:// (btp+wss://) */
@@ -152,7 +156,7 @@ struct ilpd_peer_conf {
 	bool settle_scale_set;
 	uint8_t settle_scale;                /* settlement_scale [asset_scale] */
 	int64_t settle_to;                   /* [0] */
-	struct ilpd_url settle_url;          /* http://HOST:PORT[/PATH] */
+	struct ilpd_url settle_url;          /* http://HOST:PORT[/PATH] or unix:/PATH */
 	int settle_line, settle_to_line, settle_scale_line;
 	int line;                            /* where [peer NAME] starts */
 };
@@ -405,6 +409,13 @@ bool ilpd_host_is_onion(const struct ilpd_transport_conf *t, const char *host);
 
 /* True for 127.0.0.0/8, ::1 and "localhost". */
 bool ilpd_host_is_loopback(const char *host);
+
+/* True if u is a unix socket (settlement_engine = unix:/PATH): u->host is
+ * the socket's absolute path. */
+static inline bool ilpd_url_is_unix(const struct ilpd_url *u)
+{
+	return u->host[0] == '/';
+}
 
 /* True if a connection to host goes through the SOCKS5 proxy: type =
  * socks5 and (an onion host, or proxy_scope = all unless the host is

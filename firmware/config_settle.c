@@ -1,9 +1,13 @@
 /*
  * config_settle.c - settlement configuration (config.h; model in
  * docs/settlement.md): the per-peer keys of [peer NAME]
- *   settlement_engine    http://HOST:PORT of the peer's RFC 38 engine (its
- *                        account there is the peer's name); none: no
- *                        settlement (the default)
+ *   settlement_engine    http://HOST:PORT[/PATH] of the peer's RFC 38
+ *                        engine (its account there is the peer's name), or
+ *                        unix:/ABSOLUTE/PATH of the unix socket it listens
+ *                        on (POSIX builds; at most HAL_UNIX_PATH_MAX
+ *                        bytes; RFC 38 paths go to it as they are, with
+ *                        Host: localhost); none: no settlement (the
+ *                        default)
  *   settle_threshold     (config_peer.c) ilpd settles when the balance falls
  *                        below it; none [default]
  *   settle_to            integer [0]; the balance a settlement restores
@@ -11,7 +15,8 @@
  *   settlement_scale     0..255 [the peer's asset_scale]: the engine's scale,
  *                        at most 19 from asset_scale (10^20 passes 2^64-1)
  *   allow_remote_engine  bool [false]: settlement_engine may be a host
- *                        other than loopback
+ *                        other than loopback (a unix socket is local: it
+ *                        needs no allow_remote_engine)
  * and the [settlement] section:
  *   listen               HOST:PORT of the engine->ilpd API (off by default);
  *                        HOST an IP address or localhost
@@ -21,28 +26,64 @@
  * default, settle_to > settle_threshold, loopback, HOST an IP address or
  * localhost) at the end of the file, reported at the key's line. An engine
  * named by a host name would be looked up (blocking DNS) at each request,
- * an onion name even by the local DNS: both are refused. Memory: none of its own (the fields live in
- * struct ilpd_peer_conf and struct ilpd_conf). No heap.
+ * an onion name even by the local DNS: both are refused. A unix socket is
+ * held in struct ilpd_url as host = the path, port 0, path ""
+ * (ilpd_url_is_unix): no field of its own. Memory: none of its own (the
+ * fields live in struct ilpd_peer_conf and struct ilpd_conf). No heap.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "config_int.h"
+#include "hal/hal_net.h"
 #include "ilp/settle.h"
 
 enum { K_SL_LISTEN, K_SL_ALLOW_REMOTE };
 
-/* "http://HOST[:PORT][/PATH]" (port 80 if absent) into *u; NULL or a
- * static reason. The path is kept (RFC 38 paths are appended to it). */
+/* "unix:/ABSOLUTE/PATH" into *u (host = the path, port 0, path ""); NULL
+ * or a static reason. */
+static const char *conf_engine_unix(const char *p, struct ilpd_url *u)
+{
+	size_t i, n = strlen(p);
+
+	if (!hal_net_has_unix())
+		return "unix sockets are not available in this build (lwIP); use "
+		       "http://IP:PORT";
+	if (n == 0)
+		return "missing path (unix:/ABSOLUTE/PATH)";
+	if (p[0] != '/')
+		return "the unix socket path must be absolute (unix:/ABSOLUTE/PATH)";
+	if (p[1] == '/')
+		return "write unix:/ABSOLUTE/PATH (one '/', not unix://)";
+	if (n > HAL_UNIX_PATH_MAX)
+		return "the unix socket path is longer than the 107 bytes a socket "
+		       "address holds";
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return "control character in the unix socket path";
+	}
+	memcpy(u->host, p, n + 1);   /* fits: 107 < sizeof(u->host) */
+	return NULL;
+}
+
+_Static_assert(HAL_UNIX_PATH_MAX == 107, "the message above says 107 bytes");
+_Static_assert(HAL_UNIX_PATH_MAX < ILPD_CONF_HOST_MAX, "a unix path fits in url.host");
+
+/* "http://HOST[:PORT][/PATH]" (port 80 if absent) or "unix:/PATH" into
+ * *u; NULL or a static reason. The path is kept (RFC 38 paths are
+ * appended to it). */
 static const char *conf_engine_url(const char *v, struct ilpd_url *u)
 {
 	const char *hp, *slash, *why;
 	size_t n;
 
 	memset(u, 0, sizeof(*u));
+	if (strncmp(v, "unix:", 5) == 0)
+		return conf_engine_unix(v + 5, u);
 	if (strncmp(v, "http://", 7) != 0)
-		return "must be http://HOST:PORT (https and other schemes are not "
-		       "spoken to engines; keep the engine on loopback)";
+		return "must be http://HOST:PORT or unix:/PATH (https and other "
+		       "schemes are not spoken to engines; keep the engine on "
+		       "loopback)";
 	hp = v + 7;
 	slash = strchr(hp, '/');
 	n = slash != NULL ? (size_t)(slash - hp) : strlen(hp);
@@ -114,6 +155,7 @@ void conf_finish_peer_settle(struct conf_parse *st, size_t i)
 {
 	struct ilpd_peer_conf *p = &st->c->peer[i];
 	const char *why;
+	bool local;
 
 	if (!p->settle_scale_set)
 		p->settle_scale = p->rate.scale;
@@ -126,11 +168,14 @@ void conf_finish_peer_settle(struct conf_parse *st, size_t i)
 			  (unsigned)SETTLE_SCALE_DIFF_MAX, (unsigned)p->rate.scale);
 	if (!p->settle_engine)
 		return;
-	why = conf_host_literal(st->c, p->settle_url.host, settle_onion_why);
+	/* a unix socket is local by definition: no host rules */
+	local = ilpd_url_is_unix(&p->settle_url);
+	why = local ? NULL : conf_host_literal(st->c, p->settle_url.host, settle_onion_why);
 	if (why != NULL)
 		conf_fail(st, p->settle_line, "'settlement_engine' of peer '%s' %s",
 			  p->name, why);
-	else if (!p->allow_remote_engine && !ilpd_host_is_loopback(p->settle_url.host))
+	else if (!local && !p->allow_remote_engine &&
+		 !ilpd_host_is_loopback(p->settle_url.host))
 		conf_fail(st, p->settle_line, "'settlement_engine' of peer '%s' is not "
 			  "loopback (127.0.0.0/8, ::1, localhost); set allow_remote_engine "
 			  "= true to use it", p->name);

@@ -188,6 +188,43 @@ static void test_round_trip(void)
 		th_fail(__FILE__, __LINE__, "round trip differs:\n%s", out);
 }
 
+/* A unix socket engine is written back as unix:/PATH and read back the
+ * same. */
+static void test_round_trip_unix(void)
+{
+	static const char full[] =
+		"[peer yan]\nrelation = peer\ntoken = ty\n"
+		"settlement_engine = unix:/run/ilpd/yan engine.sock\n";
+	struct ilpd_peer_conf a;
+	int i;
+
+	if (overlay(full) != 0) {
+		th_fail(__FILE__, __LINE__, "%s", err.msg);
+		return;
+	}
+	i = ilpd_conf_peer_index(&conf, "yan");
+	CHECK(i >= 0);
+	if (i < 0)
+		return;
+	a = conf.peer[i];
+	CHECK(ilpd_url_is_unix(&a.settle_url));
+	CHECK(ilpd_admin_ini_render(&conf, out, sizeof(out)) > 0);
+	CHECK(strstr(out, "settlement_engine = unix:/run/ilpd/yan engine.sock\n") != NULL);
+	CHECK_EQ(ilpd_conf_load_string(&conf, "t.ini", BASE, &err), 0);
+	if (ilpd_admin_ini_load_text(&conf, "admin.ini", out, strlen(out), &err) != 0) {
+		th_fail(__FILE__, __LINE__, "%s\n%s", err.msg, out);
+		return;
+	}
+	i = ilpd_conf_peer_index(&conf, "yan");
+	CHECK(i >= 0);
+	if (i < 0)
+		return;
+	conf.peer[i].line = a.line;
+	conf.peer[i].settle_line = a.settle_line;
+	if (memcmp(&conf.peer[i], &a, sizeof(a)) != 0)
+		th_fail(__FILE__, __LINE__, "round trip differs:\n%s", out);
+}
+
 /* Mutations of a valid admin.ini: none crashes or reads past its text. */
 static void test_mutations(void)
 {
@@ -241,6 +278,7 @@ int main(void)
 	TH_RUN(test_errors);
 	TH_RUN(test_changes);
 	TH_RUN(test_round_trip);
+	TH_RUN(test_round_trip_unix);
 	TH_RUN(test_mutations);
 	return th_finish();
 }

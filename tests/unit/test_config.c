@@ -952,7 +952,8 @@ static const char *const bad_files[] = {
 	"ledger-commit-range.ini", "ledger-sync-range.ini", "ledger-window-mode.ini",
 	"ledger-period-mode.ini", "settle-to-threshold.ini", "settlement-engine-remote.ini",
 	"handler-url-name.ini", "settlement-engine-onion.ini", "settlement-listen-name.ini",
-	"settlement-scale-range.ini",
+	"settlement-scale-range.ini", "settlement-engine-unix-relative.ini",
+	"settlement-engine-unix-long.ini",
 };
 
 static void test_files(void)

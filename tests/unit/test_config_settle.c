@@ -2,12 +2,15 @@
  * test_config_settle.c - the settlement keys (firmware/config_settle.c):
  * per-peer settlement_engine, settle_to, settlement_scale,
  * allow_remote_engine, and [settlement] listen / allow_remote; defaults,
- * the cross-key rules and their "file:line: message" errors.
+ * the cross-key rules and their "file:line: message" errors; engines on a
+ * unix socket (unix:/PATH).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
+#include "hal/hal_net.h"
 #include "th.h"
 
 static struct ilpd_conf conf;
@@ -154,10 +157,68 @@ static void test_bad(void)
 	EXPECT_OK(NODE P "[settlement]\nlisten = [::1]:7771\n");
 }
 
+/* settlement_engine = unix:/ABSOLUTE/PATH: host = the path, port 0, path
+ * "", local without allow_remote_engine; relative, empty, unix://, too
+ * long and control characters refused at the key's line. */
+static void test_unix(void)
+{
+	const struct ilpd_peer_conf *p;
+	char v[HAL_UNIX_PATH_MAX + 2], text[512];
+
+	if (!hal_net_has_unix()) {   /* the lwIP backend */
+		EXPECT_ERR(NODE P "settlement_engine = unix:/run/ilpd/eng.sock\n",
+			   "t.ini:8: bad 'settlement_engine': unix sockets are not "
+			   "available in this build (lwIP); use http://IP:PORT");
+		return;
+	}
+	EXPECT_OK(NODE P "settlement_engine = unix:/run/ilpd/eng.sock\n"
+		  "settle_threshold = -1000\n");
+	p = &conf.peer[0];
+	CHECK(p->settle_engine);
+	CHECK(!p->allow_remote_engine);
+	CHECK(ilpd_url_is_unix(&p->settle_url));
+	CHECK(strcmp(p->settle_url.host, "/run/ilpd/eng.sock") == 0);
+	CHECK_EQ(p->settle_url.port, 0);
+	CHECK(strcmp(p->settle_url.path, "") == 0);
+	CHECK(!p->settle_url.tls);
+	/* the http:// forms are not unix sockets */
+	EXPECT_OK(NODE P "settlement_engine = http://127.0.0.1:3000/eng\n");
+	CHECK(!ilpd_url_is_unix(&conf.peer[0].settle_url));
+	/* the longest path a socket address holds: 107 bytes */
+	v[0] = '/';
+	memset(v + 1, 'e', HAL_UNIX_PATH_MAX - 1);
+	v[HAL_UNIX_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), NODE P "settlement_engine = unix:%s\n", v);
+	EXPECT_OK(text);
+	CHECK(strcmp(conf.peer[0].settle_url.host, v) == 0);
+	/* one byte more */
+	v[HAL_UNIX_PATH_MAX] = 'e';
+	v[HAL_UNIX_PATH_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), NODE P "settlement_engine = unix:%s\n", v);
+	EXPECT_ERR(text, "t.ini:8: bad 'settlement_engine': the unix socket path is "
+		   "longer than the 107 bytes a socket address holds");
+	EXPECT_ERR(NODE P "settlement_engine = unix:run/eng.sock\n",
+		   "t.ini:8: bad 'settlement_engine': the unix socket path must be "
+		   "absolute (unix:/ABSOLUTE/PATH)");
+	EXPECT_ERR(NODE P "settlement_engine = unix:\n",
+		   "t.ini:8: bad 'settlement_engine': missing path (unix:/ABSOLUTE/PATH)");
+	EXPECT_ERR(NODE P "settlement_engine = unix://run/eng.sock\n",
+		   "t.ini:8: bad 'settlement_engine': write unix:/ABSOLUTE/PATH");
+	EXPECT_ERR(NODE P "settlement_engine = unix:/run/a\tb.sock\n",
+		   "t.ini:8: bad 'settlement_engine'");
+	EXPECT_ERR(NODE P "settlement_engine = UNIX:/run/eng.sock\n",
+		   "t.ini:8: bad 'settlement_engine': must be http://HOST:PORT or unix:/PATH");
+	/* the other rules still apply to a unix engine */
+	EXPECT_ERR(NODE P "settlement_engine = unix:/run/eng.sock\n"
+		   "settle_threshold = 1\n",
+		   "t.ini:8: 'settle_to' (0) of peer 'bob' must be greater");
+}
+
 int main(void)
 {
 	TH_RUN(test_defaults);
 	TH_RUN(test_full);
 	TH_RUN(test_bad);
+	TH_RUN(test_unix);
 	return th_finish();
 }
