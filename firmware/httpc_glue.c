@@ -6,16 +6,23 @@
  *
  * Slot life: FREE -> (connect) CONNECTING -> SENDING -> RECEIVING ->
  * CALLBACK -> IDLE (kept alive) or FREE; IDLE -> SENDING for the next
- * request to the same ip:port. Every busy slot has exactly one timer (its
- * deadline, or a due-now timer carrying an error found while the request
- * was being accepted, so the callback never runs inside
- * ilpd_httpc_request); an idle slot has its idle timer. A slot's watcher
+ * request to the same ip:port (or unix socket path). Every busy slot has
+ * exactly one timer (its deadline, or a due-now timer carrying an error
+ * found while the request was being accepted, so the callback never runs
+ * inside ilpd_httpc_request); an idle slot has its idle timer. A slot's watcher
  * is registered while it has a descriptor.
  *
  * Rules: a callback is called once per accepted request and only after
  * its slot has left the busy states (fail) or entered CALLBACK (done), so
  * whatever the callback does (new requests, cancel, even close) finds a
  * consistent pool; a CALLBACK slot is neither reused nor cancelled.
+ *
+ * Unix sockets: a slot with unix_sock keeps its path in the last
+ * HC_UNIX_TAIL bytes of buf from the request until the slot is given to
+ * another connection. The request is built, and the response body read,
+ * only into the bytes before them (hc_cap), so the path is there for the
+ * retry (hc_connect) and for matching an idle connection (hc_pick)
+ * without a field of its own.
  */
 #include "httpc_glue.h"
 
@@ -28,6 +35,21 @@
 static struct ilpd_httpc *hc_of(struct ilpd_daemon *d)
 {
 	return &d->httpc;
+}
+
+/* The unix socket path's place at the end of a slot's buffer. */
+#define HC_UNIX_TAIL (HAL_UNIX_PATH_MAX + 1)
+_Static_assert(ILPD_HTTPC_BUF > 4 * HC_UNIX_TAIL, "room for a unix path in the buffer");
+
+static char *hc_unix_path(struct ilpd_httpc_slot *s)
+{
+	return (char *)s->buf + sizeof(s->buf) - HC_UNIX_TAIL;
+}
+
+/* The buffer's bytes for the request and the response body. */
+static size_t hc_cap(const struct ilpd_httpc_slot *s)
+{
+	return s->unix_sock ? sizeof(s->buf) - HC_UNIX_TAIL : sizeof(s->buf);
 }
 
 static bool hc_busy(const struct ilpd_httpc_slot *s)
@@ -132,8 +154,13 @@ static void hc_idle_timer(struct ilpd_httpc_slot *s)
 static int hc_connect(struct ilpd_httpc_slot *s)
 {
 	hal_fd fd;
+	int r;
 
-	if (hal_tcp_connect(s->ip, s->port, &fd) != HAL_NET_OK)
+	if (s->unix_sock)
+		r = hal_unix_connect(hc_unix_path(s), &fd);
+	else
+		r = hal_tcp_connect(s->ip, s->port, &fd);
+	if (r != HAL_NET_OK)
 		return ILPD_HTTPC_ERR_CONNECT;
 	s->fd = fd;
 	s->io = ev_io_add(&s->d->loop, fd, HAL_POLL_OUT, hc_on_io, s);
@@ -192,7 +219,7 @@ static void hc_send(struct ilpd_httpc_slot *s)
 		s->out_off += (size_t)w;
 	}
 	/* Sent: the buffer now takes the response's body. */
-	httpc_resp_init(&s->resp, s->buf, sizeof(s->buf), s->head_req);
+	httpc_resp_init(&s->resp, s->buf, hc_cap(s), s->head_req);
 	s->state = HTTPC_SLOT_RECEIVING;
 	ev_io_want(&s->d->loop, s->io, HAL_POLL_IN);
 }
@@ -285,10 +312,23 @@ static void hc_on_timer(struct ev_loop *loop, int id, void *arg)
 		hc_close(s);
 }
 
-/* Chooses a slot: an idle connection to ip:port, else a free slot, else
- * an idle connection to another host (closed then). NULL: all busy. */
+/* True if idle slot s is a connection to ip:port (upath NULL) or to the
+ * unix socket upath: a TCP and a unix connection never match. */
+static bool hc_same(struct ilpd_httpc_slot *s, const char *ip, uint16_t port,
+		    const char *upath)
+{
+	if (s->state != HTTPC_SLOT_IDLE || s->unix_sock != (upath != NULL))
+		return false;
+	if (upath != NULL)
+		return strcmp(hc_unix_path(s), upath) == 0;
+	return s->port == port && strcmp(s->ip, ip) == 0;
+}
+
+/* Chooses a slot: an idle connection to ip:port (or the unix socket
+ * upath), else a free slot, else an idle connection to another host
+ * (closed then). NULL: all busy. */
 static struct ilpd_httpc_slot *hc_pick(struct ilpd_httpc *hc, const char *ip,
-				       uint16_t port)
+				       uint16_t port, const char *upath)
 {
 	struct ilpd_httpc_slot *free_s = NULL, *idle_other = NULL;
 	size_t i;
@@ -296,8 +336,7 @@ static struct ilpd_httpc_slot *hc_pick(struct ilpd_httpc *hc, const char *ip,
 	for (i = 0; i < ILPD_HTTPC_SLOTS; i++) {
 		struct ilpd_httpc_slot *s = &hc->slot[i];
 
-		if (s->state == HTTPC_SLOT_IDLE && s->port == port &&
-		    strcmp(s->ip, ip) == 0)
+		if (hc_same(s, ip, port, upath))
 			return s;
 		if (s->state == HTTPC_SLOT_FREE && free_s == NULL)
 			free_s = s;
@@ -334,6 +373,7 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 	struct ilpd_httpc *hc = hc_of(d);
 	struct ilpd_httpc_slot *s;
 	char ip[HAL_IP_STR_MAX];
+	const char *upath = NULL;   /* the unix socket's path, or NULL */
 	bool resolved, same;
 	size_t len;
 	int err = 0;
@@ -348,18 +388,28 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 	 * nothing is ever looked up (a name would block the loop, an onion
 	 * name would leak to the local DNS): any other host fails to connect.
 	 * The configuration refuses such URLs (config_local.c,
-	 * config_settle.c). */
-	resolved = hc_literal(url->host, ip);
-	s = hc_pick(hc, ip, url->port);
+	 * config_settle.c). A unix socket is its path (at most
+	 * HAL_UNIX_PATH_MAX bytes: a longer one fails to connect). */
+	if (ilpd_url_is_unix(url)) {
+		upath = url->host;
+		ip[0] = '\0';
+		resolved = strlen(upath) <= HAL_UNIX_PATH_MAX;
+	} else {
+		resolved = hc_literal(url->host, ip);
+	}
+	s = hc_pick(hc, ip, url->port, upath);
 	if (s == NULL) {
 		hc->st.full++;
 		return ILP_ERR_FULL;
 	}
-	same = resolved && s->state == HTTPC_SLOT_IDLE && s->port == url->port &&
-	       strcmp(s->ip, ip) == 0;
-	/* The slot's buffer is free (FREE or IDLE): build the request there. */
-	if (httpc_build_request(s->buf, sizeof(s->buf), &len, method, url->host,
-				url->port, path, extra_headers, body, n) != ILP_OK)
+	same = resolved && hc_same(s, ip, url->port, upath);
+	/* The slot's buffer is free (FREE or IDLE): build the request there,
+	 * before the place of a unix socket's path. */
+	if (httpc_build_request(s->buf, upath != NULL ? sizeof(s->buf) - HC_UNIX_TAIL :
+				sizeof(s->buf), &len, method,
+				upath != NULL ? "localhost" : url->host,
+				upath != NULL ? 80 : url->port, path, extra_headers,
+				body, n) != ILP_OK)
 		return ILP_ERR_ARG;
 	if (s->state == HTTPC_SLOT_IDLE && !same)
 		hc_close(s);   /* evict another host's idle connection */
@@ -388,8 +438,14 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 		ev_io_want(&d->loop, s->io, HAL_POLL_OUT);
 		return 0;
 	}
+	s->unix_sock = upath != NULL;
 	if (!resolved) {
 		err = ILPD_HTTPC_ERR_CONNECT;
+	} else if (upath != NULL) {
+		memcpy(hc_unix_path(s), upath, strlen(upath) + 1);   /* fits: resolved */
+		s->ip[0] = '\0';
+		s->port = 0;
+		err = hc_connect(s);
 	} else {
 		memcpy(s->ip, ip, sizeof(s->ip));
 		s->port = url->port;
@@ -491,6 +547,7 @@ void ilpd_httpc_init(struct ilpd_daemon *d)
 		s->ctx = NULL;
 		s->ip[0] = '\0';
 		s->port = 0;
+		s->unix_sock = false;
 	}
 	hc->open = true;
 }

@@ -20,14 +20,22 @@
  *   lookup would block the event loop, and an onion name would go to the
  *   local DNS. A request to any other host fails with
  *   ILPD_HTTPC_ERR_CONNECT; the configuration refuses such URLs
- *   (handler_url, settlement_engine). No unix sockets (the HAL has none).
+ *   (handler_url, settlement_engine).
+ * - Unix sockets: a URL with ilpd_url_is_unix() (settlement_engine =
+ *   unix:/PATH) connects to that path (hal_unix_connect; where the HAL has
+ *   none, the request fails with ILPD_HTTPC_ERR_CONNECT) and sends
+ *   "Host: localhost". Its slot keeps the path in the last
+ *   HAL_UNIX_PATH_MAX + 1 bytes of its buffer (for the retry and the
+ *   keep-alive match), so such a request and its response get
+ *   ILPD_HTTPC_BUF - 108 bytes; nothing grows.
  * - One request per connection at a time (no pipelining). A finished
  *   connection whose response allows keep-alive stays open, idle, for at
  *   most ILPD_HTTPC_IDLE_MS and is reused by the next request to the same
- *   host:port. An idle connection that delivers a byte or closes is
- *   closed. When every slot is busy or idle for other hosts, an idle one is
- *   closed to make room; when every slot is busy, ilpd_httpc_request
- *   returns ILP_ERR_FULL.
+ *   host:port, or the same unix socket path (a unix connection and a TCP
+ *   one are never taken for each other). An idle connection that
+ *   delivers a byte or closes is closed. When every slot is busy or idle
+ *   for other hosts, an idle one is closed to make room; when every slot
+ *   is busy, ilpd_httpc_request returns ILP_ERR_FULL.
  * - A request sent on a reused connection that fails before one byte of the
  *   response came back (the server closed the idle connection as we wrote)
  *   is sent again once on a new connection: the server never saw it.
@@ -107,11 +115,14 @@ struct ilpd_httpc_slot {
 	bool reused;                  /* this request went on a kept connection */
 	bool retried;                 /* already sent again once */
 	bool head_req;                /* method HEAD */
+	bool unix_sock;               /* to a unix socket: the path is in
+				       * buf's last HAL_UNIX_PATH_MAX + 1
+				       * bytes (httpc_glue.c); ip "", port 0 */
 	hal_fd fd;
 	int io;                       /* ev watcher, or -1 */
 	int timer;                    /* deadline or idle timer, or -1 */
 	uint16_t port;
-	char ip[HAL_IP_STR_MAX];      /* the connection's numeric peer */
+	char ip[HAL_IP_STR_MAX];      /* the connection's numeric peer (TCP) */
 	ilpd_httpc_done cb;
 	void *ctx;
 	int64_t deadline;             /* monotonic ms */
@@ -131,8 +142,9 @@ struct ilpd_httpc {
 
 /* ---- API ---------------------------------------------------------------- */
 
-/* Sends `method path` to url's host:port (url->path is not used: the path
- * argument is the request target, e.g. "/handle-packet"). extra_headers:
+/* Sends `method path` to url's host:port, or to its unix socket when
+ * ilpd_url_is_unix(url) (url->path is not used: the path argument is the
+ * request target, e.g. "/handle-packet"). extra_headers:
  * NULL or "Name: value\r\n" lines (e.g. "Idempotency-Key: x\r\n"). body:
  * NULL (none) or n bytes sent as Content-Type: application/json.
  * deadline_ms: ABSOLUTE monotonic time (the clock of hal_mono_ms() and

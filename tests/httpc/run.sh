@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - the HTTP client pool (firmware/httpc_glue.c) against a real HTTP
-# server: starts tests/httpc/server.py on a free 127.0.0.1 port below 32768,
-# runs test_httpc_glue against it, stops the server (by its PID only).
+# server: starts tests/httpc/server.py on a free 127.0.0.1 port below 32768
+# and on a unix socket in its work directory, runs test_httpc_glue against
+# both, stops the server (by its PID only).
 # Fails loudly (no skips): a missing python3 or binary is a failure.
 #
 #   tests/httpc/run.sh BUILD_DIR        (e.g. build/host)
@@ -44,7 +45,7 @@ while [ -z "$port" ] && [ $tries -lt 20 ]; do
 done
 [ -n "$port" ] || fail "no free port"
 
-python3 "$here/server.py" "$port" "$work/ready" > "$work/server.log" 2>&1 &
+python3 "$here/server.py" "$port" "$work/ready" "$work/httpc.sock" > "$work/server.log" 2>&1 &
 spid=$!
 i=0
 while [ ! -f "$work/ready" ]; do
@@ -54,7 +55,7 @@ while [ ! -f "$work/ready" ]; do
 	sleep 0.1
 done
 
-timeout 120 "$@" "$bin" "$port"
+timeout 120 "$@" "$bin" "$port" "$work/httpc.sock"
 rc=$?
 if [ $rc -ne 0 ]; then
 	echo "--- server log" >&2

@@ -3,8 +3,12 @@
 
 A raw-socket server (one thread per connection) so every framing the
 client must handle can be produced exactly. Usage: server.py PORT READYFILE
-(127.0.0.1 only). Writes READYFILE once listening. Paths:
+[UNIXPATH] (127.0.0.1 only; with UNIXPATH the same server also listens on
+a unix stream socket there). Writes READYFILE once listening. Paths:
   /conn          200, body "conn=N" (N: this connection's number)
+  /via           200, body "unix" or "tcp": the listener the connection
+                 came in on
+  /host          200, body: the request's Host header
   /echo          200, the request body back (Content-Length)
   /len?n=N       200, N bytes of 'x'
   /chunked       200, chunked in pieces with pauses, trailers
@@ -61,7 +65,7 @@ def query(target, key, default):
     return default
 
 
-def serve(sock, num):
+def serve(sock, num, via):
     global requests
     f = sock.makefile("rb")
     drop_next = False
@@ -78,6 +82,10 @@ def serve(sock, num):
             path = target.split("?", 1)[0]
             if path == "/conn":
                 resp(sock, 200, b"conn=%d" % num)
+            elif path == "/via":
+                resp(sock, 200, via.encode())
+            elif path == "/host":
+                resp(sock, 200, headers.get("host", "").encode())
             elif path == "/echo":
                 resp(sock, 200, body, "Content-Type: %s\r\nX-Method: %s\r\n"
                      % (headers.get("content-type", "none"), method))
@@ -130,21 +138,30 @@ def serve(sock, num):
             pass
 
 
-def main():
+def accept_loop(ls, via):
     global conns
-    port, ready = int(sys.argv[1]), sys.argv[2]
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(("127.0.0.1", port))
-    ls.listen(64)
-    with open(ready, "w") as f:
-        f.write("ready\n")
     while True:
         s, _ = ls.accept()
         with lock:
             conns += 1
             num = conns
-        threading.Thread(target=serve, args=(s, num), daemon=True).start()
+        threading.Thread(target=serve, args=(s, num, via), daemon=True).start()
+
+
+def main():
+    port, ready = int(sys.argv[1]), sys.argv[2]
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(64)
+    if len(sys.argv) > 3:
+        us = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        us.bind(sys.argv[3])
+        us.listen(64)
+        threading.Thread(target=accept_loop, args=(us, "unix"), daemon=True).start()
+    with open(ready, "w") as f:
+        f.write("ready\n")
+    accept_loop(ls, "tcp")
 
 
 if __name__ == "__main__":

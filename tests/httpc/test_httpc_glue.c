@@ -7,9 +7,12 @@
  * an oversized body, 4xx/5xx statuses, deadline timeouts, a refused port,
  * the retry after a kept connection was dropped, cancel, more concurrent
  * requests than slots (ILP_ERR_FULL), 50 sequential and 50 chained
- * requests, every callback exactly once, and the stop.
+ * requests, every callback exactly once, and the stop. The same server
+ * on a unix socket (a settlement_engine = unix:/PATH): round trip, Host:
+ * localhost, keep-alive reuse that never mixes unix and TCP connections,
+ * the retry, the body limit that keeps the path, a missing socket file.
  *
- * Usage: test_httpc_glue PORT (run.sh). Fails loudly: no skips.
+ * Usage: test_httpc_glue PORT UNIXPATH (run.sh). Fails loudly: no skips.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 
 static struct ilpd_daemon D;
 static struct ilpd_url URL;
+static struct ilpd_url UNIX_URL;   /* the server's unix socket */
 static int ncalls;
 static uint16_t server_port;
 
@@ -265,6 +269,98 @@ static void test_hosts(void)
 	CHECK_EQ(c1.err, ILPD_HTTPC_ERR_CONNECT);
 }
 
+/* One request to url, waited for. */
+static void one_to(const struct ilpd_url *url, const char *method, const char *path,
+		   const char *body, struct call *c)
+{
+	int want = ncalls + 1;
+
+	memset(c, 0, offsetof(struct call, body));
+	CHECK_EQ(ilpd_httpc_request(&D, url, method, path, NULL, (const uint8_t *)body,
+				    body ? strlen(body) : 0, now() + 2000, done, c), 0);
+	CHECK_EQ(c->n, 0);
+	run_until(want, 4000);
+	CHECK_EQ(c->n, 1);
+}
+
+/* The server on a unix socket (settlement_engine = unix:/PATH). */
+static void test_unix(void)
+{
+	const struct ilpd_httpc_stats *st = ilpd_httpc_stats(&D);
+	struct ilpd_url u;
+	uint64_t conn0 = st->connects, reused0 = st->reused, r0;
+	char conn_unix[32], p[64];
+	const size_t cap = ILPD_HTTPC_BUF - (HAL_UNIX_PATH_MAX + 1);
+
+	CHECK(ilpd_url_is_unix(&UNIX_URL));
+	CHECK(!ilpd_url_is_unix(&URL));
+	one_to(&UNIX_URL, "GET", "/via", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK_EQ(c1.status, 200);
+	CHECK(body_is(&c1, "unix"));
+	CHECK_EQ_U64(st->connects, conn0 + 1);
+	one_to(&UNIX_URL, "GET", "/host", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, "localhost"));
+	one_to(&UNIX_URL, "POST", "/echo", "{\"unix\":true}", &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, "{\"unix\":true}"));
+	one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
+	CHECK(c1.err == 0 && c1.len < sizeof(conn_unix));
+	memcpy(conn_unix, c1.body, c1.len < sizeof(conn_unix) ? c1.len : 0);
+	conn_unix[c1.len < sizeof(conn_unix) ? c1.len : 0] = '\0';
+	/* all four on one kept connection */
+	CHECK_EQ_U64(st->connects, conn0 + 1);
+	CHECK_EQ_U64(st->reused, reused0 + 3);
+	/* TCP beside it: its own connection, and the unix one is kept */
+	one_to(&URL, "GET", "/via", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, "tcp"));
+	one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, conn_unix));
+	one_to(&URL, "GET", "/via", NULL, &c1);
+	CHECK(body_is(&c1, "tcp"));
+	one_to(&UNIX_URL, "GET", "/via", NULL, &c1);
+	CHECK(body_is(&c1, "unix"));
+	/* a body up to the buffer less the path's place; one byte more does
+	 * not fit, and the path is intact for the next request on the kept
+	 * connection */
+	snprintf(p, sizeof(p), "/len?n=%zu", cap);
+	one_to(&UNIX_URL, "GET", p, NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK_EQ(c1.len, cap);
+	r0 = st->reused;
+	one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, conn_unix));
+	CHECK_EQ_U64(st->reused, r0 + 1);
+	snprintf(p, sizeof(p), "/len?n=%zu", cap + 1);
+	one_to(&UNIX_URL, "GET", p, NULL, &c1);
+	CHECK_EQ(c1.err, ILP_ERR_OVERFLOW);
+	/* the kept connection dropped: sent again on a new one (the path
+	 * comes from the slot's buffer) */
+	one_to(&UNIX_URL, "GET", "/drop-next", NULL, &c1);
+	CHECK(body_is(&c1, "armed"));
+	r0 = st->retried;
+	one_to(&UNIX_URL, "GET", "/via", NULL, &c1);
+	CHECK_EQ(c1.err, 0);
+	CHECK(body_is(&c1, "unix"));
+	CHECK_EQ_U64(st->retried, r0 + 1);
+	/* no socket file there: a connect failure, from the loop */
+	u = UNIX_URL;
+	strcpy(u.host, "/nonexistent/ilpd-httpc-test.sock");
+	one_to(&u, "GET", "/via", NULL, &c1);
+	CHECK_EQ(c1.err, ILPD_HTTPC_ERR_CONNECT);
+	/* a path longer than a socket address holds */
+	memset(u.host, 'x', HAL_UNIX_PATH_MAX + 1);
+	u.host[0] = '/';
+	u.host[HAL_UNIX_PATH_MAX + 1] = '\0';
+	one_to(&u, "GET", "/via", NULL, &c1);
+	CHECK_EQ(c1.err, ILPD_HTTPC_ERR_CONNECT);
+	CHECK_EQ(st->busy, 0);
+}
+
 static void test_retry_after_drop(void)
 {
 	const struct ilpd_httpc_stats *st = ilpd_httpc_stats(&D);
@@ -439,10 +535,20 @@ int main(int argc, char **argv)
 	const char *why;
 	char url[64];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PORT (run by tests/httpc/run.sh)\n", argv[0]);
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PORT UNIXPATH (run by tests/httpc/run.sh)\n",
+			argv[0]);
 		return 2;
 	}
+	if (argv[2][0] != '/' || strlen(argv[2]) > HAL_UNIX_PATH_MAX) {
+		fprintf(stderr, "bad unix socket path %s (absolute, at most %d bytes)\n",
+			argv[2], HAL_UNIX_PATH_MAX);
+		return 2;
+	}
+	/* as config_settle.c holds settlement_engine = unix:PATH */
+	strcpy(UNIX_URL.host, argv[2]);
+	UNIX_URL.port = 0;
+	UNIX_URL.path[0] = '\0';
 	server_port = (uint16_t)atoi(argv[1]);
 	if (server_port == 0 || server_port > 32000) {
 		fprintf(stderr, "bad port %s (1..32000)\n", argv[1]);
@@ -460,6 +566,7 @@ int main(int argc, char **argv)
 	TH_RUN(test_framings);
 	TH_RUN(test_failures);
 	TH_RUN(test_hosts);
+	TH_RUN(test_unix);
 	TH_RUN(test_retry_after_drop);
 	TH_RUN(test_cancel);
 	TH_RUN(test_over_slots);
