@@ -4,7 +4,7 @@
 // in-memory store, settling on the toy bank of bank.js. One runs beside each
 // ilpd.
 //
-//   node engine.js --port P --inner-port P2 --control-port P3
+//   node engine.js (--port P | --unix PATH) --inner-port P2 --control-port P3
 //                  --connector http://127.0.0.1:SETTLEMENT_LISTEN_PORT
 //                  --bank http://127.0.0.1:BANK_PORT --bank-account NAME
 //                  [--bank-scale 6] [--deposit UNITS] --state FILE
@@ -13,9 +13,11 @@
 // - ilp-settlement-core's server (startServer) listens on --inner-port and
 //   calls ilpd at --connector (credits: POST /accounts/:id/settlements;
 //   messages to the peer's engine: POST /accounts/:id/messages).
-// - A small proxy in front of it listens on --port, the address ilpd is
-//   configured with (settlement_engine). It records every request ilpd
-//   makes and can be told to misbehave (the fault tests): see MODES.
+// - A small proxy in front of it listens on --port (127.0.0.1), or with
+//   --unix on a unix socket at PATH (settlement_engine = unix:PATH), the
+//   address ilpd is configured with (settlement_engine). It records every
+//   request ilpd makes, with the kind of socket it came over (via: "tcp"
+//   or "unix"), and can be told to misbehave (the fault tests): see MODES.
 // - Accounts: when ilpd sets up an account (POST /accounts), the engine asks
 //   the peer's engine for its bank account through ilpd (a message, which
 //   ilpd carries as a Prepare to peer.settle) and tells its own in the same
@@ -64,7 +66,8 @@ function arg (name, dflt) {
 }
 
 const cfg = {
-  port: +arg('port'),
+  unixPath: arg('unix', ''),
+  port: process.argv.includes('--unix') ? 0 : +arg('port'),
   innerPort: +arg('inner-port'),
   controlPort: +arg('control-port'),
   connector: arg('connector'),
@@ -344,6 +347,7 @@ const proxy = http.createServer((req, res) => {
       key: req.headers['idempotency-key'] || null,
       contentType: req.headers['content-type'] || null,
       body: body.toString('utf8').slice(0, 1000),
+      via: req.socket.remoteFamily ? 'tcp' : 'unix', // a unix socket has no address family
       mode
     }
     keep(seen.requests, entry)
@@ -380,10 +384,17 @@ proxy.on('connection', (s) => {
 function proxyListen () {
   return new Promise((resolve, reject) => {
     proxy.once('error', reject)
-    proxy.listen(cfg.port, '127.0.0.1', () => {
+    const done = () => {
       proxy.removeListener('error', reject)
       resolve()
-    })
+    }
+    if (cfg.unixPath) {
+      // a socket file left by an earlier listen (down mode, a restart)
+      try { if (fs.lstatSync(cfg.unixPath).isSocket()) fs.unlinkSync(cfg.unixPath) } catch (e) {}
+      proxy.listen(cfg.unixPath, done)
+    } else {
+      proxy.listen(cfg.port, '127.0.0.1', done)
+    }
   })
 }
 
@@ -474,7 +485,7 @@ async function main () {
     if (!state.accounts[id].peerBank) exchangeSoon(id)
   }
   setInterval(poll, 150)
-  log('ready', { port: cfg.port, innerPort: cfg.innerPort, controlPort: cfg.controlPort, bankAccount: cfg.bankAccount })
+  log('ready', { port: cfg.port, unix: cfg.unixPath || null, innerPort: cfg.innerPort, controlPort: cfg.controlPort, bankAccount: cfg.bankAccount })
 }
 
 main().catch((e) => {

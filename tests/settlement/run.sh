@@ -5,7 +5,9 @@
 #
 # Two ilpd nodes peered over BTP, each beside a settlement engine built on
 # ilp-settlement-core (pinned in package-lock.json; engine.js), settling on
-# a toy bank the test runs (bank.js). settle.js drives it: accounts and the
+# a toy bank the test runs (bank.js); A reaches its engine over loopback
+# TCP, B over a unix socket (settlement_engine = unix:PATH) in the work
+# directory. settle.js drives it: accounts and the
 # engines' messages through peer.settle, settling past settle_threshold
 # back to settle_to, the bank's books, the engine down / answering 5xx or
 # garbage, kill -9 of ilpd with a settlement open, duplicate and unknown

@@ -10,7 +10,10 @@
 // settle; engine A pays B's bank account, engine B sees the transfer and
 // credits ilpd B (POST /accounts/a/settlements on B's settlement listener).
 // The engines learn each other's bank account with a message carried by
-// the two ilpds as a Prepare to peer.settle.
+// the two ilpds as a Prepare to peer.settle. A reaches its engine over
+// loopback TCP (settlement_engine = http://127.0.0.1:PORT), B over a unix
+// socket in the work directory (settlement_engine = unix:PATH); the
+// engines record which way each request came.
 //
 // Every ilpd runs under tests/alloc's malloc-counting interposer
 // (ALLOC_SO): those that stop with SIGTERM must report no heap use after
@@ -204,6 +207,8 @@ const UNIT = 10n ** BigInt(ASSET_SCALE - BANK_SCALE) // ledger units per bank un
 
 const P = {}
 let bank, engA, engB, sink
+// B's engine listens on a unix socket (settlement_engine = unix:PATH)
+const ENG_B_SOCK = path.join(work, 'engine-b.sock')
 const nodes = {} // name -> {child, run}
 
 function ini (name) {
@@ -245,13 +250,13 @@ function ini (name) {
     lines.push(
       '[peer bob]', 'relation = child', 'token = bob-token', '',
       '[peer a]', 'relation = peer', 'token = a-b-secret',
-      'settlement_engine = http://127.0.0.1:' + P.engB,
+      'settlement_engine = unix:' + ENG_B_SOCK,
       'settle_threshold = ' + THRESHOLD, 'settle_to = ' + SETTLE_TO,
       'max_balance = ' + LIMIT, '',
       // c: a peer that never connects, with an engine account; the
       // credit tests (duplicate keys) use it so a's books stay exact
       '[peer c]', 'relation = peer', 'token = c-secret',
-      'settlement_engine = http://127.0.0.1:' + P.engB,
+      'settlement_engine = unix:' + ENG_B_SOCK,
       'settle_threshold = ' + THRESHOLD, '')
   }
   const f = path.join(work, name + '.ini')
@@ -417,9 +422,10 @@ async function setup () {
 
   bank = new Child('bank', process.execPath, [path.join(here, 'bank.js'), '--port', P.bank, '--file', path.join(work, 'bank.json')])
   if (!await waitPort(P.bank, 10000, bank)) throw new Error('bank did not start:\n' + bank.tail(10))
-  const engine = (name, port, inner, ctl, settle) => {
+  if (ENG_B_SOCK.length > 107) throw new Error('work dir too long for a unix socket path (107 bytes): ' + ENG_B_SOCK)
+  const engine = (name, port, inner, ctl, settle, unixPath) => {
     const c = new Child('engine-' + name, process.execPath, [path.join(here, 'engine.js'),
-      '--port', port, '--inner-port', inner, '--control-port', ctl,
+      ...(unixPath ? ['--unix', unixPath] : ['--port', port]), '--inner-port', inner, '--control-port', ctl,
       '--connector', 'http://127.0.0.1:' + settle, '--bank', 'http://127.0.0.1:' + P.bank,
       '--bank-account', 'bank-' + name, '--bank-scale', String(BANK_SCALE), '--deposit', String(DEPOSIT),
       '--state', path.join(work, 'engine-' + name + '.json')], { DEBUG: 'settlement-core' })
@@ -428,7 +434,7 @@ async function setup () {
     return c
   }
   engA = engine('a', P.engA, P.engAInner, P.engACtl, P.aSettle)
-  engB = engine('b', P.engB, P.engBInner, P.engBCtl, P.bSettle)
+  engB = engine('b', P.engB, P.engBInner, P.engBCtl, P.bSettle, ENG_B_SOCK)
   for (const e of [engA, engB]) {
     if (!await waitPort(e.control, 15000, e)) throw new Error(e.name + ' did not start:\n' + e.tail(20))
   }
@@ -448,6 +454,19 @@ async function setup () {
   if (!await waitFor(10000, () => /sink address=/.test(sink.log()))) throw new Error('ilpctl sink did not connect:\n' + sink.tail(5))
 }
 
+// B's requests to its engine came over the unix socket (settlement_engine =
+// unix:PATH), A's over TCP: as each engine's proxy recorded them.
+async function checkVia (when) {
+  const [sa, sb] = [await engState(engA), await engState(engB)]
+  const count = (rs, via) => rs.filter((r) => r.via === via).length
+  check('B\'s requests to its engine came over its unix socket (' + when + ')',
+    sb.requests.length > 0 && count(sb.requests, 'unix') === sb.requests.length,
+    sb.requests.length + ' requests: ' + count(sb.requests, 'unix') + ' unix, ' + count(sb.requests, 'tcp') + ' tcp')
+  check('A\'s requests to its engine came over TCP (' + when + ')',
+    sa.requests.length > 0 && count(sa.requests, 'tcp') === sa.requests.length,
+    sa.requests.length + ' requests: ' + count(sa.requests, 'tcp') + ' tcp, ' + count(sa.requests, 'unix') + ' unix')
+}
+
 async function phaseAccounts () {
   // ilpd sets up its peer's account at its engine
   const acc = await waitFor(20000, async () => {
@@ -460,6 +479,7 @@ async function phaseAccounts () {
     acc ? 'A: ' + acc.ra.body + ', B: ' + acc.rb.body : 'engine A saw ' + JSON.stringify((await engState(engA)).requests.slice(0, 5)))) {
     eq('A\'s engine account is the peer name', jsonOr(acc.ra.body) && jsonOr(acc.ra.body).id, 'b')
   }
+  await checkVia('so far')
   // the engines exchange bank accounts through ilpd's peer.settle path
   const ex = await waitFor(30000, async () => {
     const [sa, sb] = [await engState(engA), await engState(engB)]
@@ -880,7 +900,8 @@ async function finalBooks () {
   const refused = creditsA.filter((c) => !(c.status >= 200 && c.status < 300))
   check('every credit engine B sent to ilpd B was answered 2xx (retries of a credit sent to a dead ilpd aside)',
     refused.every((c) => c.status === 0), refused.length ? JSON.stringify(refused.slice(0, 3)) : creditsA.length + ' credits')
-  note('engine A: ' + sa.requests.length + ' requests from ilpd, ' + sa.transfers.length + ' transfers; engine B: ' + sb.credits.length + ' credits')
+  note('engine A: ' + sa.requests.length + ' requests from ilpd, ' + sa.transfers.length + ' transfers; engine B: ' + sb.requests.length + ' requests from ilpd, ' + sb.credits.length + ' credits')
+  await checkVia('whole run')
 }
 
 async function main () {
