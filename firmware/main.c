@@ -102,7 +102,8 @@ static const char main_usage_local[] =
 /* Settlement's part of --help (its own literal: each stays under 4095 bytes). */
 static const char main_usage_settle[] =
 "  Settlement   [peer NAME] settlement_engine (none; http://127.0.0.1:PORT of the\n"
-"               peer's RFC 38 engine, loopback unless allow_remote_engine),\n"
+"               peer's RFC 38 engine, loopback unless allow_remote_engine, or\n"
+"               unix:/PATH of its unix socket, at most 107 bytes; not on lwIP),\n"
 "               settle_threshold (none: ilpd pays when the balance falls below\n"
 "               it), settle_to (0), settlement_scale (asset_scale);\n"
 "               [settlement] listen (off; 127.0.0.1:PORT: the engines' API),\n"
