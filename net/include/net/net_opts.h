@@ -88,11 +88,14 @@
 #define ILPD_MAX_ADMIN_CONNS 4
 #endif
 
-/* Largest admin HTTP response (/metrics grows with the number of peers:
- * up to ~900 bytes of a peer's link metrics, and ~490 more for a peer with
- * a settlement engine, at their widest values). */
+/* Largest admin HTTP response. /metrics is the largest page: at their
+ * widest values (tests/unit/test_admin_worst.c builds that case) its
+ * node-wide lines take ~16.7 KB and each peer slot ~900 bytes of link
+ * metrics and ~500 more with a settlement engine (1,402 with a 31-byte
+ * name); the admin server keeps 1 KiB of the buffer for the HTTP head
+ * (httpd.c). 20 KiB leaves ~2.7 KB for new node-wide lines. */
 #ifndef ILPD_ADMIN_OUT_MAX
-#define ILPD_ADMIN_OUT_MAX (10240 + ILPD_MAX_PEERS * 1408)
+#define ILPD_ADMIN_OUT_MAX (20480 + ILPD_MAX_PEERS * 1408)
 #endif
 
 /* HTTP client (firmware/httpc_glue.h): connections to the local
