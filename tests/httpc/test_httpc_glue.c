@@ -338,6 +338,35 @@ static void test_unix(void)
 	snprintf(p, sizeof(p), "/len?n=%zu", cap + 1);
 	one_to(&UNIX_URL, "GET", p, NULL, &c1);
 	CHECK_EQ(c1.err, ILP_ERR_OVERFLOW);
+	/* the request side: a body that fits the buffer over TCP (a head of
+	 * ~130 bytes) but not beside the path's place over unix (a head of
+	 * ~119 bytes + 108) is refused at the call, and the kept unix
+	 * connection and its path are untouched */
+	{
+		static char big[ILPD_HTTPC_BUF];
+		const size_t L = ILPD_HTTPC_BUF - 160;
+
+		/* the overflow above closed the unix connection: a new one */
+		one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
+		CHECK(c1.err == 0 && c1.len < sizeof(conn_unix));
+		memcpy(conn_unix, c1.body, c1.len < sizeof(conn_unix) ? c1.len : 0);
+		conn_unix[c1.len < sizeof(conn_unix) ? c1.len : 0] = '\0';
+		memset(big, 'a', L);
+		big[L] = '\0';
+		memset(&c1, 0, offsetof(struct call, body));
+		CHECK_EQ(ilpd_httpc_request(&D, &UNIX_URL, "POST", "/echo", NULL,
+					    (const uint8_t *)big, L, now() + 2000, done, &c1),
+			 ILP_ERR_ARG);
+		CHECK_EQ(c1.n, 0);
+		one_to(&URL, "POST", "/echo", big, &c1);
+		CHECK_EQ(c1.err, 0);
+		CHECK_EQ(c1.len, L);
+		r0 = st->reused;
+		one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
+		CHECK_EQ(c1.err, 0);
+		CHECK(body_is(&c1, conn_unix));
+		CHECK_EQ_U64(st->reused, r0 + 1);
+	}
 	/* the kept connection dropped: sent again on a new one (the path
 	 * comes from the slot's buffer) */
 	one_to(&UNIX_URL, "GET", "/drop-next", NULL, &c1);

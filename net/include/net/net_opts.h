@@ -88,12 +88,17 @@
 #define ILPD_MAX_ADMIN_CONNS 4
 #endif
 
-/* Largest admin HTTP response. /metrics is the largest page: at their
- * widest values (tests/unit/test_admin_worst.c builds that case) its
- * node-wide lines take ~16.7 KB and each peer slot ~900 bytes of link
- * metrics and ~500 more with a settlement engine (1,402 with a 31-byte
- * name); the admin server keeps 1 KiB of the buffer for the HTTP head
- * (httpd.c). 20 KiB leaves ~2.7 KB for new node-wide lines. */
+/* Largest admin HTTP response, sized for /metrics: at their widest
+ * values (tests/unit/test_admin_worst.c builds that case) its node-wide
+ * lines take ~16.7 KB and each peer slot ~900 bytes of link metrics and
+ * ~500 more with a settlement engine (1,402 with a 31-byte name); the
+ * admin server keeps 1 KiB of the buffer for the HTTP head (httpd.c).
+ * 20 KiB leaves ~2.7 KB for new node-wide lines. /health fits with half
+ * of it to spare. GET /admin/peers prints every key of every peer: with
+ * ordinary values ~0.7 KB a peer, but with every peer's url, tls_server_name
+ * and settlement_engine at their 255-byte limits ~2 KB, and a full host
+ * board of such peers is answered 500 "response too large" (the other
+ * pages are not affected). */
 #ifndef ILPD_ADMIN_OUT_MAX
 #define ILPD_ADMIN_OUT_MAX (20480 + ILPD_MAX_PEERS * 1408)
 #endif
