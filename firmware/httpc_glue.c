@@ -46,10 +46,11 @@ static char *hc_unix_path(struct ilpd_httpc_slot *s)
 	return (char *)s->buf + sizeof(s->buf) - HC_UNIX_TAIL;
 }
 
-/* The buffer's bytes for the request and the response body. */
-static size_t hc_cap(const struct ilpd_httpc_slot *s)
+/* The buffer's bytes for the request and the response body of a TCP or
+ * a unix socket connection. */
+static size_t hc_cap(bool unix_sock)
 {
-	return s->unix_sock ? sizeof(s->buf) - HC_UNIX_TAIL : sizeof(s->buf);
+	return unix_sock ? ILPD_HTTPC_BUF - HC_UNIX_TAIL : ILPD_HTTPC_BUF;
 }
 
 static bool hc_busy(const struct ilpd_httpc_slot *s)
@@ -219,7 +220,7 @@ static void hc_send(struct ilpd_httpc_slot *s)
 		s->out_off += (size_t)w;
 	}
 	/* Sent: the buffer now takes the response's body. */
-	httpc_resp_init(&s->resp, s->buf, hc_cap(s), s->head_req);
+	httpc_resp_init(&s->resp, s->buf, hc_cap(s->unix_sock), s->head_req);
 	s->state = HTTPC_SLOT_RECEIVING;
 	ev_io_want(&s->d->loop, s->io, HAL_POLL_IN);
 }
@@ -374,6 +375,8 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 	struct ilpd_httpc_slot *s;
 	char ip[HAL_IP_STR_MAX];
 	const char *upath = NULL;   /* the unix socket's path, or NULL */
+	const char *hdr_host = url->host;   /* the Host header's */
+	uint16_t hdr_port = url->port;
 	bool resolved, same;
 	size_t len;
 	int err = 0;
@@ -392,6 +395,8 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 	 * HAL_UNIX_PATH_MAX bytes: a longer one fails to connect). */
 	if (ilpd_url_is_unix(url)) {
 		upath = url->host;
+		hdr_host = "localhost";
+		hdr_port = 80;
 		ip[0] = '\0';
 		resolved = strlen(upath) <= HAL_UNIX_PATH_MAX;
 	} else {
@@ -405,11 +410,8 @@ int ilpd_httpc_request(struct ilpd_daemon *d, const struct ilpd_url *url,
 	same = resolved && hc_same(s, ip, url->port, upath);
 	/* The slot's buffer is free (FREE or IDLE): build the request there,
 	 * before the place of a unix socket's path. */
-	if (httpc_build_request(s->buf, upath != NULL ? sizeof(s->buf) - HC_UNIX_TAIL :
-				sizeof(s->buf), &len, method,
-				upath != NULL ? "localhost" : url->host,
-				upath != NULL ? 80 : url->port, path, extra_headers,
-				body, n) != ILP_OK)
+	if (httpc_build_request(s->buf, hc_cap(upath != NULL), &len, method, hdr_host, hdr_port,
+				path, extra_headers, body, n) != ILP_OK)
 		return ILP_ERR_ARG;
 	if (s->state == HTTPC_SLOT_IDLE && !same)
 		hc_close(s);   /* evict another host's idle connection */

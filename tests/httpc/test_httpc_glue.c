@@ -283,6 +283,19 @@ static void one_to(const struct ilpd_url *url, const char *method, const char *p
 	CHECK_EQ(c->n, 1);
 }
 
+/* The server's number for the connection a GET /conn to url went over,
+ * into out[32]. */
+static void conn_of(const struct ilpd_url *url, char out[32])
+{
+	size_t n;
+
+	one_to(url, "GET", "/conn", NULL, &c1);
+	CHECK(c1.err == 0 && c1.len < 32);
+	n = c1.len < 32 ? c1.len : 0;
+	memcpy(out, c1.body, n);
+	out[n] = '\0';
+}
+
 /* The server on a unix socket (settlement_engine = unix:/PATH). */
 static void test_unix(void)
 {
@@ -305,10 +318,7 @@ static void test_unix(void)
 	one_to(&UNIX_URL, "POST", "/echo", "{\"unix\":true}", &c1);
 	CHECK_EQ(c1.err, 0);
 	CHECK(body_is(&c1, "{\"unix\":true}"));
-	one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
-	CHECK(c1.err == 0 && c1.len < sizeof(conn_unix));
-	memcpy(conn_unix, c1.body, c1.len < sizeof(conn_unix) ? c1.len : 0);
-	conn_unix[c1.len < sizeof(conn_unix) ? c1.len : 0] = '\0';
+	conn_of(&UNIX_URL, conn_unix);
 	/* all four on one kept connection */
 	CHECK_EQ_U64(st->connects, conn0 + 1);
 	CHECK_EQ_U64(st->reused, reused0 + 3);
@@ -347,10 +357,7 @@ static void test_unix(void)
 		const size_t L = ILPD_HTTPC_BUF - 160;
 
 		/* the overflow above closed the unix connection: a new one */
-		one_to(&UNIX_URL, "GET", "/conn", NULL, &c1);
-		CHECK(c1.err == 0 && c1.len < sizeof(conn_unix));
-		memcpy(conn_unix, c1.body, c1.len < sizeof(conn_unix) ? c1.len : 0);
-		conn_unix[c1.len < sizeof(conn_unix) ? c1.len : 0] = '\0';
+		conn_of(&UNIX_URL, conn_unix);
 		memset(big, 'a', L);
 		big[L] = '\0';
 		memset(&c1, 0, offsetof(struct call, body));

@@ -258,23 +258,36 @@ static void report(const char *page, size_t n, size_t slack)
 	       (unsigned long)ADM_CAP, page, n, slack, n + slack, room, room / ILPD_MAX_PEERS);
 }
 
+/* Renders a page into the admin buffer at the server's cap and reports
+ * its size; 0 (reported as a failure with what it needs) if it does not
+ * fit. */
+static size_t render(const char *page,
+		     size_t (*fn)(const struct ilpd_daemon *, char *, size_t), size_t slack)
+{
+	size_t n = fn(&D, D.admin_body, ADM_CAP);
+
+	if (n == 0) {
+		/* how much it needs: the same page into the whole buffer */
+		size_t m = fn(&D, scratch, sizeof(scratch));
+
+		th_fail(__FILE__, __LINE__, "%s does not fit %lu bytes: it needs %s%zu", page,
+			(unsigned long)ADM_CAP, m != 0 ? "" : "more than ",
+			m != 0 ? m : sizeof(scratch));
+		return 0;
+	}
+	report(page, n, slack);
+	return n;
+}
+
 static void test_metrics(void)
 {
 	char name[ILPD_PEER_NAME_MAX + 1], want[128];
 	const char *last;
 	size_t n;
 
-	n = ilpd_metrics_text(&D, D.admin_body, ADM_CAP);
-	if (n == 0) {
-		/* how much it needs: the same page into the whole buffer */
-		size_t m = ilpd_metrics_text(&D, scratch, sizeof(scratch));
-
-		th_fail(__FILE__, __LINE__, "/metrics does not fit %lu bytes: it needs %s%zu",
-			(unsigned long)ADM_CAP, m != 0 ? "" : "more than ",
-			m != 0 ? m : sizeof(scratch));
+	n = render("/metrics", ilpd_metrics_text, ADM_UNREACHED_SLACK);
+	if (n == 0)
 		return;
-	}
-	report("/metrics", n, ADM_UNREACHED_SLACK);
 	CHECK(n + ADM_UNREACHED_SLACK <= ADM_CAP);
 	CHECK(n < sizeof(D.admin_body) && D.admin_body[n - 1] == '\n');
 	D.admin_body[n] = '\0';
@@ -306,16 +319,9 @@ static void test_health(void)
 	char name[ILPD_PEER_NAME_MAX + 1], want[128];
 	size_t n;
 
-	n = ilpd_health_json(&D, D.admin_body, ADM_CAP);
-	if (n == 0) {
-		size_t m = ilpd_health_json(&D, scratch, sizeof(scratch));
-
-		th_fail(__FILE__, __LINE__, "/health does not fit %lu bytes: it needs %s%zu",
-			(unsigned long)ADM_CAP, m != 0 ? "" : "more than ",
-			m != 0 ? m : sizeof(scratch));
+	n = render("/health", ilpd_health_json, 0);
+	if (n == 0)
 		return;
-	}
-	report("/health", n, 0);
 	CHECK(n <= ADM_CAP && n < sizeof(D.admin_body));
 	D.admin_body[n] = '\0';
 	CHECK_EQ(strlen(D.admin_body), n);
